@@ -1,0 +1,31 @@
+"""The RedlineError tree: every error a user can see, with a message that says what to do."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DataError",
+    "RedlineError",
+    "ReferenceFileError",
+    "SchemaError",
+    "StoreError",
+]
+
+
+class RedlineError(Exception):
+    """Base of every error redline raises on purpose."""
+
+
+class DataError(RedlineError, ValueError):
+    """Input data cannot be read or has no usable columns."""
+
+
+class SchemaError(DataError):
+    """Columns or kinds do not match what was declared or fitted."""
+
+
+class ReferenceFileError(RedlineError):
+    """A saved reference file is missing, corrupted, or of an unknown version."""
+
+
+class StoreError(RedlineError):
+    """The store cannot be reached or holds something unexpected."""

@@ -1,0 +1,181 @@
+"""fit_reference: learn bins, vocabularies, moments and calibrated thresholds from data."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from redline.domain import ColumnKind
+from redline.errors import DataError, SchemaError
+from redline.profiles.calibration import DEFAULT_WINDOW_SIZES, calibrate_thresholds
+from redline.profiles.drift import PRIMARY, primary_statistic
+from redline.profiles.encoding import numeric_values, text_descriptor
+from redline.profiles.kinds import infer_kind
+from redline.profiles.reference import Reference
+from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
+from redline.profiles.tabular import TableLike, n_rows_of, to_columns
+from redline.profiles.vocab import fit_vocabulary
+
+__all__ = ["fit_reference"]
+
+TEXT_DESCRIPTORS = ("length", "words")
+
+
+def _quantile_levels(n_bins: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Equal-mass levels, refined in both tails where equal-mass bins are too wide to be flat."""
+    tails = np.array([0.001, 0.003, 0.01, 0.02])
+    levels = np.concatenate([np.linspace(0.0, 1.0, n_bins + 1), tails, 1.0 - tails])
+    return np.unique(levels)
+
+
+def _fit_numeric(name: str, values: Any, kind: ColumnKind, role: Role, n_bins: int) -> NumericSpec:
+    parts = numeric_values(values)
+    x = parts.finite
+    total = x.size + parts.n_null + parts.n_nonfinite + parts.n_invalid
+    if x.size == 0:
+        raise DataError(f"column {name!r} has no finite numeric values in the reference")
+    edges = np.unique(np.quantile(x, _quantile_levels(n_bins)))
+    edges[-1] = np.nextafter(edges[-1], np.inf)
+    if edges.size == 1:
+        edges = np.array([edges[0], np.nextafter(edges[0], np.inf)])
+    bins = np.searchsorted(edges, x, side="right")
+    counts = np.bincount(bins, minlength=edges.size + 1).astype(np.float64)
+    # The chance that a new draw falls outside the sample's range is 2/(n+1): split it evenly.
+    counts[0] = counts[-1] = x.size / (x.size + 1.0)
+    return NumericSpec(
+        name=name,
+        kind=kind,
+        role=role,
+        edges=edges,
+        counts=counts,
+        n=int(x.size),
+        mean=float(x.mean()),
+        std=float(x.std()),
+        min=float(x.min()),
+        max=float(x.max()),
+        null_share=(total - x.size) / total if total else 0.0,
+    )
+
+
+def _fit_column(
+    name: str, values: Any, kind: ColumnKind, role: Role, n_bins: int, max_categories: int
+) -> list[ColumnSpec]:
+    if kind == ColumnKind.NUMERIC:
+        return [_fit_numeric(name, values, kind, role, n_bins)]
+    if kind == ColumnKind.TEXT:
+        out: list[ColumnSpec] = []
+        for d in TEXT_DESCRIPTORS:
+            spec = _fit_numeric(f"{name}.{d}", text_descriptor(values, d), kind, role, n_bins)
+            out.append(_with(spec, source=name, descriptor=d))
+        return out
+    vocab, counts, n, null_share, unseen = fit_vocabulary(values, kind, max_categories)
+    return [CategoricalSpec(name, kind, role, vocab, counts, n, null_share, unseen)]
+
+
+def _with(spec: NumericSpec, **changes: Any) -> NumericSpec:
+    from dataclasses import replace
+
+    return replace(spec, **changes)
+
+
+def _roles(target: str | None, prediction: str | None, confidence: str | None) -> dict[str, Role]:
+    out = {}
+    for name, role in (
+        (target, Role.TARGET),
+        (prediction, Role.PREDICTION),
+        (confidence, Role.CONFIDENCE),
+    ):
+        if name is not None:
+            out[name] = role
+    return out
+
+
+def fit_reference(
+    data: TableLike,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    confidence: str | None = None,
+    kinds: Mapping[str, ColumnKind | str] | None = None,
+    columns: Sequence[str] | None = None,
+    window_sizes: Sequence[int] = DEFAULT_WINDOW_SIZES,
+    alpha: float = 0.01,
+    n_bins: int = 30,
+    max_categories: int = 50,
+    seed: int = 0,
+) -> Reference:
+    """Fit a reference profile with thresholds calibrated for each of ``window_sizes``.
+
+    Thresholds are the (1 - alpha/d) quantile of each column's primary statistic over
+    bootstrap windows drawn from the reference, d being the number of monitored columns.
+
+    >>> ref = fit_reference({"x": np.arange(1000.0), "c": ["a", "b"] * 500}, window_sizes=[100])
+    >>> sorted(ref.columns)
+    ['c', 'x']
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    if not window_sizes or min(window_sizes) < 1:
+        raise ValueError("window_sizes must be a non-empty list of positive sizes")
+    cols = to_columns(data)
+    n = n_rows_of(cols)
+    if n < 2:
+        raise DataError(f"the reference needs at least 2 rows; got {n}")
+    roles = _roles(target, prediction, confidence)
+    wanted = list(columns) if columns is not None else list(cols)
+    for name in [*wanted, *roles, *(kinds or {})]:
+        if name not in cols:
+            raise SchemaError(
+                f"column {name!r} is not in the reference data; it has {sorted(cols)}"
+            )
+    specs: list[ColumnSpec] = []
+    ignored: dict[str, str] = {}
+    for name in dict.fromkeys([*wanted, *roles]):
+        kind = ColumnKind(kinds[name]) if kinds and name in kinds else infer_kind(cols[name])
+        if kind is None:
+            ignored[name] = f"dtype {getattr(cols[name], 'dtype', '?')} is not profiled"
+            continue
+        specs.extend(
+            _fit_column(
+                name, cols[name], kind, roles.get(name, Role.FEATURE), n_bins, max_categories
+            )
+        )
+    monitored = [s for s in specs if s.role != Role.TARGET]
+    sizes = tuple(sorted({int(w) for w in window_sizes}))
+    quantile = 1.0 - alpha / max(len(monitored), 1)
+    calibrated = {s.name: _calibrate(s, sizes, quantile, seed) for s in monitored}
+    specs = [_with_thresholds(s, calibrated.get(s.name)) for s in specs]
+    return Reference(
+        columns={s.name: s for s in specs},
+        n_rows=n,
+        window_sizes=sizes,
+        alpha=alpha,
+        created_at=datetime.now(UTC).isoformat(),
+        ignored=ignored,
+    )
+
+
+def _calibrate(
+    spec: ColumnSpec, sizes: tuple[int, ...], quantile: float, seed: int
+) -> dict[str, list[float]]:
+    kind = "numeric" if isinstance(spec, NumericSpec) else "categorical"
+    column_seed = (seed * 1_000_003 + zlib.crc32(spec.name.encode())) % 2**32
+    values = calibrate_thresholds(
+        primary_statistic(spec),
+        spec.counts,
+        n_ref=spec.n,
+        window_sizes=sizes,
+        quantile=quantile,
+        seed=column_seed,
+    )
+    return {PRIMARY[kind]: [round(v, 9) for v in values]}
+
+
+def _with_thresholds(spec: ColumnSpec, thresholds: dict[str, list[float]] | None) -> ColumnSpec:
+    from dataclasses import replace
+
+    return replace(spec, thresholds=thresholds or {})

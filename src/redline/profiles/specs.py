@@ -1,0 +1,160 @@
+"""What a reference knows about each column: bins or vocabulary, reference counts, thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from redline.domain import ColumnKind
+
+__all__ = ["CategoricalSpec", "ColumnSpec", "NumericSpec", "Role", "spec_from_dict"]
+
+FloatArray = NDArray[np.float64]
+
+
+class Role(StrEnum):
+    """What a column is to the model."""
+
+    FEATURE = "feature"
+    TARGET = "target"
+    PREDICTION = "prediction"
+    CONFIDENCE = "confidence"
+
+
+@dataclass(frozen=True)
+class NumericSpec:
+    """Fixed quantile bins with an underflow and an overflow bin, and reference moments.
+
+    ``edges`` are the inner edges; bin ``i`` of ``counts`` holds values ``v`` with
+    ``edges[i-1] <= v < edges[i]``, so bin 0 is underflow and bin ``len(edges)`` overflow.
+    """
+
+    name: str
+    kind: ColumnKind
+    role: Role
+    edges: FloatArray
+    counts: FloatArray
+    n: int
+    mean: float
+    std: float
+    min: float
+    max: float
+    null_share: float
+    thresholds: dict[str, list[float]] = field(default_factory=dict)
+    source: str | None = None
+    descriptor: str | None = None
+
+    @property
+    def scale(self) -> float:
+        """The spread used to normalise distances (std; bin range when the column is constant)."""
+        if self.std > 0:
+            return self.std
+        span = float(self.edges[-1] - self.edges[0])
+        return span if span > 0 else 1.0
+
+    def full_edges(self, lo: float, hi: float) -> FloatArray:
+        """Edges of every bin, closing under- and overflow at ``lo`` and ``hi``."""
+        e = self.edges
+        return np.concatenate([[min(lo, e[0])], e, [max(hi, e[-1])]])
+
+    def nominal_edges(self) -> FloatArray:
+        """Edges with under/overflow one outer-bin width wide (for calibration)."""
+        e = self.edges
+        first = e[1] - e[0] if e.size > 1 else 1.0
+        last = e[-1] - e[-2] if e.size > 1 else 1.0
+        return self.full_edges(float(e[0] - first), float(e[-1] + last))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "type": "numeric",
+            "name": self.name,
+            "kind": self.kind.value,
+            "role": self.role.value,
+            "edges": self.edges.tolist(),
+            "counts": self.counts.tolist(),
+            "n": self.n,
+            "mean": self.mean,
+            "std": self.std,
+            "min": self.min,
+            "max": self.max,
+            "null_share": self.null_share,
+            "thresholds": self.thresholds,
+            "source": self.source,
+            "descriptor": self.descriptor,
+        }
+
+
+@dataclass(frozen=True)
+class CategoricalSpec:
+    """A vocabulary (most frequent first) and reference counts; the last count is "other"."""
+
+    name: str
+    kind: ColumnKind
+    role: Role
+    vocab: tuple[str, ...]
+    counts: FloatArray
+    n: int
+    null_share: float
+    unseen_share: float
+    thresholds: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "type": "categorical",
+            "name": self.name,
+            "kind": self.kind.value,
+            "role": self.role.value,
+            "vocab": list(self.vocab),
+            "counts": self.counts.tolist(),
+            "n": self.n,
+            "null_share": self.null_share,
+            "unseen_share": self.unseen_share,
+            "thresholds": self.thresholds,
+        }
+
+
+ColumnSpec = NumericSpec | CategoricalSpec
+
+
+def spec_from_dict(data: dict[str, Any]) -> ColumnSpec:
+    """Inverse of ``to_dict`` for either spec type."""
+    name, kind, role = str(data["name"]), ColumnKind(data["kind"]), Role(data["role"])
+    counts = np.asarray(data["counts"], dtype=np.float64)
+    n, null_share = int(data["n"]), float(data["null_share"])
+    thresholds = {str(k): [float(x) for x in v] for k, v in data["thresholds"].items()}
+    if data["type"] == "numeric":
+        return NumericSpec(
+            name=name,
+            kind=kind,
+            role=role,
+            counts=counts,
+            n=n,
+            null_share=null_share,
+            thresholds=thresholds,
+            edges=np.asarray(data["edges"], dtype=np.float64),
+            mean=float(data["mean"]),
+            std=float(data["std"]),
+            min=float(data["min"]),
+            max=float(data["max"]),
+            source=data.get("source"),
+            descriptor=data.get("descriptor"),
+        )
+    if data["type"] == "categorical":
+        return CategoricalSpec(
+            name=name,
+            kind=kind,
+            role=role,
+            counts=counts,
+            n=n,
+            null_share=null_share,
+            thresholds=thresholds,
+            vocab=tuple(str(v) for v in data["vocab"]),
+            unseen_share=float(data["unseen_share"]),
+        )
+    raise ValueError(f"unknown column type {data['type']!r}")

@@ -1,0 +1,179 @@
+"""WindowProfile: the mergeable summary of the rows of one time window."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from redline.profiles.encoding import text_descriptor
+from redline.profiles.reference import Reference
+from redline.profiles.sketches import BottomK, HeavyHitters, LogHistogram
+from redline.profiles.specs import CategoricalSpec, NumericSpec
+from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
+from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns
+
+__all__ = ["WindowProfile"]
+
+
+def _empty_state(spec: NumericSpec | CategoricalSpec) -> ColumnState:
+    if isinstance(spec, NumericSpec):
+        return NumericState.empty(spec)
+    return CategoricalState.empty(spec)
+
+
+@dataclass
+class WindowProfile:
+    """Counts, moments and sketches of a window's rows, on a reference's bins.
+
+    ``merge`` adds two profiles exactly (heavy hitters within their stated error), so windows
+    from several replicas or several flushes add up to the profile of all their rows.
+    """
+
+    reference_hash: str
+    columns: dict[str, ColumnState]
+    n_rows: int = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    window_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    missing: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, int] = field(default_factory=dict)
+    latency_ms: LogHistogram = field(default_factory=LogHistogram)
+    sources: HeavyHitters = field(default_factory=lambda: HeavyHitters(capacity=64))
+    routes: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    sample: BottomK = field(default_factory=BottomK)
+
+    @classmethod
+    def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
+        """A profile with no rows on ``reference``'s bins."""
+        states = {name: _empty_state(spec) for name, spec in reference.columns.items()}
+        return cls(reference.content_hash, states, **meta)
+
+    @classmethod
+    def of(cls, reference: Reference, data: TableLike, **meta: Any) -> WindowProfile:
+        """Profile ``data`` (anything :func:`redline.profiles.tabular.to_columns` reads)."""
+        return cls.empty(reference, **meta).fold(reference, to_columns(data))
+
+    def fold(
+        self,
+        reference: Reference,
+        columns: Columns,
+        *,
+        latency_ms: Any = None,
+        sources: Sequence[str | None] | None = None,
+        sample_seed: int | None = None,
+    ) -> WindowProfile:
+        """Add a batch of rows given as columns (in place); returns ``self``."""
+        n = n_rows_of(columns)
+        if n == 0:
+            return self
+        for name, spec in reference.columns.items():
+            source = spec.source if isinstance(spec, NumericSpec) and spec.source else name
+            if source not in columns:
+                self.missing[source] = self.missing.get(source, 0) + n
+                continue
+            values = columns[source]
+            if isinstance(spec, NumericSpec) and spec.descriptor:
+                values = text_descriptor(values, spec.descriptor)
+            state = self.columns[name]
+            state.fold(spec, values)  # type: ignore[arg-type]
+        known = set(reference.raw_columns)
+        for name in columns:
+            if name not in known:
+                self.unknown[name] = self.unknown.get(name, 0) + n
+        if latency_ms is not None:
+            self.latency_ms.add(np.asarray(latency_ms, dtype=np.float64))
+        if sources is not None:
+            self.sources.add(s for s in sources if s is not None)
+        self._sample(columns, n, sample_seed)
+        self.n_rows += n
+        return self
+
+    def _sample(self, columns: Columns, n: int, seed: int | None) -> None:
+        rng = np.random.default_rng(seed)
+        k = min(self.sample.capacity, n)
+        priorities = rng.random(n)
+        pick = np.argpartition(priorities, k - 1)[:k] if k < n else np.arange(n)
+        rows = [{name: _jsonable(values[i]) for name, values in columns.items()} for i in pick]
+        self.sample.offer(priorities[pick], rows)
+
+    def merge(self, other: WindowProfile) -> WindowProfile:
+        """A new profile of both windows' rows (they must share a reference)."""
+        if other.reference_hash != self.reference_hash:
+            raise ValueError("cannot merge windows profiled on different references")
+        starts = [t for t in (self.start, other.start) if t is not None]
+        ends = [t for t in (self.end, other.end) if t is not None]
+        return WindowProfile(
+            reference_hash=self.reference_hash,
+            columns={k: v.merge(other.columns[k]) for k, v in self.columns.items()},  # type: ignore[arg-type]
+            n_rows=self.n_rows + other.n_rows,
+            start=min(starts) if starts else None,
+            end=max(ends) if ends else None,
+            missing=_add(self.missing, other.missing),
+            unknown=_add(self.unknown, other.unknown),
+            latency_ms=self.latency_ms.merge(other.latency_ms),
+            sources=self.sources.merge(other.sources),
+            routes=_add(self.routes, other.routes),
+            errors=self.errors + other.errors,
+            sample=self.sample.merge(other.sample),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "reference_hash": self.reference_hash,
+            "window_id": self.window_id,
+            "n_rows": self.n_rows,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "columns": {k: v.to_dict() for k, v in self.columns.items()},
+            "missing": self.missing,
+            "unknown": self.unknown,
+            "latency_ms": self.latency_ms.to_dict(),
+            "sources": self.sources.to_dict(),
+            "routes": self.routes,
+            "errors": self.errors,
+            "sample": self.sample.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WindowProfile:
+        """Inverse of :meth:`to_dict`."""
+        start, end = data.get("start"), data.get("end")
+        return cls(
+            reference_hash=str(data["reference_hash"]),
+            columns={str(k): state_from_dict(v) for k, v in data["columns"].items()},
+            n_rows=int(data["n_rows"]),
+            start=datetime.fromisoformat(start) if start else None,
+            end=datetime.fromisoformat(end) if end else None,
+            window_id=str(data["window_id"]),
+            missing={str(k): int(v) for k, v in data["missing"].items()},
+            unknown={str(k): int(v) for k, v in data["unknown"].items()},
+            latency_ms=LogHistogram.from_dict(data["latency_ms"]),
+            sources=HeavyHitters.from_dict(data["sources"]),
+            routes={str(k): int(v) for k, v in data["routes"].items()},
+            errors=int(data["errors"]),
+            sample=BottomK.from_dict(data["sample"]),
+        )
+
+
+def _add(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None if np.isnan(value) else str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

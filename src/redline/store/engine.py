@@ -1,0 +1,161 @@
+"""Engines, sessions and migrations: how the store connects to its database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from redline.errors import StoreError
+
+__all__ = [
+    "Store",
+    "alembic_config",
+    "create_engine_for",
+    "current_revision",
+    "downgrade",
+    "session_factory",
+    "upgrade",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+PG_CONNECT_TIMEOUT_S = 10
+
+
+def create_engine_for(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` whose connection failures raise :class:`StoreError`."""
+    parsed = make_url(url)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        connect_args["check_same_thread"] = False
+    elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    event.listen(engine, "handle_error", _raise_store_error)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # sqlite3 (before Python 3.12) starts transactions on its own and not before SAVEPOINT;
+    # switching that off and emitting BEGIN ourselves makes savepoints and DDL transactional.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _raise_store_error(context: ExceptionContext) -> None:
+    # Only failures to open a connection: errors inside a statement keep their own type,
+    # and pre-ping failures are expected (the pool reconnects).
+    if context.connection is not None or context.is_pre_ping:
+        return
+    if not isinstance(context.sqlalchemy_exception, OperationalError):
+        return
+    where = _safe_url(context.engine.url) if context.engine is not None else "the store"
+    raise StoreError(
+        f"cannot connect to the store at {where}: {context.original_exception}. "
+        "Check REDLINE_STORE__URL, that the database server is running, "
+        "and that the directory of a SQLite file exists."
+    )
+
+
+def _safe_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session maker bound to ``engine``; rows stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class Store:
+    """An engine with its session maker: the one handle services need."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = session_factory(engine)
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Store:
+        """A store on a new engine for ``url``."""
+        return cls(create_engine_for(url, echo=echo))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed if the block succeeds, rolled back if not."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({_safe_url(self.engine.url)!r})"
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration that finds the migrations inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@contextmanager
+def _engine(url_or_engine: str | Engine) -> Iterator[Engine]:
+    if isinstance(url_or_engine, Engine):
+        yield url_or_engine
+        return
+    engine = create_engine_for(url_or_engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision`` (the newest by default)."""
+    _run_alembic(url_or_engine, command.upgrade, revision)
+
+
+def downgrade(url_or_engine: str | Engine, revision: str = "base") -> None:
+    """Migrate the database down to ``revision`` (empty by default)."""
+    _run_alembic(url_or_engine, command.downgrade, revision)
+
+
+def _run_alembic(
+    url_or_engine: str | Engine, step: Callable[[Config, str], None], revision: str
+) -> None:
+    config = alembic_config()
+    with _engine(url_or_engine) as engine, engine.begin() as connection:
+        # env.py uses this connection, so the whole migration is one transaction.
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None if it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

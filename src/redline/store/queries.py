@@ -1,0 +1,167 @@
+"""Data functions: read and write rows. They flush; the caller (a service) commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from redline.domain import Level, Signal
+from redline.errors import StoreError
+from redline.store.tables import Base, ReferenceRow, SignalRow, WindowRow
+
+__all__ = [
+    "add_reference",
+    "add_signals",
+    "add_window",
+    "get_latest_reference",
+    "get_window",
+    "list_signals",
+    "list_unevaluated_windows",
+    "list_windows",
+    "mark_window_evaluated",
+]
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def _add_once(session: Session, row: _Row, find: Callable[[], _Row | None]) -> tuple[_Row, bool]:
+    """Insert ``row`` unless ``find`` returns one already; True if inserted."""
+    existing = find()
+    if existing is not None:
+        return existing, False
+    try:
+        # The savepoint keeps the caller's transaction usable if a concurrent writer won.
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = find()
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def add_reference(
+    session: Session, *, model: str, content_hash: str, payload: dict[str, Any]
+) -> ReferenceRow:
+    """Store a fitted reference; the same model and hash give back the existing row."""
+    query = select(ReferenceRow).where(
+        ReferenceRow.model == model, ReferenceRow.content_hash == content_hash
+    )
+    row = ReferenceRow(model=model, content_hash=content_hash, payload=payload)
+    return _add_once(session, row, lambda: session.scalars(query).first())[0]
+
+
+def get_latest_reference(session: Session, *, model: str) -> ReferenceRow | None:
+    """The reference of ``model`` stored last, or None."""
+    query = (
+        select(ReferenceRow)
+        .where(ReferenceRow.model == model)
+        .order_by(ReferenceRow.created_at.desc(), ReferenceRow.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def add_window(
+    session: Session,
+    *,
+    window_id: str,
+    model: str,
+    start: datetime,
+    end: datetime,
+    n_rows: int,
+    payload: dict[str, Any],
+) -> tuple[WindowRow, bool]:
+    """Store a closed window once; a repeated id is a no-op. True if it was new."""
+    if end < start:
+        raise ValueError(f"window {window_id!r} ends ({end}) before it starts ({start})")
+    if n_rows < 0:
+        raise ValueError(f"window {window_id!r} has a negative row count ({n_rows})")
+    row = WindowRow(id=window_id, model=model, start=start, end=end, n_rows=n_rows, payload=payload)
+    return _add_once(session, row, lambda: session.get(WindowRow, window_id))
+
+
+def get_window(session: Session, *, window_id: str) -> WindowRow | None:
+    """The window with this id, or None."""
+    return session.get(WindowRow, window_id)
+
+
+def list_windows(
+    session: Session, *, model: str, since: datetime | None = None, limit: int = 1000
+) -> list[WindowRow]:
+    """Windows of ``model`` starting at or after ``since``, oldest first."""
+    query = select(WindowRow).where(WindowRow.model == model)
+    if since is not None:
+        query = query.where(WindowRow.start >= since)
+    query = query.order_by(WindowRow.start, WindowRow.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def list_unevaluated_windows(
+    session: Session, *, model: str | None = None, limit: int = 100
+) -> list[WindowRow]:
+    """Windows no monitor has evaluated yet, oldest first."""
+    query = select(WindowRow).where(WindowRow.evaluated_at.is_(None))
+    if model is not None:
+        query = query.where(WindowRow.model == model)
+    query = query.order_by(WindowRow.start, WindowRow.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def mark_window_evaluated(session: Session, *, window_id: str, at: datetime) -> WindowRow:
+    """Record that monitors evaluated the window at time ``at``."""
+    row = session.get(WindowRow, window_id)
+    if row is None:
+        raise StoreError(f"cannot mark window {window_id!r} evaluated: it is not in the store")
+    row.evaluated_at = at
+    session.flush()
+    return row
+
+
+def add_signals(
+    session: Session, *, signals: Sequence[Signal], window_id: str | None = None
+) -> list[SignalRow]:
+    """Store signals, optionally tied to a window whose model fills in a missing one."""
+    window_model: str | None = None
+    if window_id is not None:
+        window = session.get(WindowRow, window_id)
+        if window is None:
+            raise StoreError(f"cannot add signals to window {window_id!r}: it is not in the store")
+        window_model = window.model
+    rows = [
+        SignalRow.from_signal(
+            signal if signal.model is not None else replace(signal, model=window_model),
+            window_id=window_id,
+        )
+        for signal in signals
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def list_signals(
+    session: Session,
+    *,
+    model: str | None = None,
+    since: datetime | None = None,
+    level: Level | None = None,
+    limit: int = 1000,
+) -> list[SignalRow]:
+    """Signals stored at or after ``since``, newest first, filtered by model and level."""
+    query = select(SignalRow)
+    if model is not None:
+        query = query.where(SignalRow.model == model)
+    if since is not None:
+        query = query.where(SignalRow.created_at >= since)
+    if level is not None:
+        query = query.where(SignalRow.level == Level(level).value)
+    query = query.order_by(SignalRow.created_at.desc(), SignalRow.id.desc()).limit(limit)
+    return list(session.scalars(query))

@@ -1,0 +1,104 @@
+"""Store fixtures: each test on a real SQLite file and on the machine's PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from redline.store import create_engine_for, upgrade
+
+PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _pg_server_url() -> str:
+    url = os.environ.get("REDLINE_TEST_PG_URL", PG_URL_DEFAULT)
+    if not url:
+        pytest.skip("REDLINE_TEST_PG_URL is empty: PostgreSQL tests are switched off")
+    return url
+
+
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A fresh, empty schema; yields a URL whose search_path is that schema."""
+    server_url = make_url(_pg_server_url())
+    schema = f"redline_test_{secrets.token_hex(6)}"
+    admin = create_engine(server_url)
+    failure: OperationalError | None = None
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except OperationalError as exc:
+        failure = exc
+    if failure is not None:  # failed outside the except block, so without a chained traceback
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL at {server_url.render_as_string(hide_password=True)} did not answer: "
+            f"{failure.orig}\nStart it, point REDLINE_TEST_PG_URL at a reachable server, "
+            "or set REDLINE_TEST_PG_URL='' to skip the PostgreSQL tests.",
+            pytrace=False,
+        )
+    try:
+        url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@contextmanager
+def _empty_database(backend: str, directory: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'redline-{secrets.token_hex(4)}.db'}"
+    else:
+        with _pg_schema() as url:
+            yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """URL of a database migrated to head, shared by the whole session."""
+    with _empty_database(request.param, tmp_path_factory.mktemp("store")) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a database no migration has touched, for this test alone."""
+    with _empty_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(store_url: str) -> Iterator[Engine]:
+    """The store's engine on the migrated database."""
+    engine = create_engine_for(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()

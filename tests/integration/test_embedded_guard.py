@@ -1,0 +1,83 @@
+"""The embedded Guard writing windows and signals through the store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+import redline
+from redline.profiles.reference import Reference
+from redline.profiles.window import WindowProfile
+from redline.services import StoreSink, list_window_profiles, record_window
+from redline.store import Store, list_signals
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    rng = np.random.default_rng(3)
+    return redline.fit_reference(
+        {"x": rng.normal(size=20_000), "c": rng.choice(["a", "b", "c"], 20_000)},
+        window_sizes=[100, 1_000, 10_000],
+    )
+
+
+def shifted_rows(n: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(4)
+    return [{"x": float(v), "c": "a"} for v in rng.normal(1.0, 1.0, n)]
+
+
+def test_guard_stores_windows_signals_and_feedback(empty_url: str, reference: Reference) -> None:
+    with redline.Guard(model="credit", predict=lambda r: r["x"], reference=reference, store=empty_url) as guard:
+        for row in shifted_rows(1_000):
+            decision = guard.predict(row)
+        guard.feedback(decision.request_id, 0)
+    store = Store.from_url(empty_url)
+    try:
+        windows = list_window_profiles(store, model="credit")
+        with store.session() as session:
+            signals = [row.to_signal() for row in list_signals(session, model="credit")]
+            assert len(windows) == 1
+            assert windows[0].n_rows == 1_000
+            assert {(s.kind, s.column) for s in signals} >= {("feature_drift", "x"), ("feature_drift", "c")}
+            assert all(s.evidence["statistics"] for s in signals if s.kind == "feature_drift")
+    finally:
+        store.dispose()
+
+
+def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Reference) -> None:
+    redline_store = Store.from_url(empty_url)
+    from redline.store import upgrade
+
+    upgrade(empty_url)
+    window = WindowProfile.of(reference, {"x": np.zeros(10), "c": ["a"] * 10})
+    window.start = window.end = datetime.now(UTC)
+    try:
+        assert record_window(redline_store, model="m", window=window, signals=[], feedback=[])
+        assert not record_window(redline_store, model="m", window=window, signals=[], feedback=[])
+        assert len(list_window_profiles(redline_store, model="m")) == 1
+    finally:
+        redline_store.dispose()
+
+
+def test_store_sink_keeps_windows_while_the_store_is_down(empty_url: str, reference: Reference) -> None:
+    from redline.store import upgrade
+
+    upgrade(empty_url)
+    down = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    sink = StoreSink(down)
+    first = WindowProfile.of(reference, {"x": np.ones(5), "c": ["b"] * 5})
+    second = WindowProfile.of(reference, {"x": np.ones(7), "c": ["b"] * 7})
+    sink.write("m", first, [], [])
+    assert sink.backlog == 1
+    up = Store.from_url(empty_url)
+    sink.store = up
+    sink.write("m", second, [], [])
+    try:
+        assert sink.backlog == 0
+        assert sorted(w.n_rows for w in list_window_profiles(up, model="m")) == [5, 7]
+    finally:
+        up.dispose()
+        down.dispose()
