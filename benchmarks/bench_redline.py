@@ -142,9 +142,26 @@ def task_check(size: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------- guards
 
 
-def make_guard(rl: Any, reference: Any) -> Any:
+def make_guard(rl: Any, reference: Any, *, batch: bool = False) -> tuple[Any, dict[str, str]]:
+    """``Guard(model="bench", predict=model, reference=reference, store=None)``.
+
+    ``store=None`` is passed only if the constructor takes it (otherwise its default sink is
+    used); with ``batch`` the same vectorised ``model`` goes in as ``predict_batch=`` when the
+    constructor takes that, so the batch path calls the model once per batch. The keyword
+    arguments actually used are returned for the record."""
+    import inspect
+
     guard_cls = need(rl, "Guard")
-    return guard_cls(model="bench", predict=model, reference=reference, store=None)
+    params = inspect.signature(guard_cls).parameters
+    kwargs: dict[str, Any] = {"model": "bench", "predict": model, "reference": reference}
+    used = {"model": "'bench'", "predict": "model", "reference": "reference"}
+    if "store" in params:
+        kwargs["store"] = None
+        used["store"] = "None"
+    if batch and "predict_batch" in params:
+        kwargs["predict_batch"] = model
+        used["predict_batch"] = "model"
+    return guard_cls(**kwargs), used
 
 
 def close(guard: Any) -> float:
@@ -160,7 +177,7 @@ def task_guard_row(n_rows: int, block: int) -> dict[str, Any]:
     rl, _ = import_redline()
     reference, t_fit = fit(rl, ref_df)
     del ref_df
-    guard = make_guard(rl, reference)
+    guard, used = make_guard(rl, reference)
     predict = need(guard, "predict")
     first = predict(rows[0])
     for r in rows[:block]:  # warm-up: caches, first buffer allocation
@@ -206,6 +223,8 @@ def task_guard_row(n_rows: int, block: int) -> dict[str, Any]:
         "rows_per_s_guard": 1e9 * n_done / g_total,
         "overhead_rows_per_s": 1e9 / overhead if overhead > 0 else None,
         "decision_type": type(first).__name__,
+        "guard_kwargs": used,
+        "rows_dropped": getattr(guard, "rows_dropped", None),
         "close_seconds": t_close,
         "fit_seconds": t_fit,
         "mem_before": mem0,
@@ -225,7 +244,7 @@ def task_guard_batch(batch_rows: int, max_rows: int, max_seconds: float) -> dict
     rl, _ = import_redline()
     reference, t_fit = fit(rl, ref_df)
     del ref_df
-    guard = make_guard(rl, reference)
+    guard, used = make_guard(rl, reference, batch=True)
     predict_batch = need(guard, "predict_batch")
     out = predict_batch(batches[0])
     n_out = len(out)
@@ -257,6 +276,9 @@ def task_guard_batch(batch_rows: int, max_rows: int, max_seconds: float) -> dict
         "rows_per_s": n_g / s_g,
         "direct_rows_per_s": n_d / s_d,
         "overhead_ns_per_row": 1e9 * (s_g / n_g - s_d / n_d),
+        "rows_per_s_incl_close": n_g / (s_g + t_close),
+        "guard_kwargs": used,
+        "rows_dropped": getattr(guard, "rows_dropped", None),
         "close_seconds": t_close,
         "fit_seconds": t_fit,
         "mem_before": mem0,

@@ -30,7 +30,9 @@ def shifted_rows(n: int) -> list[dict[str, Any]]:
 
 
 def test_guard_stores_windows_signals_and_feedback(empty_url: str, reference: Reference) -> None:
-    with redline.Guard(model="credit", predict=lambda r: r["x"], reference=reference, store=empty_url) as guard:
+    with redline.Guard(
+        model="credit", predict=lambda r: r["x"], reference=reference, store=empty_url
+    ) as guard:
         for row in shifted_rows(1_000):
             decision = guard.predict(row)
         guard.feedback(decision.request_id, 0)
@@ -41,7 +43,10 @@ def test_guard_stores_windows_signals_and_feedback(empty_url: str, reference: Re
             signals = [row.to_signal() for row in list_signals(session, model="credit")]
             assert len(windows) == 1
             assert windows[0].n_rows == 1_000
-            assert {(s.kind, s.column) for s in signals} >= {("feature_drift", "x"), ("feature_drift", "c")}
+            assert {(s.kind, s.column) for s in signals} >= {
+                ("feature_drift", "x"),
+                ("feature_drift", "c"),
+            }
             assert all(s.evidence["statistics"] for s in signals if s.kind == "feature_drift")
     finally:
         store.dispose()
@@ -62,7 +67,9 @@ def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Refer
         redline_store.dispose()
 
 
-def test_store_sink_keeps_windows_while_the_store_is_down(empty_url: str, reference: Reference) -> None:
+def test_store_sink_keeps_windows_while_the_store_is_down(
+    empty_url: str, reference: Reference
+) -> None:
     from redline.store import upgrade
 
     upgrade(empty_url)

@@ -26,8 +26,12 @@ def _largest_move(col: Mapping[str, Any]) -> Text:
 def _columns_table(report: Mapping[str, Any]) -> Table:
     table = Table(title="Drift by column", title_justify="left")
     for header in ("column", "kind", "statistic", "value", "threshold", "drifted", "largest move"):
-        numeric = header in {"value", "threshold"}
-        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(
+            header,
+            justify="right" if header in {"value", "threshold"} else "left",
+            overflow="fold",
+            no_wrap=header not in {"column", "largest move"},
+        )
     for col in report.get("columns") or []:
         drifted = bool(col.get("drifted"))
         style = "bold red" if drifted else ""

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -14,14 +13,21 @@ from redline import __version__
 from redline.cli import reference
 from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
+from redline.cli.example import example_command
 from redline.errors import RedlineError
 
-__all__ = ["app", "run"]
+__all__ = ["OneLineErrorGroup", "app", "run"]
 
 
-def _os_message(exc: OSError) -> str:
-    if exc.filename is not None and exc.strerror:
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, typer.TyperException):
+        command_path = getattr(getattr(exc, "ctx", None), "command_path", None)
+        hint = f" (see '{command_path} --help')" if isinstance(command_path, str) else ""
+        return exc.format_message() + hint
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, typer.Abort):
+        return "aborted"
     return str(exc)
 
 
@@ -42,22 +48,10 @@ class OneLineErrorGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            exc.show()
-            code = EXIT_ERROR
-        except click.ClickException as exc:
-            ctx = getattr(exc, "ctx", None)
-            hint = f" (see '{ctx.command_path} --help')" if isinstance(ctx, click.Context) else ""
-            print_error(exc.format_message() + hint)
-            code = EXIT_ERROR
-        except click.Abort:
-            print_error("aborted")
-            code = EXIT_ERROR
-        except RedlineError as exc:
-            print_error(str(exc))
-            code = EXIT_ERROR
-        except OSError as exc:
-            print_error(_os_message(exc))
+        # Usage errors, data/reference errors and unwritable outputs are the user's to fix:
+        # one line, no traceback. Anything else is a bug and keeps its traceback.
+        except (typer.TyperException, typer.Abort, RedlineError, OSError) as exc:
+            print_error(_error_message(exc))
             code = EXIT_ERROR
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
@@ -66,11 +60,12 @@ app = typer.Typer(
     name="redline",
     cls=OneLineErrorGroup,
     help="Drift detection and incident response for ML systems in production.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 app.command("check")(check_command)
+app.command("example")(example_command)
 app.add_typer(reference.app, name="reference")
 
 
@@ -82,6 +77,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -93,6 +89,8 @@ def main(
     ] = False,
 ) -> None:
     """Drift detection and incident response for ML systems in production."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
 
 
 def run() -> None:

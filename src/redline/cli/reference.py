@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from redline.profiles.reference import Reference
     from redline.profiles.specs import ColumnSpec
 
-__all__ = ["app", "fit", "show"]
+__all__ = ["app", "fit", "reference_group", "show"]
 
 app = typer.Typer(
     help="Fit a reference profile from training data, or describe a saved one.",
-    no_args_is_help=True,
+    invoke_without_command=True,
 )
 
 _REFERENCE_SUFFIXES = (".json", ".redline")
@@ -58,6 +58,13 @@ def _summary(ref: Reference) -> Text:
     )
 
 
+@app.callback()
+def reference_group(ctx: typer.Context) -> None:
+    """Fit a reference profile from training data, or describe a saved one."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
 @app.command("fit")
 def fit(
     data: Annotated[
@@ -88,7 +95,7 @@ def fit(
 
     ref = fit_reference(data, target=target, prediction=prediction, confidence=confidence)
     ref.save(output)
-    stderr_console().print(Text(f"Wrote reference {output}: "), _summary(ref), end="\n")
+    stderr_console().print(Text(f"Wrote reference {output}: ") + _summary(ref))
     for name, reason in ref.ignored.items():
         stderr_console().print(Text(f"Ignored column {name!r}: {reason}", style="yellow"))
 

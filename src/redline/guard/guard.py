@@ -51,6 +51,7 @@ class Guard:
         max_pending_rows: int = 1_000_000,
         model_version: str | None = None,
         predict_batch: Callable[[Any], Any] | None = None,
+        confidence: Callable[[Any], float] | None = None,
         on_error: Literal["fallback", "raise"] = "fallback",
         monitors: Mapping[str, Mapping[str, Any] | None] | None = None,
         clock: Callable[[], datetime] = _utc_now,
@@ -70,8 +71,15 @@ class Guard:
         self._prefix = os.urandom(6).hex()
         self._count = 0
         prediction = reference.column_named(Role.PREDICTION)
-        self._names = [n for n in reference.raw_columns if n != prediction]
+        confidence_column = reference.column_named(Role.CONFIDENCE)
+        if confidence is not None and confidence_column is None:
+            raise ValueError(
+                "confidence= needs a reference fitted with confidence=<column>; this one has none"
+            )
+        self._names = [n for n in reference.raw_columns if n not in (prediction, confidence_column)]
         self._prediction_column = prediction
+        self._confidence_column = confidence_column if confidence is not None else None
+        self._confidence = confidence
         self._capacity = buffer_rows
         self._buffer = RowBuffer(self._names, buffer_rows)
         self._feedback: list[Feedback] = []

@@ -109,9 +109,14 @@ class WindowWorker:
     def _fold(
         self, columns: Columns, predictions: Any, latency_ms: Any, sources: Any, routes: Any
     ) -> None:
-        prediction = self._guard._prediction_column
-        if prediction is not None:
-            columns = {**columns, prediction: _as_array(predictions)}
+        guard = self._guard
+        if guard._prediction_column is not None:
+            columns = {**columns, guard._prediction_column: _as_array(predictions)}
+        if guard._confidence_column is not None and guard._confidence is not None:
+            columns = {
+                **columns,
+                guard._confidence_column: _confidences(guard._confidence, predictions),
+            }
         self._window.fold(self._guard.reference, columns, latency_ms=latency_ms, sources=sources)
         for route, count in Counter(routes).items():
             self._window.routes[route] = self._window.routes.get(route, 0) + count
@@ -166,6 +171,16 @@ class WindowWorker:
         except Exception:
             log.exception("redline could not write a window of %s", self._guard.model)
         self.closed_windows += 1
+
+
+def _confidences(fn: Any, predictions: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
+    out = np.full(len(predictions), np.nan)
+    for i, value in enumerate(predictions):
+        try:
+            out[i] = fn(value)
+        except Exception:  # a confidence that cannot be read is a missing value
+            continue
+    return out
 
 
 def _as_array(values: Any) -> Any:

@@ -88,7 +88,7 @@ class LogHistogram:
 
     GAMMA = 1.02
     MIN_VALUE = 1e-3
-    N_BUCKETS = int(math.ceil(math.log(1e12) / math.log(1.02))) + 1
+    N_BUCKETS = math.ceil(math.log(1e12) / math.log(1.02)) + 1
     counts: dict[int, int] = field(default_factory=dict)
     n: int = 0
 

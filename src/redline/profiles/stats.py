@@ -131,7 +131,7 @@ def wasserstein_binned(
     1.0
     """
     gap = np.cumsum(shares(cur_counts) - shares(ref_counts), axis=-1)
-    zero = np.zeros(gap.shape[:-1] + (1,))
+    zero = np.zeros((*gap.shape[:-1], 1))
     left = np.concatenate([zero, gap[..., :-1]], axis=-1)
     right = gap
     width = np.diff(np.asarray(bin_edges, dtype=np.float64), axis=-1)

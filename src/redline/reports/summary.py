@@ -33,7 +33,7 @@ def drift_summary(report: Mapping[str, Any]) -> str:
     drifted = [str(name) for name in report.get("drifted_columns") or []]
     n_rows = report.get("n_rows")
     rows = f" over {n_rows:,} current rows" if isinstance(n_rows, int) else ""
+    counted = f"{len(columns)} column{'' if len(columns) == 1 else 's'}"
     if drifted:
-        names = ", ".join(drifted)
-        return f"Drift in {len(drifted)} of {len(columns)} columns{rows}: {names}."
-    return f"No drift in {len(columns)} columns{rows}."
+        return f"Drift in {len(drifted)} of {counted}{rows}: {', '.join(drifted)}."
+    return f"No drift in {counted}{rows}."

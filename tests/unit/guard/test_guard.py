@@ -66,7 +66,9 @@ def test_fallback_serves_when_the_model_raises(reference: Reference) -> None:
     def broken(row: dict[str, Any]) -> float:
         raise RuntimeError("model down")
 
-    with Guard(model="m", predict=broken, reference=reference, fallback=lambda r: -1.0, sink=MemorySink()) as guard:
+    with Guard(
+        model="m", predict=broken, reference=reference, fallback=lambda r: -1.0, sink=MemorySink()
+    ) as guard:
         decision = guard.predict({"x": 1.0, "region": "north"})
         guard.flush()
         assert decision.value == -1.0
@@ -176,7 +178,9 @@ def test_predict_batch_folds_the_whole_batch(reference: Reference) -> None:
     assert window.routes == {"primary": 5_000}
 
 
-def test_predict_batch_without_a_batch_function_calls_the_model_per_row(reference: Reference) -> None:
+def test_predict_batch_without_a_batch_function_calls_the_model_per_row(
+    reference: Reference,
+) -> None:
     with make(reference) as guard:
         values = guard.predict_batch([{"x": 1.0, "region": "north"}, {"x": 2.0, "region": "east"}])
     assert values == [2.0, 4.0]
@@ -196,3 +200,32 @@ def test_a_failing_sink_never_reaches_the_caller(reference: Reference) -> None:
 def test_window_length_must_be_positive(reference: Reference) -> None:
     with pytest.raises(ValueError, match="window_s"):
         Guard(model="m", predict=model, reference=reference, window_s=0)
+
+
+def test_confidence_is_recorded_and_a_drop_is_signalled() -> None:
+    rng = np.random.default_rng(6)
+    n = 20_000
+    ref = redline.fit_reference(
+        {"x": rng.normal(size=n), "confidence": rng.beta(8, 2, n)},
+        confidence="confidence",
+        window_sizes=[100, 1_000],
+    )
+
+    def predict(row: dict[str, Any]) -> dict[str, float]:
+        return {"label": 1.0, "p": 0.55}
+
+    with Guard(
+        model="m", predict=predict, reference=ref, sink=MemorySink(), confidence=lambda v: v["p"]
+    ) as guard:
+        for x in rng.normal(size=500):
+            guard.predict({"x": float(x)})
+        guard.flush()
+        signals = sink_of(guard).signals
+        window = sink_of(guard).windows[0]
+    assert window.columns["confidence"].n == 500
+    assert [s.kind for s in signals] == ["confidence_drop"]
+
+
+def test_confidence_needs_a_confidence_column(reference: Reference) -> None:
+    with pytest.raises(ValueError, match="confidence"):
+        Guard(model="m", predict=model, reference=reference, confidence=lambda v: 1.0)

@@ -31,7 +31,9 @@ from redline.profiles.window import WindowProfile
 FloatArray = NDArray[np.float64]
 
 
-def _count_pairs(min_bins: int = 2, max_bins: int = 40) -> st.SearchStrategy[tuple[FloatArray, FloatArray]]:
+def _count_pairs(
+    min_bins: int = 2, max_bins: int = 40
+) -> st.SearchStrategy[tuple[FloatArray, FloatArray]]:
     """Two count vectors on the same bins, each with a positive total."""
 
     def build(k: int) -> st.SearchStrategy[tuple[FloatArray, FloatArray]]:
@@ -102,10 +104,7 @@ def test_chi2_statistic_equals_scipy_chi2_contingency_without_correction(
     ref, cur = pair
     nonempty = (ref + cur) > 0
     table = np.vstack([ref[nonempty], cur[nonempty]])
-    if table.shape[1] < 2:
-        expected = 0.0
-    else:
-        expected = sps.chi2_contingency(table, correction=False)[0]
+    expected = 0.0 if table.shape[1] < 2 else sps.chi2_contingency(table, correction=False)[0]
     assert float(chi2_statistic(ref, cur)) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
