@@ -27,6 +27,7 @@ job with ``redline API missing: ...`` (exit code 3) instead of a traceback.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -145,8 +146,8 @@ def task_check(size: str) -> dict[str, Any]:
 def make_guard(rl: Any, reference: Any, *, batch: bool = False) -> tuple[Any, dict[str, str]]:
     """``Guard(model="bench", predict=model, reference=reference, store=None)``.
 
-    ``store=None`` is passed only if the constructor takes it (otherwise its default sink is
-    used); with ``batch`` the same vectorised ``model`` goes in as ``predict_batch=`` when the
+    ``store=None`` (redline's configured store; run.py points ``REDLINE_STORE__URL`` at a
+    SQLite file in the job's scratch directory) is passed only if the constructor takes it; with ``batch`` the same vectorised ``model`` goes in as ``predict_batch=`` when the
     constructor takes that, so the batch path calls the model once per batch. The keyword
     arguments actually used are returned for the record."""
     import inspect
@@ -157,7 +158,7 @@ def make_guard(rl: Any, reference: Any, *, batch: bool = False) -> tuple[Any, di
     used = {"model": "'bench'", "predict": "model", "reference": "reference"}
     if "store" in params:
         kwargs["store"] = None
-        used["store"] = "None"
+        used["store"] = "None -> " + os.environ.get("REDLINE_STORE__URL", "configured default")
     if batch and "predict_batch" in params:
         kwargs["predict_batch"] = model
         used["predict_batch"] = "model"

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics as st
 import subprocess
 import sys
@@ -37,6 +38,7 @@ RESULTS = os.path.join(HERE, "results")
 README = os.path.join(HERE, "README.md")
 VENVS = os.environ.get("REDLINE_PEER_VENVS", os.path.join(tempfile.gettempdir(), "redline-peers"))
 DATA = os.environ.get("REDLINE_BENCH_DATA", os.path.join(VENVS, "data"))
+SCRATCH = os.path.join(VENVS, "scratch")
 PROJECT_PY = os.environ.get("REDLINE_PYTHON", os.path.join(REPO, ".venv", "bin", "python"))
 
 # peer -> (venv directory, pip requirements, distributions whose versions are recorded)
@@ -152,7 +154,7 @@ def redline_version() -> dict[str, str]:
         capture_output=True,
         text=True,
         env=job_env("redline"),
-        cwd=HERE,
+        cwd=tempfile.gettempdir(),
         timeout=60,
     )
     if p.returncode != 0:
@@ -168,6 +170,28 @@ def git_info() -> dict[str, Any]:
 
     status = git("status", "--porcelain", "--", "src")
     return {"commit": git("rev-parse", "--short", "HEAD") or "?", "src_dirty": bool(status)}
+
+
+def src_hash() -> str:
+    """Content hash of the redline sources (src/**/*.py), taken before each redline job: the
+    working tree may change during a long run, and results from different code must not be
+    pooled silently."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = os.path.join(REPO, "src")
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                path = os.path.join(dirpath, name)
+                digest.update(os.path.relpath(path, root).encode())
+                try:
+                    with open(path, "rb") as f:
+                        digest.update(f.read())
+                except OSError:
+                    digest.update(b"?")
+    return digest.hexdigest()[:12]
 
 
 def host_info() -> dict[str, Any]:
@@ -269,16 +293,23 @@ def run_job(job: Job, timeout: int) -> dict[str, Any]:
     os.close(fd)
     if os.path.exists("/usr/bin/time"):
         cmd = ["/usr/bin/time", "-v", "-o", tv, *cmd]
+    code = src_hash() if job.peer == "redline" else None
     load0 = os.getloadavg()[0]
     t0 = time.time()
+    # Each job runs in a fresh scratch directory, so whatever it writes (redline's configured
+    # store is a SQLite file, by default ./redline.db) stays out of the repository and no job
+    # sees another's state.
+    scratch = tempfile.mkdtemp(prefix="job-", dir=SCRATCH)
+    env = job_env(job.peer)
+    env["REDLINE_STORE__URL"] = "sqlite:///" + os.path.join(scratch, "redline.db")
     try:
         p = subprocess.run(
             cmd,
-            cwd=HERE,
+            cwd=scratch,
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=job_env(job.peer),
+            env=env,
         )
         rc: int | str = p.returncode
         stdout, stderr = p.stdout, p.stderr
@@ -298,8 +329,11 @@ def run_job(job: Job, timeout: int) -> dict[str, Any]:
         "load1_after": os.getloadavg()[0],
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+    if code is not None:
+        rec["src_hash"] = code
     rec.update(parse_time_v(tv))
     os.unlink(tv)
+    shutil.rmtree(scratch, ignore_errors=True)
     results = [ln[7:] for ln in stdout.splitlines() if ln.startswith("RESULT ")]
     if results and rc == 0:
         rec["result"] = json.loads(results[-1])
@@ -441,6 +475,14 @@ class Summary:
             ),
             "",
         ]
+        hashes = list(dict.fromkeys(r["src_hash"] for r in self.recs if r.get("src_hash")))
+        if len(hashes) > 1:
+            out.append(
+                f"**Warning: redline's source changed during this run ({len(hashes)} versions of "
+                "src/: " + ", ".join(hashes) + "); its medians pool different code.** "
+                "Re-run on a quiet tree before quoting them."
+            )
+            out.append("")
         vers = []
         for venv, v in run["versions"].items():
             vers.append(
@@ -724,11 +766,15 @@ class Summary:
             for r in self.ok.get(("numpy", "stream_batch", "columnar", "cur1m"), [])
         ]
         if gb:
-            dropped = [r.get("rows_dropped") or 0 for r in gb]
+            drops = [
+                f"{r['rows_dropped']:,} of {r['rows'] + r['batch_rows']:,}"
+                for r in gb
+                if r.get("rows_dropped")
+            ]
             drop_txt = (
-                f"; **{max(dropped):,} of {gb[0]['rows']:,} rows dropped** by the background "
-                "worker (rates with drops overstate what the Guard sustains)"
-                if any(dropped)
+                "; **rows dropped by the background worker: " + ", ".join(drops) + "** (rates "
+                "with drops overstate what the Guard sustains)"
+                if drops
                 else "; no rows dropped"
             )
             incl = [r["rows_per_s_incl_close"] for r in gb if "rows_per_s_incl_close" in r]
@@ -885,6 +931,7 @@ def main() -> int:
         load_start=list(os.getloadavg()),
     )
     os.makedirs(RESULTS, exist_ok=True)
+    os.makedirs(SCRATCH, exist_ok=True)
     json_path = os.path.join(RESULTS, f"{stamp}.json")
     print(f"{len(jobs)} jobs -> {os.path.relpath(json_path, REPO)}", flush=True)
     t0 = time.time()

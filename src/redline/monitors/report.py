@@ -35,6 +35,7 @@ class DriftReport:
     reference_hash: str
     integrity: list[Signal] = field(default_factory=list)
     histograms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -55,7 +56,7 @@ class DriftReport:
                 "drifted_columns": self.drifted_columns,
                 "columns": [_column_dict(c, self.histograms.get(c.name)) for c in self.columns],
                 "integrity": [s.to_dict() for s in self.integrity],
-                "notes": [kl_note()],
+                "notes": [kl_note(), *self.notes],
             }
         )
         return out
@@ -155,7 +156,32 @@ def check(
     )
     integrity = list(IntegrityMonitor(ref, min_rows=1).update(window).signals)
     histograms = {v.name: _histogram(ref, window, v.name) for v in verdicts if v.drifted}
-    return DriftReport(verdicts, window.n_rows, ref.content_hash, integrity, histograms)
+    notes = _notes(ref, window)
+    return DriftReport(verdicts, window.n_rows, ref.content_hash, integrity, histograms, notes)
+
+
+def _notes(ref: Reference, window: WindowProfile) -> list[str]:
+    notes = []
+    if ref.n_rows < 10 * window.n_rows:
+        notes.append(
+            f"the reference has {ref.n_rows:,} rows, fewer than 10x the window's "
+            f"{window.n_rows:,}: its own sampling noise limits how small a shift can be seen"
+        )
+    if window.n_rows > max(ref.window_sizes):
+        notes.append(
+            f"thresholds were calibrated up to windows of {max(ref.window_sizes):,} rows; "
+            "larger windows use that threshold, which is conservative"
+        )
+    notes.extend(
+        f"column {name!r} is not in the reference ({count:,} rows)"
+        for name, count in window.unknown.items()
+    )
+    notes.extend(
+        f"column {name!r} of the reference is missing ({count:,} rows)"
+        for name, count in window.missing.items()
+    )
+    notes.extend(f"column {name!r} was not profiled: {why}" for name, why in ref.ignored.items())
+    return notes
 
 
 def _source_present(ref: Reference, name: str, window: WindowProfile) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +12,7 @@ from numpy.typing import NDArray
 __all__ = [
     "CategoricalCodes",
     "NumericValues",
+    "arrow_strings",
     "encode_categorical",
     "numeric_values",
     "text_descriptor",
@@ -22,35 +24,43 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True)
 class NumericValues:
-    """Finite values of a numeric column and counts of what could not be used."""
+    """Finite values of a numeric column, their range, and counts of what could not be used."""
 
     finite: FloatArray
     n_null: int
     n_nonfinite: int
     n_invalid: int
+    min: float = math.inf
+    max: float = -math.inf
 
 
 def numeric_values(values: Any) -> NumericValues:
     """Split a column into finite floats, nulls (None/NaN), ±inf and non-numeric values."""
-    import pandas as pd
-
     arr = values if isinstance(values, np.ndarray) else np.asarray(values)
     n_invalid = 0
     if arr.dtype.kind not in "biuf":
-        raw = np.asarray(arr, dtype=object)
-        null_mask = pd.isna(raw)
-        converted = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
-        n_invalid = int(np.count_nonzero(np.isnan(converted) & ~null_mask))
-        arr = converted
+        arr, n_invalid = _coerce_numeric(arr)
     elif arr.dtype != np.float64:
         arr = arr.astype(np.float64)
+    if arr.size:
+        # The range is needed anyway, and is finite only when every value is (NaN propagates).
+        lo, hi = float(arr.min()), float(arr.max())
+        if math.isfinite(lo) and math.isfinite(hi):
+            return NumericValues(arr, 0, 0, n_invalid, lo, hi)
     finite_mask = np.isfinite(arr)
-    n_finite = int(np.count_nonzero(finite_mask))
-    if n_finite == arr.size:
-        return NumericValues(arr, 0, 0, n_invalid)
-    bad = arr[~finite_mask]
+    finite, bad = arr[finite_mask], arr[~finite_mask]
     n_nan = int(np.count_nonzero(np.isnan(bad)))
-    return NumericValues(arr[finite_mask], n_nan - n_invalid, bad.size - n_nan, n_invalid)
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (math.inf, -math.inf)
+    return NumericValues(finite, n_nan - n_invalid, bad.size - n_nan, n_invalid, lo, hi)
+
+
+def _coerce_numeric(arr: NDArray[Any]) -> tuple[FloatArray, int]:
+    import pandas as pd
+
+    raw = np.asarray(arr, dtype=object)
+    null_mask = pd.isna(raw)
+    converted = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
+    return converted, int(np.count_nonzero(np.isnan(converted) & ~null_mask))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +88,65 @@ def _lookup(vocab: tuple[str, ...], values: Any) -> IntArray:
     return result
 
 
+def arrow_strings(values: Any) -> Any:
+    """``values`` as an Arrow string array when they are strings and nulls only, else None.
+
+    >>> arrow_strings(np.array(["a", None, np.nan], dtype=object)).null_count
+    2
+    >>> arrow_strings(np.array(["a", 1], dtype=object)) is None
+    True
+    """
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values if _is_string_type(values.type) else None
+    if not (isinstance(values, np.ndarray) and values.dtype == object):
+        return None
+    try:
+        converted = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # mixed types, or text UTF-8 cannot encode
+        return None
+    # Inferred, not forced: a forced string type would also take bytes, which label differently.
+    return converted if _is_string_type(converted.type) else None
+
+
+def _is_string_type(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+
+
+def _encode_strings(vocab: tuple[str, ...], strings: Any) -> CategoricalCodes:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(strings, value_set=pa.array(vocab, type=strings.type))
+    codes = pc.fill_null(found, len(vocab)) if found.null_count else found
+    n_null = int(strings.null_count)
+    if n_null:
+        codes = codes.filter(strings.is_valid())
+    unseen = np.empty(0, dtype=object)
+    if found.null_count > n_null:
+        missed = pc.and_(found.is_null(), strings.is_valid())
+        unseen = np.asarray(strings.filter(missed), dtype=object)
+    return CategoricalCodes(np.asarray(codes).astype(np.int64), n_null, unseen)
+
+
 def encode_categorical(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
-    """Map values onto ``vocab``; nulls are dropped and counted, the rest that miss are unseen."""
+    """Map values onto ``vocab``; nulls are dropped and counted, the rest that miss are unseen.
+
+    >>> coded = encode_categorical(("a", "b"), np.array(["b", None, "z", "a"], dtype=object))
+    >>> coded.codes.tolist(), coded.n_null, coded.unseen.tolist()
+    ([1, 2, 0], 1, ['z'])
+    """
     import pandas as pd
 
-    other = len(vocab)
     if isinstance(values, pd.Categorical):
-        cat_codes = _lookup(vocab, [_as_label(c) for c in values.categories])
-        raw_codes = np.asarray(values.codes, dtype=np.int64)
-        valid = raw_codes >= 0
-        mapped = np.where(cat_codes[raw_codes[valid]] < 0, other, cat_codes[raw_codes[valid]])
-        miss = cat_codes[raw_codes[valid]] < 0
-        unseen = np.asarray(values.categories, dtype=object)[raw_codes[valid][miss]]
-        unseen = np.array([_as_label(v) for v in unseen], dtype=object)
-        return CategoricalCodes(mapped.astype(np.int64), int((~valid).sum()), unseen)
+        return _encode_categories(vocab, values)
+    strings = arrow_strings(values)
+    if strings is not None:
+        return _encode_strings(vocab, strings)
+    other = len(vocab)
     arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     if arr.dtype.kind == "b":
         arr = np.where(arr, "true", "false").astype(object)
@@ -109,16 +164,34 @@ def encode_categorical(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
     return CategoricalCodes(codes[keep], int(null_mask.sum()), labels[second < 0])
 
 
+def _encode_categories(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
+    other = len(vocab)
+    cat_codes = _lookup(vocab, [_as_label(c) for c in values.categories])
+    raw_codes = np.asarray(values.codes, dtype=np.int64)
+    valid = raw_codes >= 0
+    mapped = np.where(cat_codes[raw_codes[valid]] < 0, other, cat_codes[raw_codes[valid]])
+    miss = cat_codes[raw_codes[valid]] < 0
+    unseen = np.asarray(values.categories, dtype=object)[raw_codes[valid][miss]]
+    unseen = np.array([_as_label(v) for v in unseen], dtype=object)
+    return CategoricalCodes(mapped.astype(np.int64), int((~valid).sum()), unseen)
+
+
 def text_descriptor(values: Any, descriptor: str) -> FloatArray:
     """A numeric descriptor of a text column: ``length`` (characters) or ``words``."""
     import pandas as pd
+    import pyarrow as pa
 
-    series = pd.Series(np.asarray(values, dtype=object)).astype("string")
+    series: pd.Series[str]
+    if isinstance(values, pa.Array | pa.ChunkedArray) and _is_string_type(values.type):
+        series = pd.Series(pd.array(values, dtype="string"), dtype="string")
+    else:
+        series = pd.Series(np.asarray(values, dtype=object)).astype("string")
     if descriptor == "length":
         out = series.str.len()
     elif descriptor == "words":
-        out = series.str.split().str.len()
+        # pandas-stubs give split lists' .str no len(); pandas has it (Python str.split rules).
+        out = cast(Any, series.str.split()).str.len()
     else:
         raise ValueError(f"unknown text descriptor {descriptor!r}; use 'length' or 'words'")
-    result: FloatArray = out.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-    return result
+    floats = out.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.asarray(floats, dtype=np.float64)

@@ -39,9 +39,9 @@ def _fit_numeric(name: str, values: Any, kind: ColumnKind, role: Role, n_bins: i
     if x.size == 0:
         raise DataError(f"column {name!r} has no finite numeric values in the reference")
     edges = np.unique(np.quantile(x, _quantile_levels(n_bins)))
-    edges[-1] = np.nextafter(edges[-1], np.inf)
-    if edges.size == 1:
-        edges = np.array([edges[0], np.nextafter(edges[0], np.inf)])
+    # Bins are [e_i, e_i+1): an extra edge just above the maximum gives the maximum its own
+    # inner bin, so every distinct value of a discrete column keeps a bin of its own.
+    edges = np.append(edges, np.nextafter(edges[-1], np.inf))
     bins = np.searchsorted(edges, x, side="right")
     counts = np.bincount(bins, minlength=edges.size + 1).astype(np.float64)
     # The chance that a new draw falls outside the sample's range is 2/(n+1): split it evenly.

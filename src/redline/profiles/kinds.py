@@ -21,9 +21,13 @@ def infer_kind(values: Any) -> ColumnKind | None:
     (<ColumnKind.NUMERIC: 'numeric'>, <ColumnKind.CATEGORICAL: 'categorical'>)
     """
     import pandas as pd
+    import pyarrow as pa
 
     if isinstance(values, pd.Categorical):
         return ColumnKind.CATEGORICAL
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        # Only the head is looked at below, so convert only the head (strings become objects).
+        values = np.asarray(values.slice(0, _SAMPLE))
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind == "b":
         return ColumnKind.BOOLEAN

@@ -128,6 +128,8 @@ def load_reference(path: str | os.PathLike[str]) -> Reference:
         envelope = json.loads(p.read_bytes())
     except FileNotFoundError as exc:
         raise ReferenceFileError(f"{p}: no such reference file") from exc
+    except OSError as exc:
+        raise ReferenceFileError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReferenceFileError(f"{p}: not a redline reference (invalid JSON: {exc})") from exc
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:

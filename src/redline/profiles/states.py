@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.profiles.binning import bin_counts
 from redline.profiles.encoding import encode_categorical, numeric_values
 from redline.profiles.sketches import HeavyHitters
 from redline.profiles.specs import CategoricalSpec, NumericSpec
@@ -46,12 +47,12 @@ class NumericState:
         parts = numeric_values(values)
         x = parts.finite
         if x.size:
-            idx = np.searchsorted(spec.edges, x, side="right")
-            self.counts += np.bincount(idx, minlength=self.counts.size)
+            self.counts += bin_counts(spec.edges, x)
             self.total += float(x.sum())
-            self.total_sq += float(np.dot(x, x))
-            self.min = min(self.min, float(x.min()))
-            self.max = max(self.max, float(x.max()))
+            # einsum, not dot: BLAS may thread a dot product, and its rounding with it.
+            self.total_sq += float(np.einsum("i,i->", x, x))
+            self.min = min(self.min, parts.min)
+            self.max = max(self.max, parts.max)
         self.n_null += parts.n_null
         self.n_nonfinite += parts.n_nonfinite
         self.n_invalid += parts.n_invalid

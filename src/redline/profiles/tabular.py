@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
 from redline.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Columns", "TableLike", "n_rows_of", "read_table", "to_columns"]
+__all__ = ["Columns", "TableLike", "n_rows_of", "read_table", "to_columns", "values_at"]
 
 Columns: TypeAlias = dict[str, Any]
-"""Column name to a 1-d numpy array or a pandas Categorical (kept as codes + categories)."""
+"""Column name to a 1-d numpy array, a pandas Categorical, or an Arrow string array."""
 
 TableLike: TypeAlias = Any
 """A pandas DataFrame, a mapping of column name to array, a list of row dicts, or a path."""
@@ -53,15 +54,41 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _from_frame(frame: pd.DataFrame) -> Columns:
     import pandas as pd
+    import pyarrow as pa
 
     out: Columns = {}
     for name in frame.columns:
         series = frame[name]
         if isinstance(series.dtype, pd.CategoricalDtype):
             out[str(name)] = series.array
+        elif _is_arrow_string(series.dtype):
+            out[str(name)] = pa.array(series)  # the Arrow buffers themselves, no Python strings
         else:
             out[str(name)] = series.to_numpy()
     return out
+
+
+def _is_arrow_string(dtype: Any) -> bool:
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage in ("pyarrow", "pyarrow_numpy")  # the latter: pandas 2.1-2.2
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow_type = dtype.pyarrow_dtype
+        return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+    return False
+
+
+def values_at(values: Any, positions: NDArray[np.intp]) -> list[Any]:
+    """The values of one column at ``positions``, as a list (Arrow values as Python objects)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return list(values.take(pa.array(positions)).to_pylist())
+    if isinstance(values, np.ndarray):
+        return list(values[positions].tolist())
+    return [values[i] for i in positions]
 
 
 def _from_records(rows: Sequence[Mapping[str, Any]]) -> Columns:

@@ -15,7 +15,7 @@ from redline.profiles.reference import Reference
 from redline.profiles.sketches import BottomK, HeavyHitters, LogHistogram
 from redline.profiles.specs import CategoricalSpec, NumericSpec
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
-from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns
+from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
 
 __all__ = ["WindowProfile"]
 
@@ -95,11 +95,19 @@ class WindowProfile:
         return self
 
     def _sample(self, columns: Columns, n: int, seed: int | None) -> None:
-        rng = np.random.default_rng(seed)
         k = min(self.sample.capacity, n)
-        priorities = rng.random(n)
-        pick = np.argpartition(priorities, k - 1)[:k] if k < n else np.arange(n)
-        rows = [{name: _jsonable(values[i]) for name, values in columns.items()} for i in pick]
+        if k == 0:
+            return
+        priorities = np.random.default_rng(seed).random(n)
+        pick = np.arange(n)
+        if k < n:
+            # The k smallest of n uniform priorities almost always lie below 4k/n: partition
+            # only those, and all rows in the rare case that fewer than k do.
+            below = np.flatnonzero(priorities < 4.0 * k / n)
+            pick = below if below.size >= k else pick
+            pick = pick[np.argpartition(priorities[pick], k - 1)[:k]]
+        picked = {name: values_at(values, pick) for name, values in columns.items()}
+        rows = [{name: _jsonable(v[j]) for name, v in picked.items()} for j in range(pick.size)]
         self.sample.offer(priorities[pick], rows)
 
     def merge(self, other: WindowProfile) -> WindowProfile:
@@ -176,4 +184,6 @@ def _jsonable(value: Any) -> Any:
         return None if np.isnan(value) else str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if hasattr(value, "as_py"):  # a pyarrow scalar (duck-typed: no pyarrow import here)
+        return _jsonable(value.as_py())
     return str(value)

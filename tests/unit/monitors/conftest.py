@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -20,18 +20,29 @@ T0 = datetime(2024, 5, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class Stream:
     """No-drift rows of a small model (two numeric features, a categorical, a prediction and its
-    confidence) and windows of them on the reference's bins."""
+    confidence) and five-minute windows of them on the reference's bins."""
 
     reference: Reference
-    labels: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
-    label_shares: tuple[float, ...] = (0.35, 0.25, 0.17, 0.12, 0.07, 0.04)
-    classes: tuple[str, ...] = ("approve", "review", "reject")
-    class_shares: tuple[float, ...] = (0.7, 0.2, 0.1)
-    n_window: int = 2_000
+    labels: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+    label_shares: ClassVar[tuple[float, ...]] = (0.35, 0.25, 0.17, 0.12, 0.07, 0.04)
+    classes: ClassVar[tuple[str, ...]] = ("approve", "review", "reject")
+    class_shares: ClassVar[tuple[float, ...]] = (0.7, 0.2, 0.1)
+    n_window: ClassVar[int] = 2_000
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> dict[str, Any]:
+        """``n`` rows of the no-drift distribution."""
+        return {
+            "x": rng.normal(10.0, 2.0, size=n),
+            "z": rng.lognormal(1.0, 0.5, size=n),
+            "c": rng.choice(np.array(cls.labels, dtype=object), size=n, p=cls.label_shares),
+            "pred": rng.choice(np.array(cls.classes, dtype=object), size=n, p=cls.class_shares),
+            "conf": rng.beta(8.0, 2.0, size=n),
+        }
 
     def rows(self, seed: int = 1, n: int | None = None) -> dict[str, Any]:
-        """Rows from the no-drift distribution."""
-        return draw_rows(np.random.default_rng(seed), n or self.n_window, self)
+        """A seeded window's worth of no-drift rows."""
+        return self.draw(np.random.default_rng(seed), n or self.n_window)
 
     def window(
         self,
@@ -41,7 +52,7 @@ class Stream:
         latency_ms: Any = None,
         sources: Any = None,
     ) -> WindowProfile:
-        """The ``index``-th five-minute window of the stream, holding ``rows``."""
+        """The ``index``-th window of the stream, holding ``rows``."""
         start = T0 + timedelta(minutes=5 * index)
         window = WindowProfile.empty(self.reference, start=start, end=start + timedelta(minutes=5))
         return window.fold(
@@ -53,23 +64,11 @@ class Stream:
         )
 
 
-def draw_rows(rng: np.random.Generator, n: int, shape: Stream | None = None) -> dict[str, Any]:
-    """``n`` rows of the stream's no-drift distribution."""
-    s = shape or Stream(reference=None)  # type: ignore[arg-type]
-    return {
-        "x": rng.normal(10.0, 2.0, size=n),
-        "z": rng.lognormal(1.0, 0.5, size=n),
-        "c": rng.choice(np.array(s.labels, dtype=object), size=n, p=s.label_shares),
-        "pred": rng.choice(np.array(s.classes, dtype=object), size=n, p=s.class_shares),
-        "conf": rng.beta(8.0, 2.0, size=n),
-    }
-
-
 @pytest.fixture(scope="session")
 def stream() -> Stream:
     """The stream, its reference fitted on 20k no-drift rows."""
     reference = redline.fit_reference(
-        draw_rows(np.random.default_rng(20_240_501), 20_000),
+        Stream.draw(np.random.default_rng(20_240_501), 20_000),
         prediction="pred",
         confidence="conf",
         window_sizes=[300, 1_000, 3_000, 10_000],

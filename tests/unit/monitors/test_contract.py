@@ -7,7 +7,6 @@ import inspect
 import json
 import math
 import pickle
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,8 +55,8 @@ def _defaults(cls: type[Monitor]) -> dict[str, Any]:
     return {p.name: p.default for p in params}
 
 
-@cache
-def _windows_of(stream: Stream) -> tuple[WindowProfile, ...]:
+@pytest.fixture(scope="module")
+def windows(stream: Stream) -> tuple[WindowProfile, ...]:
     """Four quiet windows, two with every kind of trouble at once, then a quiet one."""
     out = []
     for i in range(7):
@@ -98,7 +97,7 @@ def test_registry_names_match_the_classes() -> None:
 
 
 def test_create_monitor_refuses_unknown_names(stream: Stream) -> None:
-    with pytest.raises(ValueError, match="known monitors: .*numeric_drift"):
+    with pytest.raises(ValueError, match=r"known monitors: .*numeric_drift"):
         create_monitor("no_such_monitor", stream.reference)
 
 
@@ -118,8 +117,9 @@ def test_params_equal_the_constructor_arguments(name: str, stream: Stream) -> No
 
 
 @pytest.mark.parametrize("name", MONITORS)
-def test_clone_has_equal_params_and_independent_state(name: str, stream: Stream) -> None:
-    windows = _windows_of(stream)
+def test_clone_has_equal_params_and_independent_state(
+    name: str, stream: Stream, windows: tuple[WindowProfile, ...]
+) -> None:
     original = _make(name, stream)
     head = _outputs(original, windows[:5])
     copy = original.clone()
@@ -139,8 +139,9 @@ def test_clone_has_equal_params_and_independent_state(name: str, stream: Stream)
 
 
 @pytest.mark.parametrize("name", MONITORS)
-def test_reset_forgets_every_window(name: str, stream: Stream) -> None:
-    windows = _windows_of(stream)
+def test_reset_forgets_every_window(
+    name: str, stream: Stream, windows: tuple[WindowProfile, ...]
+) -> None:
     monitor = _make(name, stream)
     first = _outputs(monitor, windows)
     assert monitor.reset() is monitor
@@ -149,8 +150,9 @@ def test_reset_forgets_every_window(name: str, stream: Stream) -> None:
 
 
 @pytest.mark.parametrize("name", MONITORS)
-def test_pickle_round_trip_keeps_settings_and_state(name: str, stream: Stream) -> None:
-    windows = _windows_of(stream)
+def test_pickle_round_trip_keeps_settings_and_state(
+    name: str, stream: Stream, windows: tuple[WindowProfile, ...]
+) -> None:
     monitor = _make(name, stream)
     _outputs(monitor, windows[:5])
     restored = pickle.loads(pickle.dumps(monitor))
@@ -162,8 +164,9 @@ def test_pickle_round_trip_keeps_settings_and_state(name: str, stream: Stream) -
 
 
 @pytest.mark.parametrize("name", MONITORS)
-def test_output_is_deterministic(name: str, stream: Stream) -> None:
-    windows = _windows_of(stream)
+def test_output_is_deterministic(
+    name: str, stream: Stream, windows: tuple[WindowProfile, ...]
+) -> None:
     # Windows rebuilt from the same rows get new ids; the verdicts must not change.
     rebuilt = tuple(WindowProfile.from_dict(w.to_dict() | {"window_id": "x"}) for w in windows)
     a = _outputs(_make(name, stream), windows)
@@ -173,9 +176,8 @@ def test_output_is_deterministic(name: str, stream: Stream) -> None:
 
 @pytest.mark.parametrize("name", MONITORS)
 def test_signals_carry_statistic_value_threshold_window_and_evidence(
-    name: str, stream: Stream
+    name: str, stream: Stream, windows: tuple[WindowProfile, ...]
 ) -> None:
-    windows = _windows_of(stream)
     monitor = _make(name, stream)
     raised = 0
     for window in windows:
@@ -184,7 +186,8 @@ def test_signals_carry_statistic_value_threshold_window_and_evidence(
         for s in monitor.signals:
             raised += 1
             assert s.monitor == name
-            assert s.kind and s.statistic
+            assert s.kind
+            assert s.statistic
             assert math.isfinite(s.value)
             assert math.isfinite(s.threshold)
             assert s.value > s.threshold
@@ -194,7 +197,8 @@ def test_signals_carry_statistic_value_threshold_window_and_evidence(
             assert s.evidence, f"{s.kind} signal has no evidence"
             assert s.model is None
             text = json.dumps(s.to_dict(), allow_nan=False)
-            assert Signal.from_dict(json.loads(text)) == s
+            back = Signal.from_dict(json.loads(text))
+            assert json.dumps(back.to_dict(), allow_nan=False) == text
         if window is windows[0]:
             assert monitor.signals == (), "a quiet first window raised signals"
     assert raised, f"{name} raised nothing on a stream with every kind of trouble"

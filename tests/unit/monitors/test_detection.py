@@ -3,6 +3,7 @@ on no-drift streams."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -369,6 +370,18 @@ def test_check_on_raw_reference_data_flags_exactly_the_shifted_columns() -> None
     current = pd.DataFrame(_no_drift_columns(rng, 2_000)).iloc[:, [0, 1, 9, 10]]
     current["lognormal"] = current["lognormal"] * 1.6
     assert redline.check(ref, current).drifted_columns == ["lognormal"]
+
+
+def test_check_on_a_saved_reference_and_a_csv_flags_exactly_the_shifted_columns(
+    wide_reference: Reference, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(792)
+    current = pd.DataFrame(_shift(_no_drift_columns(rng, 2_000), {"uniform": 0.5}, 0))
+    current.to_csv(tmp_path / "current.csv", index=False)
+    saved = wide_reference.save(tmp_path / "reference.json")
+    report = redline.check(saved, tmp_path / "current.csv")
+    assert report.drifted_columns == ["uniform"]
+    assert report.reference_hash == wide_reference.content_hash
 
 
 def test_tiny_shift_on_a_huge_window_flags_nothing(wide_reference: Reference) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import redline
 from redline.profiles.reference import Reference
-from redline.profiles.sketches import HeavyHitters
+from redline.profiles.sketches import HeavyHitters, LogHistogram
 from redline.profiles.states import CategoricalState, NumericState
 from redline.profiles.window import WindowProfile
 
@@ -268,3 +268,26 @@ def test_heavy_hitters_round_trip_and_top() -> None:
     back = HeavyHitters.from_dict(json.loads(json.dumps(h.to_dict())))
     assert back == h
     assert back.top(1) == [("a", h.counts["a"])]
+
+
+# --- latency histogram -----------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(1e-3, 1e9, allow_nan=False), min_size=1, max_size=300),
+    st.floats(0.0, 1.0),
+)
+def test_log_histogram_quantiles_are_within_one_percent(values: list[float], q: float) -> None:
+    v = np.asarray(values)
+    h = LogHistogram().add(v[: v.size // 2]).merge(LogHistogram().add(v[v.size // 2 :]))
+    assert h.n == v.size
+    true = float(np.quantile(v, q, method="inverted_cdf"))
+    assert h.quantile(q) == pytest.approx(true, rel=0.0101)
+
+
+def test_log_histogram_ignores_non_finite_values_and_round_trips() -> None:
+    h = LogHistogram().add(np.array([1.0, np.nan, np.inf, 10.0, 100.0]))
+    assert h.n == 3
+    assert LogHistogram.from_dict(json.loads(json.dumps(h.to_dict()))) == h
+    assert math.isnan(LogHistogram().quantile(0.5))
