@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from redline.profiles.encoding import text_descriptor
+from redline.profiles.flags import flag_mask, tracks_unseen
 from redline.profiles.reference import Reference
 from redline.profiles.sketches import BottomK, HeavyHitters, LogHistogram
-from redline.profiles.specs import CategoricalSpec, NumericSpec
+from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
 from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
 
@@ -47,6 +48,7 @@ class WindowProfile:
     routes: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     sample: BottomK = field(default_factory=BottomK)
+    flagged: BottomK = field(default_factory=lambda: BottomK(capacity=32))
 
     @classmethod
     def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
@@ -72,6 +74,7 @@ class WindowProfile:
         n = n_rows_of(columns)
         if n == 0:
             return self
+        flags: dict[str, Any] = {}
         for name, spec in reference.columns.items():
             source = spec.source if isinstance(spec, NumericSpec) and spec.source else name
             if source not in columns:
@@ -81,7 +84,10 @@ class WindowProfile:
             if isinstance(spec, NumericSpec) and spec.descriptor:
                 values = text_descriptor(values, spec.descriptor)
             state = self.columns[name]
+            before = _surprises(spec, state)
             state.fold(spec, values)  # type: ignore[arg-type]
+            if _surprises(spec, state) != before:
+                flags[name] = flag_mask(spec, values)
         known = set(reference.raw_columns)
         for name in columns:
             if name not in known:
@@ -90,15 +96,32 @@ class WindowProfile:
             self.latency_ms.add(np.asarray(latency_ms, dtype=np.float64))
         if sources is not None:
             self.sources.add(s for s in sources if s is not None)
-        self._sample(columns, n, sample_seed)
+        rng = np.random.default_rng(sample_seed)
+        self._sample(columns, n, rng)
+        if flags:
+            self._flag(columns, flags, rng)
         self.n_rows += n
         return self
 
-    def _sample(self, columns: Columns, n: int, seed: int | None) -> None:
+    def _flag(self, columns: Columns, flags: dict[str, Any], rng: np.random.Generator) -> None:
+        any_flag = np.logical_or.reduce(list(flags.values()))
+        rows = np.flatnonzero(any_flag)
+        priorities = rng.random(rows.size)
+        keep = np.argsort(priorities, kind="stable")[: self.flagged.capacity]
+        pick = rows[keep]
+        picked = {name: values_at(values, pick) for name, values in columns.items()}
+        out = []
+        for j, i in enumerate(pick.tolist()):
+            row = {name: _jsonable(v[j]) for name, v in picked.items()}
+            row["_flags"] = [name for name, mask in flags.items() if mask[i]]
+            out.append(row)
+        self.flagged.offer(priorities[keep], out)
+
+    def _sample(self, columns: Columns, n: int, rng: np.random.Generator) -> None:
         k = min(self.sample.capacity, n)
         if k == 0:
             return
-        priorities = np.random.default_rng(seed).random(n)
+        priorities = rng.random(n)
         pick = np.arange(n)
         if k < n:
             # The k smallest of n uniform priorities almost always lie below 4k/n: partition
@@ -129,6 +152,7 @@ class WindowProfile:
             routes=_add(self.routes, other.routes),
             errors=self.errors + other.errors,
             sample=self.sample.merge(other.sample),
+            flagged=self.flagged.merge(other.flagged),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,6 +171,7 @@ class WindowProfile:
             "routes": self.routes,
             "errors": self.errors,
             "sample": self.sample.to_dict(),
+            "flagged": self.flagged.to_dict(),
         }
 
     @classmethod
@@ -167,7 +192,17 @@ class WindowProfile:
             routes={str(k): int(v) for k, v in data["routes"].items()},
             errors=int(data["errors"]),
             sample=BottomK.from_dict(data["sample"]),
+            flagged=BottomK.from_dict(data["flagged"]),
         )
+
+
+def _surprises(spec: ColumnSpec, state: ColumnState) -> tuple[int, ...]:
+    """Counters that grow only when a row breaks the reference's expectations."""
+    if isinstance(state, NumericState):
+        return (int(state.counts[0] + state.counts[-1]), state.n_nonfinite, state.n_invalid)
+    if isinstance(spec, CategoricalSpec) and tracks_unseen(spec):
+        return (state.unseen.total,)
+    return ()
 
 
 def _add(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
