@@ -90,7 +90,7 @@ def load_df(name: str, cat_dtype: str = "str") -> pd.DataFrame:
         if cat_dtype == "int":
             cols[c] = codes
         elif cat_dtype == "category":
-            cols[c] = pd.Categorical.from_codes(codes, categories=list(labels[j]))
+            cols[c] = pd.Categorical.from_codes(codes, categories=pd.Index(list(labels[j])))
         else:
             cols[c] = labels[j][codes]
     return pd.DataFrame(cols)

@@ -562,8 +562,8 @@ class Summary:
                 else "merge not measured"
             )
             txt = ", ".join(f"{k}: {mmm(v, fmt_s, ' B')}" for k, v in per.items())
-            ok = bool(worst) and st.median(worst) <= 10_240 and st.median(spread) <= 1.5
-            pstatus = ("met" if ok else "not met") + (
+            within = bool(worst) and st.median(worst) <= 10_240 and st.median(spread) <= 1.5
+            pstatus = ("met" if within else "not met") + (
                 "" if merge_txt == "merge exact" else f" ({merge_txt})"
             )
             out.append(

@@ -36,8 +36,8 @@ def main() -> None:
     if args.task != "batch":
         raise SystemExit(f"unknown task {args.task}")
     t0 = time.perf_counter()
-    from evidently import DataDefinition, Dataset, Report
-    from evidently.presets import DataDriftPreset
+    from evidently import DataDefinition, Dataset, Report  # type: ignore[import-not-found, unused-ignore]
+    from evidently.presets import DataDriftPreset  # type: ignore[import-not-found, unused-ignore]
 
     t_import = time.perf_counter() - t0
     m = h.meta()

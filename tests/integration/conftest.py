@@ -102,3 +102,10 @@ def session(engine: Engine) -> Iterator[Session]:
         finally:
             session.close()
             transaction.rollback()
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_postgresql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty PostgreSQL schema, for behaviour only PostgreSQL has (locks, TRUNCATE)."""
+    with _empty_database(request.param, tmp_path) as url:
+        yield url

@@ -88,7 +88,7 @@ class Guard:
             guard=self,
             suite=MonitorSuite(reference, monitors, model=model),
             window_s=window_s,
-            max_pending=max(2, max_pending_rows // buffer_rows),
+            max_pending_rows=max(max_pending_rows, buffer_rows),
         )
         self._worker.start()
 

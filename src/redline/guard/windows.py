@@ -13,6 +13,7 @@ import numpy as np
 
 from redline.domain import Signal
 from redline.guard.buffer import RowBuffer
+from redline.guard.chunks import Chunk, as_array, coalesce
 from redline.monitors.registry import MonitorSuite
 from redline.profiles.tabular import Columns, n_rows_of
 from redline.profiles.window import WindowProfile
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["WindowWorker"]
 
+#: Fold once this many rows wait, even when more are queued.
+_COALESCE_ROWS = 65_536
+
 log = logging.getLogger("redline.guard")
 
 
@@ -29,18 +33,23 @@ class WindowWorker:
     """Owns the open WindowProfile; the only thread that folds, evaluates or writes."""
 
     def __init__(
-        self, *, guard: Guard, suite: MonitorSuite, window_s: float, max_pending: int
+        self, *, guard: Guard, suite: MonitorSuite, window_s: float, max_pending_rows: int
     ) -> None:
         self._guard = guard
         self._suite = suite
         self._window_s = window_s
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max_pending)
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._max_pending_rows = max_pending_rows
+        self._queued_rows = 0
+        self._count_lock = threading.Lock()
         self._thread = threading.Thread(
             target=self._run, name=f"redline-guard-{guard.model}", daemon=True
         )
         self._window = self._new_window()
         self._deadline = time.monotonic() + window_s
         self.dropped = 0
+        self._pending: list[Chunk] = []
+        self._pending_rows = 0
         self.closed_windows = 0
 
     def start(self) -> None:
@@ -50,12 +59,19 @@ class WindowWorker:
     def _new_window(self) -> WindowProfile:
         return WindowProfile.empty(self._guard.reference, start=self._guard._clock())
 
+    def _admit(self, n: int) -> bool:
+        """Room for ``n`` more queued rows? Otherwise count them as dropped."""
+        with self._count_lock:
+            if self._queued_rows + n > self._max_pending_rows:
+                self.dropped += n
+                return False
+            self._queued_rows += n
+            return True
+
     def submit(self, buffer: RowBuffer) -> None:
-        """Queue a full buffer without blocking; count its rows as dropped when the queue is full."""
-        try:
+        """Queue a full buffer without blocking; its rows are dropped when too many wait."""
+        if self._admit(buffer.n):
             self._queue.put_nowait(("rows", buffer))
-        except queue.Full:
-            self.dropped += buffer.n
 
     def submit_batch(
         self,
@@ -65,11 +81,9 @@ class WindowWorker:
         sources: list[str | None] | None,
         route: str,
     ) -> None:
-        """Queue a whole batch without blocking."""
-        try:
+        """Queue a whole batch without blocking; its rows are dropped when too many wait."""
+        if self._admit(n_rows_of(columns)):
             self._queue.put_nowait(("batch", (columns, values, per_row_ms, sources, route)))
-        except queue.Full:
-            self.dropped += n_rows_of(columns)
 
     def close_window(self, timeout_s: float) -> None:
         """Ask the thread to close the open window and wait for it."""
@@ -93,12 +107,15 @@ class WindowWorker:
             except queue.Empty:
                 kind, payload = "tick", None
             try:
-                if kind == "rows":
-                    self._fold_buffer(payload)
+                if kind == "rows" and payload.n:
+                    self._hold(Chunk.of_buffer(payload))
                 elif kind == "batch":
-                    self._fold_batch(*payload)
+                    self._hold(_batch_chunk(*payload))
+                if self._queue.empty() or self._pending_rows >= _COALESCE_ROWS:
+                    self._fold_pending()
             except Exception:
                 log.exception("redline could not fold a batch of %s", self._guard.model)
+                self._pending, self._pending_rows = [], 0
             if kind in ("close", "stop") or time.monotonic() >= self._deadline:
                 self._close()
             if kind in ("close", "stop"):
@@ -106,53 +123,40 @@ class WindowWorker:
                 if kind == "stop":
                     return
 
-    def _fold(
-        self, columns: Columns, predictions: Any, latency_ms: Any, sources: Any, routes: Any
-    ) -> None:
+    def _hold(self, chunk: Chunk, *, queued: bool = True) -> None:
+        self._pending.append(chunk)
+        self._pending_rows += chunk.n
+        if queued:
+            with self._count_lock:
+                self._queued_rows -= chunk.n
+
+    def _fold_pending(self) -> None:
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        for chunk in coalesce(pending):
+            self._fold(chunk)
+
+    def _fold(self, chunk: Chunk) -> None:
         guard = self._guard
+        window = self._window
+        columns = chunk.columns
         if guard._prediction_column is not None:
-            columns = {**columns, guard._prediction_column: _as_array(predictions)}
+            columns = {**columns, guard._prediction_column: as_array(chunk.predictions)}
         if guard._confidence_column is not None and guard._confidence is not None:
-            columns = {
-                **columns,
-                guard._confidence_column: _confidences(guard._confidence, predictions),
-            }
-        self._window.fold(self._guard.reference, columns, latency_ms=latency_ms, sources=sources)
-        for route, count in Counter(routes).items():
-            self._window.routes[route] = self._window.routes.get(route, 0) + count
-
-    def _fold_buffer(self, buffer: RowBuffer) -> None:
-        if buffer.n == 0:
-            return
-        n = buffer.n
-        self._window.errors += buffer.routes[:n].count("error")
-        for name, count in buffer.unknown.items():
-            self._window.unknown[name] = self._window.unknown.get(name, 0) + count
-        self._fold(
-            buffer.to_columns(),
-            buffer.predictions[:n],
-            buffer.latencies(),
-            buffer.sources[:n],
-            buffer.routes[:n],
-        )
-
-    def _fold_batch(
-        self, columns: Columns, values: Any, per_row_ms: float, sources: Any, route: str
-    ) -> None:
-        n = n_rows_of(columns)
-        latency = np.full(n, per_row_ms)
-        self._fold(
-            columns,
-            values,
-            latency,
-            sources,
-            [route] * n if n < 100_000 else Counter({route: n}).elements(),
-        )
+            confidences = _confidences(guard._confidence, chunk.predictions)
+            columns = {**columns, guard._confidence_column: confidences}
+        window.fold(guard.reference, columns, latency_ms=chunk.latency_ms, sources=chunk.sources)
+        window.errors += chunk.errors
+        for name, count in chunk.unknown.items():
+            window.unknown[name] = window.unknown.get(name, 0) + count
+        for route, count in chunk.routes.items():
+            window.routes[route] = window.routes.get(route, 0) + count
 
     def _close(self) -> None:
         buffer, feedback = self._guard._take()
         try:
-            self._fold_buffer(buffer)
+            if buffer.n:
+                self._hold(Chunk.of_buffer(buffer), queued=False)
+            self._fold_pending()
         except Exception:
             log.exception("redline could not fold the last rows of %s", self._guard.model)
         window = self._window
@@ -173,6 +177,13 @@ class WindowWorker:
         self.closed_windows += 1
 
 
+def _batch_chunk(
+    columns: Columns, values: Any, per_row_ms: float, sources: list[str | None] | None, route: str
+) -> Chunk:
+    n = n_rows_of(columns)
+    return Chunk(columns, values, np.full(n, per_row_ms), sources, n, Counter({route: n}))
+
+
 def _confidences(fn: Any, predictions: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     out = np.full(len(predictions), np.nan)
     for i, value in enumerate(predictions):
@@ -181,13 +192,3 @@ def _confidences(fn: Any, predictions: Any) -> np.ndarray[Any, np.dtype[np.float
         except Exception:  # a confidence that cannot be read is a missing value
             continue
     return out
-
-
-def _as_array(values: Any) -> Any:
-    if isinstance(values, np.ndarray):
-        return values
-    try:
-        arr = np.asarray(values)
-    except (ValueError, TypeError):
-        return np.asarray(values, dtype=object)
-    return arr.astype(object) if arr.dtype.kind in "US" else arr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -45,6 +45,27 @@ def _add_once(session: Session, row: _Row, find: Callable[[], _Row | None]) -> t
             raise
         return existing, False
     return row, True
+
+
+def _save_row(
+    session: Session,
+    row_type: type[_Row],
+    row_id: int,
+    changes: Mapping[str, object],
+    fields: Collection[str],
+) -> _Row:
+    """Set ``changes`` on the row with this id and flush; unknown fields are refused."""
+    table = row_type.__tablename__
+    unknown = sorted(set(changes) - set(fields))
+    if unknown:
+        raise ValueError(f"cannot save {table}: unknown fields {', '.join(unknown)}")
+    row = session.get(row_type, row_id)
+    if row is None:
+        raise StoreError(f"cannot save {table} row {row_id}: it is not in the store")
+    for name, value in changes.items():
+        setattr(row, name, value)
+    session.flush()
+    return row
 
 
 def add_reference(
@@ -126,7 +147,12 @@ def mark_window_evaluated(session: Session, *, window_id: str, at: datetime) -> 
 
 
 def add_signals(
-    session: Session, *, signals: Sequence[Signal], window_id: str | None = None
+    session: Session,
+    *,
+    signals: Sequence[Signal],
+    window_id: str | None = None,
+    source: str = "monitor",
+    status: str = "firing",
 ) -> list[SignalRow]:
     """Store signals, optionally tied to a window whose model fills in a missing one."""
     window_model: str | None = None
@@ -139,6 +165,8 @@ def add_signals(
         SignalRow.from_signal(
             signal if signal.model is not None else replace(signal, model=window_model),
             window_id=window_id,
+            source=source,
+            status=status,
         )
         for signal in signals
     ]

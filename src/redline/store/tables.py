@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from redline.domain import Level, Signal
 
 __all__ = [
+    "SIGNAL_STATUSES",
     "Base",
     "JSONDict",
     "ReferenceRow",
@@ -31,6 +33,7 @@ __all__ = [
     "UTCDateTime",
     "WindowRow",
     "as_utc",
+    "choice_validator",
     "utcnow",
 ]
 
@@ -44,6 +47,7 @@ NAMING_CONVENTION = {
 }
 
 JSONDict = JSON().with_variant(JSONB(), "postgresql")
+SIGNAL_STATUSES = ("firing", "resolved")
 
 
 def utcnow() -> datetime:
@@ -61,6 +65,22 @@ def as_utc(value: datetime) -> datetime:
 def _validate_utc(_row: object, _key: str, value: datetime | None) -> datetime | None:
     # Rows hold UTC from the moment an attribute is set, not only once reloaded.
     return None if value is None else as_utc(value)
+
+
+def choice_validator(
+    choices: Mapping[str, Iterable[str]],
+) -> Callable[[object, str, str], str]:
+    """A ``validates`` hook that refuses values outside ``choices[column]`` and stores plain str."""
+    allowed = {
+        column: frozenset(str(value) for value in values) for column, values in choices.items()
+    }
+
+    def validate(_row: object, key: str, value: str) -> str:
+        if value not in allowed[key]:
+            raise ValueError(f"{key} {value!r} is not one of {', '.join(sorted(allowed[key]))}")
+        return str(value)
+
+    return validate
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -145,11 +165,22 @@ class SignalRow(Base):
     n_rows: Mapped[int] = mapped_column(Integer, default=0)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONDict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # "monitor" for redline's own monitors; "alertmanager", "pagerduty", "person", ... otherwise.
+    source: Mapped[str] = mapped_column(String(100), default="monitor", server_default="monitor")
+    status: Mapped[str] = mapped_column(String(16), default="firing", server_default="firing")
 
     _utc = validates("window_start", "window_end", "created_at")(_validate_utc)
+    _choices = validates("status")(choice_validator({"status": SIGNAL_STATUSES}))
 
     @classmethod
-    def from_signal(cls, signal: Signal, *, window_id: str | None) -> SignalRow:
+    def from_signal(
+        cls,
+        signal: Signal,
+        *,
+        window_id: str | None,
+        source: str = "monitor",
+        status: str = "firing",
+    ) -> SignalRow:
         """A new row holding ``signal``, which must name its model."""
         if signal.model is None:
             raise ValueError(f"signal {signal.fingerprint!r} names no model")
@@ -168,6 +199,8 @@ class SignalRow(Base):
             window_end=signal.window_end,
             n_rows=signal.n_rows,
             evidence=dict(signal.evidence),
+            source=source,
+            status=status,
         )
 
     def to_signal(self) -> Signal:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from redline.store import Base  # the package imports every table module
 from redline.store.engine import create_engine_for
-from redline.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,88 @@
+"""The containment-action status table: requested → applied → verified | failed → reverted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redline.domain.actions import ActionStatus, ActionType
+from redline.domain.transitions import TransitionError
+
+__all__ = [
+    "ACTION_RULES",
+    "REVERSIBLE",
+    "ActionRule",
+    "advance_action",
+    "is_reversible",
+    "next_action_statuses",
+]
+
+A = ActionStatus
+
+#: Action types that change the data plane and can therefore be undone.
+#: A snapshot only reads, and a page cannot be unsent, so neither is reversible.
+REVERSIBLE = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRule:
+    """FROM ``source`` an action may move TO ``target``; ``needs_change`` gates reverts."""
+
+    source: ActionStatus
+    target: ActionStatus
+    reason: str
+    needs_change: bool = False
+
+
+#: Every allowed move; anything not listed (including staying put) is refused.
+ACTION_RULES: tuple[ActionRule, ...] = (
+    ActionRule(A.REQUESTED, A.APPLIED, "the change reached the data plane"),
+    ActionRule(A.REQUESTED, A.FAILED, "the change could not be made"),
+    ActionRule(A.APPLIED, A.VERIFIED, "read-back, canaries and one window confirm it"),
+    ActionRule(A.APPLIED, A.FAILED, "verification showed the route is not serving"),
+    ActionRule(A.APPLIED, A.REVERTED, "undone before verification finished"),
+    ActionRule(A.VERIFIED, A.REVERTED, "undone after containment is no longer needed"),
+    ActionRule(
+        A.FAILED,
+        A.REVERTED,
+        "a half-made change is undone; nothing to undo if nothing changed",
+        needs_change=True,
+    ),
+)
+
+
+def is_reversible(action_type: ActionType) -> bool:
+    """True when an action of this type can be reverted."""
+    return action_type in REVERSIBLE
+
+
+def next_action_statuses(status: ActionStatus) -> tuple[ActionStatus, ...]:
+    """The statuses an action may move to from ``status``, in table order."""
+    return tuple(r.target for r in ACTION_RULES if r.source is status)
+
+
+def _refuse(status: ActionStatus, to: ActionStatus, why: str, guard: str | None) -> TransitionError:
+    allowed = ", ".join(next_action_statuses(status)) or "none (final)"
+    return TransitionError(
+        f"cannot move action from {status} to {to}: {why} (allowed: {allowed})",
+        status=status.value,
+        event=to.value,
+        guard=guard,
+    )
+
+
+def advance_action(
+    status: ActionStatus,
+    to: ActionStatus,
+    *,
+    changed: bool = True,
+    action_type: ActionType | None = None,
+) -> ActionStatus:
+    """Return ``to`` if the table, ``changed`` and ``action_type`` allow it; else TransitionError."""
+    rule = next((r for r in ACTION_RULES if r.source is status and r.target is to), None)
+    if rule is None:
+        raise _refuse(status, to, "not in the action table", None)
+    if rule.needs_change and not changed:
+        raise _refuse(status, to, "the failed action changed nothing", "something_changed")
+    if to is A.REVERTED and action_type is not None and not is_reversible(action_type):
+        raise _refuse(status, to, f"a {action_type} action cannot be undone", "reversible")
+    return to

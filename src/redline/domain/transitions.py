@@ -1,0 +1,183 @@
+"""The incident status machine as an ordered rule table with named guards (see INCIDENTS.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from redline.domain.actions import ActionType
+from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
+from redline.errors import RedlineError
+
+__all__ = [
+    "POSTMORTEM_ACTIONS",
+    "POSTMORTEM_SEVERITIES",
+    "TRANSITIONS",
+    "IncidentFacts",
+    "StatusGuard",
+    "TransitionError",
+    "TransitionRule",
+    "allowed_events",
+    "postmortem_required",
+    "transition",
+]
+
+S = IncidentStatus
+E = IncidentEvent
+
+#: Severities that always need a post-mortem.
+POSTMORTEM_SEVERITIES = frozenset({Severity.SEV1, Severity.SEV2})
+#: Actions drastic enough that applying any of them needs a post-mortem, whatever the severity.
+POSTMORTEM_ACTIONS = frozenset({ActionType.KILL_SWITCH, ActionType.ROLLBACK})
+
+
+class TransitionError(RedlineError):
+    """A status change the rule table does not allow; the message says what is allowed."""
+
+    def __init__(self, message: str, *, status: str, event: str, guard: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.event = event
+        self.guard = guard
+
+
+def postmortem_required(severity: Severity, action_types_applied: Iterable[ActionType]) -> bool:
+    """True for SEV1/SEV2, or once any kill switch or rollback was applied."""
+    return severity in POSTMORTEM_SEVERITIES or any(
+        a in POSTMORTEM_ACTIONS for a in action_types_applied
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """What the guards need to know about an incident, gathered by the caller."""
+
+    severity: Severity
+    has_verified_containment: bool = False
+    exit_windows_quiet: int = 0
+    exit_windows_required: int = 3
+    postmortem_required: bool = False
+    postmortem_approved: bool = False
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.exit_windows_required < 1:
+            raise ValueError("exit_windows_required must be at least 1")
+        if self.exit_windows_quiet < 0:
+            raise ValueError("exit_windows_quiet cannot be negative")
+
+    @property
+    def needs_postmortem(self) -> bool:
+        """The caller's flag, or the severity alone requiring one."""
+        return self.postmortem_required or postmortem_required(self.severity, ())
+
+
+@dataclass(frozen=True, slots=True)
+class StatusGuard:
+    """A named condition on the facts, with the reason given when it does not hold."""
+
+    name: str
+    holds: Callable[[IncidentFacts], bool]
+    failure: Callable[[IncidentFacts], str]
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRule:
+    """FROM any of ``sources`` on ``event`` go TO ``target`` when every guard holds."""
+
+    sources: frozenset[IncidentStatus]
+    event: IncidentEvent
+    target: IncidentStatus
+    guards: tuple[StatusGuard, ...] = ()
+
+
+VERIFIED_CONTAINMENT = StatusGuard(
+    "verified_containment",
+    lambda f: f.has_verified_containment,
+    lambda f: "no verified containment action yet",
+)
+NO_CONTAINMENT_NEEDED = StatusGuard(
+    "sev3_or_reason",
+    lambda f: f.severity is Severity.SEV3 or bool(f.reason.strip()),
+    lambda f: f"monitoring without containment needs SEV3 or a reason (this is {f.severity})",
+)
+EXIT_CRITERIA_HELD = StatusGuard(
+    "exit_criteria_held",
+    lambda f: f.exit_windows_quiet >= f.exit_windows_required,
+    lambda f: f"exit criteria held for {f.exit_windows_quiet} of {f.exit_windows_required} windows",
+)
+POSTMORTEM_APPROVED = StatusGuard(
+    "postmortem_approved",
+    lambda f: f.postmortem_approved,
+    lambda f: "the post-mortem is not approved yet",
+)
+NO_POSTMORTEM_REQUIRED = StatusGuard(
+    "postmortem_not_required",
+    lambda f: not f.needs_postmortem,
+    lambda f: (
+        "a post-mortem is required (SEV1/SEV2, or a kill switch or rollback was applied); "
+        "start_postmortem first"
+    ),
+)
+
+#: The whole machine; for a (status, event) pair the first rule whose guards hold wins.
+TRANSITIONS: tuple[TransitionRule, ...] = (
+    TransitionRule(frozenset({S.TRIAGE}), E.DISMISS, S.DISMISSED),
+    TransitionRule(frozenset({S.TRIAGE}), E.DECLARE, S.DECLARED),
+    TransitionRule(frozenset({S.DECLARED}), E.CONTAIN, S.CONTAINED, (VERIFIED_CONTAINMENT,)),
+    TransitionRule(frozenset({S.CONTAINED}), E.MONITOR, S.MONITORING),
+    TransitionRule(frozenset({S.DECLARED}), E.MONITOR, S.MONITORING, (NO_CONTAINMENT_NEEDED,)),
+    TransitionRule(frozenset({S.MONITORING}), E.RESOLVE, S.RESOLVED, (EXIT_CRITERIA_HELD,)),
+    TransitionRule(frozenset({S.RESOLVED}), E.START_POSTMORTEM, S.POSTMORTEM),
+    TransitionRule(frozenset({S.POSTMORTEM}), E.CLOSE, S.CLOSED, (POSTMORTEM_APPROVED,)),
+    TransitionRule(frozenset({S.RESOLVED}), E.CLOSE, S.CLOSED, (NO_POSTMORTEM_REQUIRED,)),
+    TransitionRule(
+        frozenset({S.CONTAINED, S.MONITORING, S.RESOLVED, S.POSTMORTEM, S.CLOSED}),
+        E.REOPEN,
+        S.DECLARED,
+    ),
+)
+
+
+def _rules_for(status: IncidentStatus, event: IncidentEvent) -> list[TransitionRule]:
+    return [r for r in TRANSITIONS if r.event is event and status in r.sources]
+
+
+def _failed_guard(rule: TransitionRule, facts: IncidentFacts) -> StatusGuard | None:
+    return next((g for g in rule.guards if not g.holds(facts)), None)
+
+
+def allowed_events(status: IncidentStatus, facts: IncidentFacts) -> tuple[IncidentEvent, ...]:
+    """The events that would succeed from ``status`` given ``facts``, in declaration order."""
+    return tuple(
+        e
+        for e in IncidentEvent
+        if any(_failed_guard(r, facts) is None for r in _rules_for(status, e))
+    )
+
+
+def transition(
+    status: IncidentStatus,
+    event: IncidentEvent,
+    facts: IncidentFacts,
+    *,
+    key: str = "this incident",
+) -> IncidentStatus:
+    """The status ``event`` leads to from ``status``; raises TransitionError when not allowed."""
+    rules = _rules_for(status, event)
+    failed: StatusGuard | None = None
+    for rule in rules:
+        guard = _failed_guard(rule, facts)
+        if guard is None:
+            return rule.target
+        failed = failed or guard
+    defined = ", ".join(e for e in IncidentEvent if _rules_for(status, e)) or "none"
+    allowed = ", ".join(allowed_events(status, facts)) or "none"
+    why = failed.failure(facts) if failed else f"no '{event}' from {status}"
+    raise TransitionError(
+        f"cannot {event} {key}: {why} (status {status}; events from here: {defined}; "
+        f"allowed now: {allowed})",
+        status=status.value,
+        event=event.value,
+        guard=failed.name if failed else None,
+    )

@@ -1,0 +1,177 @@
+"""The severity policy (ordered match rules) and the runbook of actions for each severity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from redline.domain import ActionType, Level, Severity, Signal
+from redline.monitors.registry import REGISTRY
+from redline.playbook.fields import Duration, SeverityName, Strict, choice
+from redline.playbook.problems import problem_error
+
+__all__ = [
+    "CONTAINMENT",
+    "DEFAULT_RULES",
+    "DEFAULT_RUNBOOKS",
+    "ActionStep",
+    "Runbook",
+    "RuleMatch",
+    "SeverityConfig",
+    "SeverityRule",
+]
+
+#: Actions that change what serves traffic; a snapshot must come before them.
+CONTAINMENT = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
+
+ActionName = Annotated[ActionType, choice("action", [a.value for a in ActionType])]
+LevelName = Annotated[Level, choice("level", [v.value for v in Level])]
+MonitorName = Annotated[str, choice("monitor", sorted(REGISTRY))]
+
+#: INCIDENTS.md defaults; fields a playbook leaves out of a runbook keep these values.
+DEFAULT_RUNBOOKS: dict[Severity, dict[str, Any]] = {
+    Severity.SEV1: {
+        "actions": ["snapshot", "kill_switch", "page"],
+        "ack_within": "15m",
+        "contain_within": "1h",
+        "postmortem": True,
+    },
+    Severity.SEV2: {
+        "actions": ["snapshot", "route_fallback"],
+        "ack_within": "1h",
+        "contain_within": "4h",
+        "postmortem": True,
+    },
+    Severity.SEV3: {"actions": [], "postmortem": False},
+}
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "match": {"kinds": ["safety", "privacy_leak", "outage", "canary_failure"]},
+        "severity": "SEV1",
+    },
+    {"match": {"kinds": ["performance_drop", "bias", "mapping_error"]}, "severity": "SEV2"},
+    {"match": {"levels": ["alarm", "critical"]}, "severity": "SEV2"},
+    {"match": {}, "severity": "SEV3"},
+]
+
+
+class ActionStep(Strict):
+    """One automatic action: a name (``kill_switch``) or ``{threshold_change: {threshold: 0.7}}``."""
+
+    type: ActionName
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"type": value}
+        if isinstance(value, dict) and "type" not in value:
+            if len(value) != 1:
+                raise problem_error(
+                    "an action is a name or a mapping with one key",
+                    "write '- kill_switch' or '- threshold_change: {threshold: 0.7}'",
+                )
+            ((name, params),) = value.items()
+            return {"type": name, "params": {} if params is None else params}
+        return value
+
+
+class Runbook(Strict):
+    """What happens automatically at one severity, who is paged, and the SLAs."""
+
+    unknown_key: ClassVar[str] = "unknown runbook key '{name}'"
+    actions: list[ActionStep] = Field(default_factory=list)
+    page: bool = False
+    ack_within: Duration | None = None
+    contain_within: Duration | None = None
+    postmortem: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_is_an_action(cls, value: Any) -> Any:
+        # ``page: true`` and a ``page`` action mean the same; keep both views in step.
+        if not isinstance(value, dict) or not isinstance(value.get("actions", []), list):
+            return value
+        actions = list(value.get("actions") or [])
+        listed = any(a == "page" or (isinstance(a, dict) and "page" in a) for a in actions)
+        if value.get("page") is False and listed:
+            raise problem_error(
+                "'page: false' but the actions include 'page'",
+                "remove the 'page' action or set 'page: true'",
+                at=("page",),
+            )
+        if value.get("page") is True and not listed:
+            actions.append("page")
+        return {**value, "actions": actions, "page": listed or value.get("page") is True}
+
+    @field_validator("actions")
+    @classmethod
+    def _snapshot_first(cls, actions: list[ActionStep]) -> list[ActionStep]:
+        names = [a.type for a in actions]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise problem_error(f"action '{name}' is listed twice", "keep one", at=(index,))
+        if ActionType.SNAPSHOT in names:
+            first = names.index(ActionType.SNAPSHOT)
+            moved = [n for n in names[:first] if n in CONTAINMENT]
+            if moved:
+                raise problem_error(
+                    f"'snapshot' comes after '{moved[0]}'",
+                    "move 'snapshot' first: evidence is captured before anything changes",
+                    at=(first,),
+                )
+        return actions
+
+    @property
+    def action_types(self) -> list[ActionType]:
+        """The action names in order."""
+        return [a.type for a in self.actions]
+
+
+class RuleMatch(Strict):
+    """Conditions on a signal; every given condition must hold, an empty match holds always."""
+
+    unknown_key: ClassVar[str] = "unknown match condition '{name}'"
+    kinds: list[str] = Field(default_factory=list)
+    levels: list[LevelName] = Field(default_factory=list)
+    monitors: list[MonitorName] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+    min_value: float | None = None
+
+    def matches(self, signal: Signal) -> bool:
+        """Whether ``signal`` meets every condition."""
+        checks = (
+            (self.kinds, signal.kind),
+            (self.levels, signal.level),
+            (self.monitors, signal.monitor),
+            (self.columns, signal.column),
+        )
+        if any(wanted and value not in wanted for wanted, value in checks):
+            return False
+        return self.min_value is None or signal.value >= self.min_value
+
+
+class SeverityRule(Strict):
+    """A match and the severity it sets; ``page`` overrides the runbook's paging."""
+
+    unknown_key: ClassVar[str] = "unknown rule key '{name}'"
+    match: RuleMatch = Field(default_factory=RuleMatch)
+    severity: SeverityName
+    page: bool | None = None
+
+
+class SeverityConfig(Strict):
+    """A versioned, ordered rule list: the first rule that matches a signal sets its severity."""
+
+    unknown_key: ClassVar[str] = "unknown severity key '{name}'"
+    version: str = "1"
+    rules: list[SeverityRule] = Field(
+        default_factory=lambda: [SeverityRule.model_validate(r) for r in DEFAULT_RULES]
+    )
+
+    def rule_for(self, signal: Signal) -> SeverityRule | None:
+        """The first matching rule, or None (the signal is stored but opens no incident)."""
+        return next((rule for rule in self.rules if rule.match.matches(signal)), None)

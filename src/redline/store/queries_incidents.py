@@ -1,0 +1,205 @@
+"""Incidents, their keys and their signals. Functions flush; the caller commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from typing import TypedDict, Unpack, cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from redline.domain import IncidentStatus, Severity
+from redline.errors import StoreError
+from redline.store.queries import _add_once, _save_row
+from redline.store.tables import SignalRow
+from redline.store.tables_incidents import CounterRow, IncidentRow, IncidentSignalRow
+
+__all__ = [
+    "OPEN_INCIDENT_STATUSES",
+    "IncidentChanges",
+    "IncidentDetails",
+    "add_incident",
+    "add_incident_signals",
+    "get_incident",
+    "list_incident_signals",
+    "list_incidents",
+    "next_incident_key",
+    "save_incident",
+]
+
+# Incidents still being worked on before resolution: new signals of the model join them.
+OPEN_INCIDENT_STATUSES = frozenset(
+    {
+        IncidentStatus.TRIAGE,
+        IncidentStatus.DECLARED,
+        IncidentStatus.CONTAINED,
+        IncidentStatus.MONITORING,
+    }
+)
+KEY_PREFIX = "RL"
+
+
+class IncidentDetails(TypedDict, total=False):
+    """The optional fields of a new incident."""
+
+    containment_state: str | None
+    impact_start: datetime | None
+    impact_end: datetime | None
+    affected_decisions: int | None
+    first_signal_at: datetime | None
+    acknowledged_at: datetime | None
+    contained_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    aware_at: datetime | None
+    causal_link_at: datetime | None
+    resolution_reason: str | None
+    postmortem_required: bool
+    postmortem_status: str | None
+    evidence_hold: bool
+    last_signal_at: datetime | None
+
+
+class IncidentChanges(IncidentDetails, total=False):
+    """Every field ``save_incident`` may change (not the id, key or creation time)."""
+
+    model: str
+    title: str
+    category: str
+    severity: Severity
+    status: IncidentStatus
+    policy_version: str
+    detected_at: datetime
+    updated_at: datetime
+
+
+def _bump_counter(session: Session, *, name: str) -> int:
+    """Add one to the counter ``name`` (created at 1) and return it; locks it until commit."""
+    table = cast(Table, CounterRow.__table__)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement, atomic under concurrency: a second writer waits on the row lock,
+        # then increments the committed value.
+        upsert = pg_insert(table).values(name=name, value=1)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[table.c.name], set_={"value": table.c.value + 1}
+        )
+        return int(connection.execute(upsert.returning(table.c.value)).scalar_one())
+    # SQLite: the UPDATE takes the database write lock, so nobody else can insert or bump
+    # before this transaction ends.
+    bumped = connection.execute(
+        update(table).where(table.c.name == name).values(value=table.c.value + 1)
+    )
+    if bumped.rowcount == 0:
+        connection.execute(insert(table).values(name=name, value=1))
+    return int(connection.execute(select(table.c.value).where(table.c.name == name)).scalar_one())
+
+
+def next_incident_key(session: Session, *, year: int) -> str:
+    """The next incident key of ``year`` (``RL-2026-0042``), unique even under concurrency."""
+    value = _bump_counter(session, name=f"incident_key:{year}")
+    return f"{KEY_PREFIX}-{year}-{value:04d}"
+
+
+def add_incident(
+    session: Session,
+    *,
+    model: str,
+    title: str,
+    category: str,
+    severity: Severity,
+    policy_version: str,
+    detected_at: datetime,
+    status: IncidentStatus = IncidentStatus.TRIAGE,
+    key: str | None = None,
+    **details: Unpack[IncidentDetails],
+) -> IncidentRow:
+    """Store a new incident; without a ``key`` the next one of ``detected_at``'s year is used."""
+    row = IncidentRow(
+        model=model,
+        title=title,
+        category=category,
+        severity=severity,
+        status=status,
+        policy_version=policy_version,
+        detected_at=detected_at,
+        **details,
+    )
+    row.key = key if key is not None else next_incident_key(session, year=row.detected_at.year)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_incident(
+    session: Session, *, incident_id: int | None = None, key: str | None = None
+) -> IncidentRow | None:
+    """The incident with this id or key (give exactly one), or None."""
+    if (incident_id is None) == (key is None):
+        raise ValueError("get_incident needs exactly one of incident_id and key")
+    if incident_id is not None:
+        return session.get(IncidentRow, incident_id)
+    return session.scalars(select(IncidentRow).where(IncidentRow.key == key)).first()
+
+
+def list_incidents(
+    session: Session,
+    *,
+    model: str | None = None,
+    status: IncidentStatus | Iterable[IncidentStatus] | None = None,
+    severity: Severity | None = None,
+    open_only: bool = False,
+    limit: int = 100,
+) -> list[IncidentRow]:
+    """Incidents matching every filter given, most recently detected first."""
+    query = select(IncidentRow)
+    if model is not None:
+        query = query.where(IncidentRow.model == model)
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else list(status)
+        query = query.where(IncidentRow.status.in_([IncidentStatus(s).value for s in statuses]))
+    if severity is not None:
+        query = query.where(IncidentRow.severity == Severity(severity).value)
+    if open_only:
+        query = query.where(IncidentRow.status.in_([s.value for s in OPEN_INCIDENT_STATUSES]))
+    query = query.order_by(IncidentRow.detected_at.desc(), IncidentRow.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def save_incident(
+    session: Session, *, incident_id: int, **changes: Unpack[IncidentChanges]
+) -> IncidentRow:
+    """Update the given fields of an incident; ``updated_at`` follows unless given."""
+    fields = IncidentChanges.__required_keys__ | IncidentChanges.__optional_keys__
+    return _save_row(session, IncidentRow, incident_id, changes, fields)
+
+
+def add_incident_signals(session: Session, *, incident_id: int, signal_ids: Iterable[int]) -> int:
+    """Link signals to an incident; links that exist are kept. Returns how many are new."""
+    wanted = sorted(set(signal_ids))
+    if session.get(IncidentRow, incident_id) is None:
+        raise StoreError(f"cannot link signals to incident {incident_id}: it is not in the store")
+    found = set(session.scalars(select(SignalRow.id).where(SignalRow.id.in_(wanted))))
+    missing = [signal_id for signal_id in wanted if signal_id not in found]
+    if missing:
+        raise StoreError(f"cannot link signals {missing} to incident {incident_id}: not stored")
+    created = 0
+    for signal_id in wanted:
+        link = IncidentSignalRow(incident_id=incident_id, signal_id=signal_id)
+        key = (incident_id, signal_id)
+        created += _add_once(session, link, partial(session.get, IncidentSignalRow, key))[1]
+    return created
+
+
+def list_incident_signals(session: Session, *, incident_id: int) -> list[SignalRow]:
+    """The signals linked to an incident, oldest first."""
+    query = (
+        select(SignalRow)
+        .join(IncidentSignalRow, IncidentSignalRow.signal_id == SignalRow.id)
+        .where(IncidentSignalRow.incident_id == incident_id)
+        .order_by(SignalRow.created_at, SignalRow.id)
+    )
+    return list(session.scalars(query))

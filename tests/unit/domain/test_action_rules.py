@@ -1,0 +1,99 @@
+"""The containment-action status table over every pair, and what can be reverted."""
+
+from __future__ import annotations
+
+import pytest
+
+from redline.domain import (
+    REVERSIBLE,
+    ActionStatus,
+    ActionType,
+    TransitionError,
+    advance_action,
+    next_action_statuses,
+)
+from redline.domain.action_rules import is_reversible
+
+A = ActionStatus
+
+#: Every (from, to) pair written out: True when the table allows it.
+EXPECTED: dict[tuple[ActionStatus, ActionStatus], bool] = {
+    (A.REQUESTED, A.REQUESTED): False,
+    (A.REQUESTED, A.APPLIED): True,
+    (A.REQUESTED, A.VERIFIED): False,
+    (A.REQUESTED, A.FAILED): True,
+    (A.REQUESTED, A.REVERTED): False,
+    (A.APPLIED, A.REQUESTED): False,
+    (A.APPLIED, A.APPLIED): False,
+    (A.APPLIED, A.VERIFIED): True,
+    (A.APPLIED, A.FAILED): True,
+    (A.APPLIED, A.REVERTED): True,
+    (A.VERIFIED, A.REQUESTED): False,
+    (A.VERIFIED, A.APPLIED): False,
+    (A.VERIFIED, A.VERIFIED): False,
+    (A.VERIFIED, A.FAILED): False,
+    (A.VERIFIED, A.REVERTED): True,
+    (A.FAILED, A.REQUESTED): False,
+    (A.FAILED, A.APPLIED): False,
+    (A.FAILED, A.VERIFIED): False,
+    (A.FAILED, A.FAILED): False,
+    (A.FAILED, A.REVERTED): True,
+    (A.REVERTED, A.REQUESTED): False,
+    (A.REVERTED, A.APPLIED): False,
+    (A.REVERTED, A.VERIFIED): False,
+    (A.REVERTED, A.FAILED): False,
+    (A.REVERTED, A.REVERTED): False,
+}
+
+
+def test_the_expected_table_covers_every_pair() -> None:
+    assert set(EXPECTED) == {(a, b) for a in A for b in A}
+
+
+@pytest.mark.parametrize(("source", "target"), list(EXPECTED))
+def test_every_pair(source: ActionStatus, target: ActionStatus) -> None:
+    if EXPECTED[(source, target)]:
+        assert advance_action(source, target) is target
+        assert target in next_action_statuses(source)
+    else:
+        with pytest.raises(TransitionError, match=f"from {source} to {target}: not in the"):
+            advance_action(source, target)
+        assert target not in next_action_statuses(source)
+
+
+def test_refusal_lists_the_allowed_moves() -> None:
+    with pytest.raises(TransitionError, match=r"\(allowed: verified, failed, reverted\)"):
+        advance_action(A.APPLIED, A.REQUESTED)
+    with pytest.raises(TransitionError, match=r"\(allowed: none \(final\)\)"):
+        advance_action(A.REVERTED, A.APPLIED)
+
+
+def test_a_failed_action_that_changed_nothing_cannot_be_reverted() -> None:
+    with pytest.raises(TransitionError, match="changed nothing") as info:
+        advance_action(A.FAILED, A.REVERTED, changed=False)
+    assert info.value.guard == "something_changed"
+    assert advance_action(A.FAILED, A.REVERTED, changed=True) is A.REVERTED
+    # ``changed`` only gates the failed → reverted move.
+    assert advance_action(A.VERIFIED, A.REVERTED, changed=False) is A.REVERTED
+
+
+def test_reversible_types_are_everything_but_snapshot_and_page() -> None:
+    assert frozenset(ActionType) - REVERSIBLE == {ActionType.SNAPSHOT, ActionType.PAGE}
+    assert is_reversible(ActionType.KILL_SWITCH)
+    assert not is_reversible(ActionType.PAGE)
+
+
+@pytest.mark.parametrize("action_type", list(ActionType))
+def test_revert_respects_the_action_type(action_type: ActionType) -> None:
+    if action_type in REVERSIBLE:
+        assert advance_action(A.VERIFIED, A.REVERTED, action_type=action_type) is A.REVERTED
+    else:
+        with pytest.raises(TransitionError, match=f"a {action_type} action cannot be undone"):
+            advance_action(A.VERIFIED, A.REVERTED, action_type=action_type)
+    # Moves other than a revert do not depend on the type.
+    assert advance_action(A.REQUESTED, A.APPLIED, action_type=action_type) is A.APPLIED
+
+
+def test_next_action_statuses() -> None:
+    assert next_action_statuses(A.REQUESTED) == (A.APPLIED, A.FAILED)
+    assert next_action_statuses(A.REVERTED) == ()
