@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from redline import __version__
-from redline.cli import reference
+from redline.cli import playbook, reference
 from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
 from redline.cli.example import example_command
@@ -67,6 +67,7 @@ app = typer.Typer(
 app.command("check")(check_command)
 app.command("example")(example_command)
 app.add_typer(reference.app, name="reference")
+app.add_typer(playbook.app, name="playbook")
 
 
 def _print_version(value: bool) -> None:

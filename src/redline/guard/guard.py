@@ -6,12 +6,15 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
 from redline.domain import Decision, Route, RouteState
 from redline.guard.buffer import RowBuffer
+from redline.guard.plan import RoutePlan, compile_plan, patch_output
+from redline.guard.route_watch import RouteWatcher
 from redline.guard.sinks import Feedback, MemorySink, Sink
 from redline.guard.windows import WindowWorker
 from redline.monitors.registry import MonitorSuite
@@ -24,6 +27,9 @@ __all__ = ["Guard"]
 log = logging.getLogger("redline.guard")
 
 Predict = Callable[[Any], Any]
+
+#: The kill switch with neither a fallback nor a safe response refuses the request.
+_REFUSE: Any = object()
 
 
 def _utc_now() -> datetime:
@@ -54,6 +60,11 @@ class Guard:
         confidence: Callable[[Any], float] | None = None,
         on_error: Literal["fallback", "raise"] = "fallback",
         monitors: Mapping[str, Mapping[str, Any] | None] | None = None,
+        versions: Mapping[str, Predict] | None = None,
+        loader: Callable[[str], Predict] | None = None,
+        route_source: Callable[[], RouteState | None] | None = None,
+        route_poll_s: float = 0.2,
+        safe_response: Any = _REFUSE,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if window_s <= 0:
@@ -66,16 +77,23 @@ class Guard:
         self._fallback = fallback
         self._on_error = on_error
         self.sink: Sink = sink if sink is not None else MemorySink()
-        self._route = RouteState(model_version=model_version)
+        self._versions: dict[str, Predict] = dict(versions or {})
+        if model_version is not None:
+            self._versions.setdefault(model_version, predict)
+        self._loader = loader
+        self._safe_response = safe_response
+        self._plan = compile_plan(
+            RouteState(model=model, model_version=model_version),
+            versions=self._versions,
+            default_primary=predict,
+            default_fallback=fallback,
+        )
+        self.review_queue: deque[dict[str, Any]] = deque(maxlen=10_000)
         self._lock = threading.Lock()
         self._prefix = os.urandom(6).hex()
         self._count = 0
         prediction = reference.column_named(Role.PREDICTION)
         confidence_column = reference.column_named(Role.CONFIDENCE)
-        if confidence is not None and confidence_column is None:
-            raise ValueError(
-                "confidence= needs a reference fitted with confidence=<column>; this one has none"
-            )
         self._names = [n for n in reference.raw_columns if n not in (prediction, confidence_column)]
         self._prediction_column = prediction
         self._confidence_column = confidence_column if confidence is not None else None
@@ -91,47 +109,94 @@ class Guard:
             max_pending_rows=max(max_pending_rows, buffer_rows),
         )
         self._worker.start()
+        self._watcher: RouteWatcher | None = None
+        if route_source is not None:
+            self._watcher = RouteWatcher(
+                route_source, self.set_route, interval_s=route_poll_s, name=f"redline-route-{model}"
+            ).start()
 
-    # -- request path -------------------------------------------------------------------
+    # -- routing --------------------------------------------------------------------------
 
     @property
     def route(self) -> RouteState:
         """The routing state in force."""
-        return self._route
+        return self._plan.state
 
     def set_route(self, state: RouteState) -> None:
-        """Replace the routing state (ignored when its revision is not newer)."""
-        if state.revision > self._route.revision:
-            self._route = state
+        """Apply a newer routing state, loading the versions it names first (off the request path).
+
+        Raises VersionMissingError when a named version is neither loaded nor loadable; the
+        state in force stays as it was.
+        """
+        if state.revision <= self._plan.state.revision:
+            return
+        for version in (state.model_version, state.fallback_version, state.shadow_version):
+            if version is not None and version not in self._versions and self._loader is not None:
+                self._versions[version] = self._loader(version)
+        self._plan = compile_plan(
+            state,
+            versions=self._versions,
+            default_primary=self._predict,
+            default_fallback=self._fallback,
+        )
+
+    # -- request path -------------------------------------------------------------------
 
     def predict(self, row: Mapping[str, Any], *, source: str | None = None) -> Decision:
-        """Serve one prediction; redline's own failures never reach the caller."""
+        """Serve one prediction as the route says; redline's own failures never reach the caller."""
         start = time.perf_counter()
-        route = self._route
+        plan = self._plan
         error = None
-        if route.mode == Route.FALLBACK and self._fallback is not None:
-            value, taken = self._fallback(row), Route.FALLBACK
+        action = plan.filter_action(row) if plan.filters else None
+        if (source is not None and plan.blocks(source)) or action == "block":
+            value, taken, error = (
+                None,
+                Route.BLOCK,
+                "refused: blocked by an active containment rule",
+            )
+        elif plan.serves_fallback or action == "fallback":
+            value, taken, error = self._serve_fallback(plan, row)
         else:
             try:
-                value, taken = self._predict(row), Route.PRIMARY
+                value, taken = plan.primary(row), Route.PRIMARY
             except Exception as exc:
-                if self._fallback is None or self._on_error == "raise":
-                    self._record(row, None, start, source, "error")
+                if plan.fallback is None or self._on_error == "raise":
+                    self._record(row, None, source, "error")
                     raise
                 error = f"{type(exc).__name__}: {exc}"
-                value, taken = self._fallback(row), Route.FALLBACK
+                value, taken = plan.fallback(row), Route.FALLBACK
+            if plan.patch is not None:
+                value = patch_output(value, plan.patch)
+            if action == "review" or self._below_threshold(plan, value):
+                value, taken = self._hold_for_review(plan, row, value)
         latency_ms = (time.perf_counter() - start) * 1000.0
-        request_id = self._record(row, value, start, source, taken.value, latency_ms)
-        return Decision(value, request_id, taken, route.model_version, latency_ms, error)
+        request_id = self._record(row, value, source, taken.value, latency_ms)
+        return Decision(value, request_id, taken, plan.state.model_version, latency_ms, error)
+
+    def _serve_fallback(self, plan: RoutePlan, row: Any) -> tuple[Any, Route, str | None]:
+        if plan.fallback is not None:
+            return plan.fallback(row), Route.FALLBACK, None
+        if self._safe_response is not _REFUSE:
+            return self._safe_response, Route.FALLBACK, None
+        return None, Route.BLOCK, "refused: the model is switched off and no fallback is set"
+
+    def _below_threshold(self, plan: RoutePlan, value: Any) -> bool:
+        threshold = plan.state.confidence_threshold
+        if threshold is None or self._confidence is None:
+            return False
+        try:
+            return float(self._confidence(value)) < threshold
+        except Exception:  # an unreadable confidence counts as low
+            return True
+
+    def _hold_for_review(self, plan: RoutePlan, row: Any, value: Any) -> tuple[Any, Route]:
+        self.review_queue.append({"row": row, "value": value, "revision": plan.state.revision})
+        if plan.state.review_mode == "fallback" and plan.fallback is not None:
+            return plan.fallback(row), Route.REVIEW
+        return None, Route.REVIEW
 
     def _record(
-        self,
-        row: Any,
-        value: Any,
-        start: float,
-        source: str | None,
-        route: str,
-        latency_ms: float = 0.0,
+        self, row: Any, value: Any, source: str | None, route: str, latency_ms: float = 0.0
     ) -> str:
         try:
             with self._lock:
@@ -151,14 +216,15 @@ class Guard:
         """Serve a batch (columns, a DataFrame or row dicts); the batch is folded as a whole."""
         start = time.perf_counter()
         columns = to_columns(data)
-        if self._route.mode == Route.FALLBACK and self._fallback is not None:
-            values, route = self._run_batch(self._fallback, data, columns), Route.FALLBACK
+        plan = self._plan
+        if plan.serves_fallback and plan.fallback is not None:
+            values, route = self._run_batch(plan.fallback, data, columns), Route.FALLBACK
         else:
             predict = self._predict_batch
             values = (
                 predict(data)
                 if predict is not None
-                else self._run_batch(self._predict, data, columns)
+                else self._run_batch(plan.primary, data, columns)
             )
             route = Route.PRIMARY
         per_row_ms = (time.perf_counter() - start) * 1000.0 / max(n_rows_of(columns), 1)
@@ -190,7 +256,9 @@ class Guard:
         self._worker.close_window(timeout_s)
 
     def close(self) -> None:
-        """Flush the open window, stop the background thread, close the sink."""
+        """Flush the open window, stop the background threads, close the sink."""
+        if self._watcher is not None:
+            self._watcher.stop()
         self._worker.stop()
         self.sink.close()
 

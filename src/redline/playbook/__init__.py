@@ -14,7 +14,7 @@ from redline.playbook.models import (
     ReviewConfig,
 )
 from redline.playbook.monitoring import MonitorsConfig, MonitorSettings
-from redline.playbook.policy import ActionStep, Runbook, RuleMatch, SeverityConfig, SeverityRule
+from redline.playbook.policy import ActionStep, RuleMatch, Runbook, SeverityConfig, SeverityRule
 from redline.playbook.problems import PlaybookError, Problem
 
 __all__ = [
@@ -40,5 +40,6 @@ __all__ = [
     "explain",
     "format_duration",
     "load_playbook",
+    "parse_duration",
     "parse_playbook",
 ]

@@ -19,6 +19,7 @@ __all__ = [
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
+
 class _ChannelBase(Strict):
     """Fields every channel has: which severities it hears about."""
 
@@ -53,6 +54,4 @@ class PagerDutyChannel(_ChannelBase):
     url: str = PAGERDUTY_EVENTS_URL
 
 
-Channel = Annotated[
-    WebhookChannel | SlackChannel | PagerDutyChannel, Field(discriminator="type")
-]
+Channel = Annotated[WebhookChannel | SlackChannel | PagerDutyChannel, Field(discriminator="type")]

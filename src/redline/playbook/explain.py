@@ -21,8 +21,7 @@ _ACTIONS: dict[ActionType, str] = {
     ActionType.ROLLBACK: "roll back to the previously deployed version (from the deployment "
     "history)",
     ActionType.SHADOW: "serve {fallback} and run `{primary}` in shadow on the same inputs",
-    ActionType.THRESHOLD_CHANGE: "send predictions below the confidence threshold to human "
-    "review",
+    ActionType.THRESHOLD_CHANGE: "send predictions below the confidence threshold to human review",
     ActionType.INPUT_FILTER: "turn on input filters (they fail {fail_mode})",
     ActionType.BLOCK_SOURCE: "block the offending source (IP prefix, user agent, tenant or "
     "API key)",
@@ -170,7 +169,9 @@ def _shared(playbook: Playbook) -> list[str]:
     reg = playbook.regulatory
     if reg is not None:
         lines += ["", "## Regulatory", "", f"- **AI system:** {reg.system_name} ({reg.provider})"]
-        lines.append(f"- **Risk class:** {reg.risk_class}; EU AI Act applies: {'yes' if reg.eu_ai_act else 'no'}")
+        lines.append(
+            f"- **Risk class:** {reg.risk_class}; EU AI Act applies: {'yes' if reg.eu_ai_act else 'no'}"
+        )
         lines.append("- Clocks are computed and shown, never submitted; not legal advice.")
     return [*lines, ""]
 

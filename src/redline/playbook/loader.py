@@ -20,7 +20,9 @@ from redline.playbook.yamltree import position, read_document, walk
 __all__ = ["MAX_BYTES", "load_playbook", "parse_playbook"]
 
 MAX_BYTES = 1_048_576
-_START = "start with 'models:' and one model with 'reference' and 'primary' (see examples/redline.yaml)"
+_START = (
+    "start with 'models:' and one model with 'reference' and 'primary' (see examples/redline.yaml)"
+)
 _TYPE_HINTS = {
     "int": "write a whole number without quotes, e.g. 60",
     "float": "write a number without quotes, e.g. 0.5",
@@ -32,7 +34,8 @@ _TYPE_HINTS = {
     "model": "write a mapping: 'key: value' lines indented under this key",
     "list": "write a list: '- item' lines, or [a, b]",
     "path": "write a file path",
-    "too": "give a non-empty value",
+    "too_short": "give at least one character or item",
+    "string_too_short": "give at least one character",
 }
 
 #: Messages for shape errors whose pydantic text would name internal classes.
@@ -52,8 +55,9 @@ def load_playbook(path: str | os.PathLike[str], *, env: Mapping[str, str] = os.e
         data = Path(path).read_bytes() if size <= MAX_BYTES else b""
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise PlaybookError([Problem(source, None, None, f"cannot read the playbook: {reason}",
-                                     "check the path")]) from None
+        raise PlaybookError(
+            [Problem(source, None, None, f"cannot read the playbook: {reason}", "check the path")]
+        ) from None
     if size > MAX_BYTES:
         raise PlaybookError([_oversize(source, size)])
     try:
@@ -76,7 +80,7 @@ def parse_playbook(
     doc = read_document(text, source=source, env=env)
     if doc.root is None and not doc.problems:
         raise PlaybookError([Problem(source, 1, 1, "the playbook is empty", _START)])
-    if doc.root is None or doc.data is None:
+    if doc.root is None or (doc.data is None and doc.problems):
         raise PlaybookError(doc.problems)
     if not isinstance(doc.root, MappingNode):
         shape = "a list" if isinstance(doc.root, SequenceNode) else "a single value"
@@ -86,9 +90,9 @@ def parse_playbook(
     try:
         playbook = Playbook.model_validate(doc.data)
     except ValidationError as exc:
-        taken = {(p.line, p.column) for p in problems}
         found = [_problem(err, doc.root, source) for err in exc.errors()]
-        problems += [p for p in found if (p.line, p.column) not in taken]
+        # A value whose ${VAR} is unset is already reported; its validation error adds nothing.
+        problems += [p for p in found if (p.line, p.column) not in doc.unresolved]
     if problems:
         raise PlaybookError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     return playbook
@@ -120,8 +124,11 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     for part in loc:
         models = [o for o in options if isinstance(o, type) and issubclass(o, BaseModel)]
         field = [m.model_fields[part] for m in models if part in m.model_fields]
-        tagged = [m for m in models if part in get_args(getattr(m.model_fields.get("type"),
-                                                                 "annotation", None))]
+        tagged = [
+            m
+            for m in models
+            if part in get_args(getattr(m.model_fields.get("type"), "annotation", None))
+        ]
         if field:
             options = _alternatives(field[0].annotation)
         elif tagged:  # a discriminated union puts the tag in the location
@@ -149,13 +156,19 @@ def _message(err: ErrorDetails, loc: tuple[str | int, ...]) -> tuple[str, str]:
     if kind == "union_tag_invalid":
         tags = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         tag = str(ctx.get("tag"))
-        return f"unknown channel type '{tag}'{did_you_mean(tag, tags)}", f"use one of: {', '.join(tags)}"
+        return (
+            f"unknown channel type '{tag}'{did_you_mean(tag, tags)}",
+            f"use one of: {', '.join(tags)}",
+        )
     if kind == "union_tag_not_found":
-        return f"'{_path(loc)}' has no 'type'", "add 'type: webhook', 'type: slack' or 'type: pagerduty'"
+        return (
+            f"'{_path(loc)}' has no 'type'",
+            "add 'type: webhook', 'type: slack' or 'type: pagerduty'",
+        )
     msg = _SHAPES.get(kind) or err["msg"][:1].lower() + err["msg"][1:]
     if kind == "literal_error":
         return f"{_path(loc)}: {msg}", f"write {ctx.get('expected', '')}"
-    hint = _TYPE_HINTS.get(kind.split("_")[0], "see examples/redline.yaml")
+    hint = _TYPE_HINTS.get(kind) or _TYPE_HINTS.get(kind.split("_")[0], "see examples/redline.yaml")
     return f"{_path(loc)}: {msg}", hint
 
 
@@ -173,4 +186,3 @@ def _problem(err: ErrorDetails, root: Node, source: str) -> Problem:
     key, node = walk(root, loc)
     line, column = position(key if on_key and key is not None else node)
     return Problem(source, line, column, message, hint)
-

@@ -27,6 +27,7 @@ __all__ = [
     "Playbook",
     "RegulatoryConfig",
     "ReviewConfig",
+    "default_runbooks",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][\w.\-]*")

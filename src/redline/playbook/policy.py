@@ -16,8 +16,8 @@ __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_RUNBOOKS",
     "ActionStep",
-    "Runbook",
     "RuleMatch",
+    "Runbook",
     "SeverityConfig",
     "SeverityRule",
 ]

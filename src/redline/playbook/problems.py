@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
 from pydantic_core import PydanticCustomError
 
 from redline.errors import RedlineError
 
-__all__ = ["PlaybookError", "Problem", "did_you_mean", "problem_error"]
+__all__ = ["PROBLEM_TYPE", "PlaybookError", "Problem", "did_you_mean", "problem_error"]
 
 #: pydantic error type of every problem the playbook models raise themselves.
 PROBLEM_TYPE = "playbook_problem"

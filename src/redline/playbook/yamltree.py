@@ -18,7 +18,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: More values than this once aliases are expanded is refused (the "billion laughs" attack).
-MAX_VALUES = 100_000
+MAX_VALUES = 1_000_000
 _SYNTAX_HINT = (
     "check indentation and quoting on this line and the one before; "
     "quote values that contain ': ', ' #', or start with a special character"
@@ -33,6 +33,8 @@ class Document:
     root: Node | None = None
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
+    #: (line, column) of each value left as written because a ${VAR} in it is not set.
+    unresolved: set[tuple[int | None, int | None]] = field(default_factory=set)
 
 
 def position(node: Node) -> tuple[int, int]:
@@ -44,7 +46,9 @@ def _child(node: Node, part: str | int) -> tuple[Node, Node] | None:
     """The (key node, value node) of ``part`` in a mapping or sequence node, if present."""
     if isinstance(node, MappingNode):
         # The last of duplicate keys, as that is the one YAML keeps.
-        pairs = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)]
+        pairs = [
+            (k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)
+        ]
         if pairs:
             return pairs[-1]
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
@@ -151,10 +155,12 @@ def read_document(text: str, *, source: str, env: Mapping[str, str]) -> Document
         if root is None:
             return Document()
         if _expanded_size(root) > MAX_VALUES:
-            message = f"the file expands to more than {MAX_VALUES} values through aliases"
+            message = f"the file holds more than {MAX_VALUES:,} values once aliases are expanded"
             return Document(root, None, [Problem(source, 1, 1, message, "remove the aliases")])
-        problems = [*_duplicates(root, source), *_substitute(root, source, env)]
-        return Document(root, loader.construct_document(root), problems)
+        unset = list(_substitute(root, source, env))
+        problems = [*_duplicates(root, source), *unset]
+        unresolved = {(p.line, p.column) for p in unset}
+        return Document(root, loader.construct_document(root), problems, unresolved)
     except yaml.YAMLError as exc:
         return Document(None, None, [_syntax_problem(exc, text, source)])
     except RecursionError:

@@ -87,7 +87,7 @@ class WindowProfile:
             before = _surprises(spec, state)
             state.fold(spec, values)  # type: ignore[arg-type]
             if _surprises(spec, state) != before:
-                flags[name] = flag_mask(spec, values)
+                flags[name] = np.flatnonzero(flag_mask(spec, values))
         known = set(reference.raw_columns)
         for name in columns:
             if name not in known:
@@ -104,8 +104,7 @@ class WindowProfile:
         return self
 
     def _flag(self, columns: Columns, flags: dict[str, Any], rng: np.random.Generator) -> None:
-        any_flag = np.logical_or.reduce(list(flags.values()))
-        rows = np.flatnonzero(any_flag)
+        rows = np.unique(np.concatenate(list(flags.values())))
         priorities = rng.random(rows.size)
         keep = np.argsort(priorities, kind="stable")[: self.flagged.capacity]
         pick = rows[keep]
@@ -113,7 +112,7 @@ class WindowProfile:
         out = []
         for j, i in enumerate(pick.tolist()):
             row = {name: _jsonable(v[j]) for name, v in picked.items()}
-            row["_flags"] = [name for name, mask in flags.items() if mask[i]]
+            row["_flags"] = [name for name, hits in flags.items() if _contains(hits, i)]
             out.append(row)
         self.flagged.offer(priorities[keep], out)
 
@@ -194,6 +193,11 @@ class WindowProfile:
             sample=BottomK.from_dict(data["sample"]),
             flagged=BottomK.from_dict(data["flagged"]),
         )
+
+
+def _contains(sorted_values: Any, value: int) -> bool:
+    pos = int(np.searchsorted(sorted_values, value))
+    return pos < len(sorted_values) and int(sorted_values[pos]) == value
 
 
 def _surprises(spec: ColumnSpec, state: ColumnState) -> tuple[int, ...]:

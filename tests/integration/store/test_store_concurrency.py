@@ -50,7 +50,9 @@ def _in_thread(pool: ThreadPoolExecutor, store: Store, work: Callable[[Session],
     def run() -> _T:
         with store.session() as session:
             postgres = session.get_bind().dialect.name == "postgresql"
-            pids.put(session.execute(text("SELECT pg_backend_pid()")).scalar() if postgres else None)
+            pids.put(
+                session.execute(text("SELECT pg_backend_pid()")).scalar() if postgres else None
+            )
             return work(session)
 
     future = pool.submit(run)
@@ -159,7 +161,9 @@ def test_an_unlocked_append_that_loses_the_race_is_a_stale_chain_error(
             with first.session() as session:
                 _audit(session, action="winner", prev_hash=head)
                 # Reads entry 1 (the winner is not committed), then waits on seq 2's index entry.
-                loser = _in_thread(pool, second, lambda s: _audit(s, action="loser", prev_hash=head))
+                loser = _in_thread(
+                    pool, second, lambda s: _audit(s, action="loser", prev_hash=head)
+                )
             with pytest.raises(StaleChainError, match="entry 2 was written by another writer"):
                 loser.result(timeout=30)
     finally:

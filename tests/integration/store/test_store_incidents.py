@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from redline.domain import IncidentStatus, Level, Signal, Severity
+from redline.domain import IncidentStatus, Level, Severity, Signal
 from redline.errors import StoreError
 from redline.store import (
     IncidentRow,
@@ -142,7 +142,9 @@ def test_list_incidents_filters_and_orders_newest_first(session: Session) -> Non
     assert ids(limit=1) == [other.id]
 
 
-def test_save_incident_changes_only_the_given_fields(session: Session, incident: IncidentRow) -> None:
+def test_save_incident_changes_only_the_given_fields(
+    session: Session, incident: IncidentRow
+) -> None:
     created = incident.updated_at
     saved = save_incident(
         session,
@@ -174,7 +176,7 @@ def test_save_incident_refuses_unknown_fields_ids_and_values(
     with pytest.raises(StoreError, match="incidents row 999999"):
         save_incident(session, incident_id=999_999, title="x")
     with pytest.raises(ValueError, match="status 'open' is not one of"):
-        save_incident(session, incident_id=incident.id, status="open")  # type: ignore[typeddict-item]
+        save_incident(session, incident_id=incident.id, status="open")  # type: ignore[arg-type]
 
 
 def test_signals_link_to_incidents_once(session: Session, incident: IncidentRow) -> None:

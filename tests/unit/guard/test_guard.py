@@ -224,8 +224,3 @@ def test_confidence_is_recorded_and_a_drop_is_signalled() -> None:
         window = sink_of(guard).windows[0]
     assert window.columns["confidence"].n == 500
     assert [s.kind for s in signals] == ["confidence_drop"]
-
-
-def test_confidence_needs_a_confidence_column(reference: Reference) -> None:
-    with pytest.raises(ValueError, match="confidence"):
-        Guard(model="m", predict=model, reference=reference, confidence=lambda v: 1.0)

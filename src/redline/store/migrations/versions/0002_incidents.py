@@ -28,6 +28,11 @@ TIMESTAMP = sa.DateTime(timezone=True)
 HASH = sa.String(64)
 NAME = sa.String(200)
 
+# In creation order; the downgrade drops them in reverse.
+TABLES = (
+    *("counters", "incidents", "incident_signals", "timeline_events", "audit_log"),
+    *("actions", "notifications", "route_states", "model_versions", "deployments"),
+)
 APPEND_ONLY = ("timeline_events", "audit_log", "deployments")
 REFUSAL = "{table} is append-only: {op} refused; record a correction as a new entry"
 PG_REFUSE = """
@@ -38,6 +43,12 @@ BEGIN
 END
 $$
 """
+
+
+def _table(name: str, *items: sa.Column[Any] | sa.Constraint, pk: Sequence[str] = ("id",)) -> None:
+    """Create ``name`` with an integer ``id`` primary key unless ``pk`` names other columns."""
+    key = [sa.Column("id", sa.Integer(), nullable=False)] if tuple(pk) == ("id",) else []
+    op.create_table(name, *key, *items, sa.PrimaryKeyConstraint(*pk, name=op.f(f"pk_{name}")))
 
 
 def _times(*names: str, nullable: bool = True) -> list[sa.Column[Any]]:
@@ -56,15 +67,14 @@ def _fk(
 
 
 def _create_incident_tables() -> None:
-    op.create_table(
+    _table(
         "counters",
         sa.Column("name", NAME, nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
+        pk=("name",),
     )
-    op.create_table(
+    _table(
         "incidents",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("model", NAME, nullable=False),
         sa.Column("title", sa.String(500), nullable=False),
@@ -85,19 +95,18 @@ def _create_incident_tables() -> None:
         sa.Column("evidence_hold", sa.Boolean(), nullable=False),
         *_times("last_signal_at"),
         *_times("created_at", "updated_at", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
         sa.UniqueConstraint("key", name=op.f("uq_incidents_key")),
     )
     op.create_index(op.f("ix_incidents_model"), "incidents", ["model"])
     op.create_index(op.f("ix_incidents_status"), "incidents", ["status"])
-    op.create_table(
+    _table(
         "incident_signals",
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("signal_id", sa.Integer(), nullable=False),
         *_times("linked_at", nullable=False),
         _fk("incident_id", "incident_signals", ondelete="CASCADE"),
         _fk("signal_id", "incident_signals", "signals", ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("incident_id", "signal_id", name=op.f("pk_incident_signals")),
+        pk=("incident_id", "signal_id"),
     )
     op.create_index(op.f("ix_incident_signals_signal_id"), "incident_signals", ["signal_id"])
 
@@ -111,9 +120,8 @@ def _chain() -> list[sa.Column[Any]]:
 
 
 def _create_chain_tables() -> None:
-    op.create_table(
+    _table(
         "timeline_events",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         *_times("at", nullable=False),
@@ -121,28 +129,24 @@ def _create_chain_tables() -> None:
         sa.Column("kind", sa.String(100), nullable=False),
         *_chain(),
         _fk("incident_id", "timeline_events"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_timeline_events")),
         sa.UniqueConstraint("incident_id", "seq", name=op.f("uq_timeline_events_incident_id_seq")),
     )
-    op.create_table(
+    _table(
         "audit_log",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         *_times("at", nullable=False),
         sa.Column("actor", NAME, nullable=False),
         sa.Column("action", sa.String(100), nullable=False),
         sa.Column("target", sa.String(500), nullable=False),
         *_chain(),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
     op.create_index(op.f("ix_audit_log_target"), "audit_log", ["target"])
 
 
 def _create_action_tables() -> None:
-    op.create_table(
+    _table(
         "actions",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("model", NAME, nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
@@ -160,14 +164,12 @@ def _create_action_tables() -> None:
         *_times("applied_at", "verified_at", "failed_at", "reverted_at"),
         _fk("incident_id", "actions"),
         _fk("reverts_action_id", "actions", "actions"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_actions")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_actions_idempotency_key")),
     )
     op.create_index(op.f("ix_actions_incident_id"), "actions", ["incident_id"])
     op.create_index(op.f("ix_actions_model"), "actions", ["model"])
-    op.create_table(
+    _table(
         "notifications",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("channel", sa.String(100), nullable=False),
         sa.Column("dedup_key", NAME, nullable=False),
@@ -179,25 +181,23 @@ def _create_action_tables() -> None:
         *_times("created_at", nullable=False),
         *_times("sent_at"),
         _fk("incident_id", "notifications"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     for column in ("incident_id", "dedup_key", "status"):
         op.create_index(op.f(f"ix_notifications_{column}"), "notifications", [column])
 
 
 def _create_serving_tables() -> None:
-    op.create_table(
+    _table(
         "route_states",
         sa.Column("model", NAME, nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("state", JSON, nullable=False),
         *_times("created_at", nullable=False),
         sa.Column("created_by", NAME, nullable=False),
-        sa.PrimaryKeyConstraint("model", "revision", name=op.f("pk_route_states")),
+        pk=("model", "revision"),
     )
-    op.create_table(
+    _table(
         "model_versions",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model", NAME, nullable=False),
         sa.Column("version", NAME, nullable=False),
         sa.Column("artifact_uri", sa.String(2000), nullable=False),
@@ -206,12 +206,10 @@ def _create_serving_tables() -> None:
         sa.Column("metrics", JSON, nullable=False),
         *_times("registered_at", nullable=False),
         sa.Column("registered_by", NAME, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_versions")),
         sa.UniqueConstraint("model", "version", name=op.f("uq_model_versions_model_version")),
     )
-    op.create_table(
+    _table(
         "deployments",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model", NAME, nullable=False),
         sa.Column("version", NAME, nullable=False),
         sa.Column("previous_version", NAME, nullable=True),
@@ -221,7 +219,6 @@ def _create_serving_tables() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         _fk("incident_id", "deployments"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deployments")),
     )
     op.create_index("ix_deployments_model_alias_at", "deployments", ["model", "alias", "at"])
     op.create_index(op.f("ix_deployments_incident_id"), "deployments", ["incident_id"])
@@ -266,18 +263,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    for table in (
-        "deployments",
-        "model_versions",
-        "route_states",
-        "notifications",
-        "actions",
-        "audit_log",
-        "timeline_events",
-        "incident_signals",
-        "incidents",
-        "counters",
-    ):
+    for table in reversed(TABLES):
         op.drop_table(table)  # dropping a table drops its triggers
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION redline_refuse_change()")
