@@ -29,6 +29,8 @@ _ACTIONS: dict[ActionType, str] = {
     ActionType.PAGE: "page {paged}",
 }
 
+_yes_no = {True: "yes", False: "no"}
+
 
 def _either(items: Iterable[Any]) -> str:
     quoted = [f"`{item}`" for item in items]
@@ -170,7 +172,7 @@ def _shared(playbook: Playbook) -> list[str]:
     if reg is not None:
         lines += ["", "## Regulatory", "", f"- **AI system:** {reg.system_name} ({reg.provider})"]
         lines.append(
-            f"- **Risk class:** {reg.risk_class}; EU AI Act applies: {'yes' if reg.eu_ai_act else 'no'}"
+            f"- **Risk class:** {reg.risk_class}; EU AI Act applies: {_yes_no[reg.eu_ai_act]}"
         )
         lines.append("- Clocks are computed and shown, never submitted; not legal advice.")
     return [*lines, ""]

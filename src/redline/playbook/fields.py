@@ -38,15 +38,11 @@ class Strict(BaseModel):
 
 
 def parse_duration(value: object) -> int:
-    """Seconds in ``"90s"``, ``"15m"``, ``"1h"``, ``"2d"`` or ``"1h30m"``; a bare number is seconds.
-
-    >>> parse_duration("1h30m"), parse_duration("15m"), parse_duration(90)
-    (5400, 900, 90)
-    """
+    """Seconds in "90s", "15m", "1h", "2d" or "1h30m"; a bare whole number is seconds."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     text = value.strip().lower() if isinstance(value, str) else ""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     match = _DURATION.fullmatch(text)
     if not text or match is None:
@@ -56,11 +52,7 @@ def parse_duration(value: object) -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """The shortest spelling of ``seconds`` that :func:`parse_duration` reads back.
-
-    >>> format_duration(5400), format_duration(900), format_duration(0)
-    ('1h30m', '15m', '0s')
-    """
+    """The shortest spelling that ``parse_duration`` reads back: 5400 → "1h30m"."""
     parts, rest = [], seconds
     for unit, size in _UNITS_S.items():
         count, rest = divmod(rest, size)

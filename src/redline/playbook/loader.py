@@ -6,6 +6,7 @@ import os
 import re
 import types
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -94,8 +95,18 @@ def parse_playbook(
         # A value whose ${VAR} is unset is already reported; its validation error adds nothing.
         problems += [p for p in found if (p.line, p.column) not in doc.unresolved]
     if problems:
-        raise PlaybookError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+        redacted = [_redact(p, doc.secrets) for p in problems]
+        raise PlaybookError(sorted(redacted, key=lambda p: (p.line or 0, p.column or 0)))
     return playbook
+
+
+def _redact(problem: Problem, secrets: Mapping[str, str]) -> Problem:
+    """The problem with every value read from the environment shown as its ``${VAR}``."""
+    message, hint = problem.message, problem.hint
+    for value in sorted(filter(None, secrets), key=len, reverse=True):
+        message = message.replace(value, secrets[value])
+        hint = hint.replace(value, secrets[value])
+    return replace(problem, message=message, hint=hint)
 
 
 def _oversize(source: str, size: int) -> Problem:

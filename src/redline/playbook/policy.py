@@ -58,7 +58,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 
 
 class ActionStep(Strict):
-    """One automatic action: a name (``kill_switch``) or ``{threshold_change: {threshold: 0.7}}``."""
+    """One automatic action, written `kill_switch` or `threshold_change: {threshold: 0.7}`."""
 
     type: ActionName
     params: dict[str, Any] = Field(default_factory=dict)
@@ -79,6 +79,15 @@ class ActionStep(Strict):
         return value
 
 
+def _is_page(step: Any) -> bool:
+    """Whether a runbook entry, as written or validated, is the ``page`` action."""
+    if isinstance(step, ActionStep):
+        return step.type is ActionType.PAGE
+    if isinstance(step, dict):
+        step = step.get("type", next(iter(step), None))
+    return isinstance(step, str) and step.lower() == "page"
+
+
 class Runbook(Strict):
     """What happens automatically at one severity, who is paged, and the SLAs."""
 
@@ -95,8 +104,10 @@ class Runbook(Strict):
         # ``page: true`` and a ``page`` action mean the same; keep both views in step.
         if not isinstance(value, dict) or not isinstance(value.get("actions", []), list):
             return value
+        if not isinstance(value.get("page", False), bool):
+            return value  # let the field report the wrong type
         actions = list(value.get("actions") or [])
-        listed = any(a == "page" or (isinstance(a, dict) and "page" in a) for a in actions)
+        listed = any(_is_page(a) for a in actions)
         if value.get("page") is False and listed:
             raise problem_error(
                 "'page: false' but the actions include 'page'",

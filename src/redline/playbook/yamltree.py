@@ -35,6 +35,8 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     #: (line, column) of each value left as written because a ${VAR} in it is not set.
     unresolved: set[tuple[int | None, int | None]] = field(default_factory=set)
+    #: Each value read from the environment, and the ``${VAR}`` it replaced (for redaction).
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 def position(node: Node) -> tuple[int, int]:
@@ -110,8 +112,10 @@ def _duplicates(root: Node, source: str) -> Iterator[Problem]:
             first.setdefault(key.value, line)
 
 
-def _substitute(root: Node, source: str, env: Mapping[str, str]) -> Iterator[Problem]:
-    """Replace ``${VAR}`` in string values from ``env``; the values are never reported."""
+def _substitute(
+    root: Node, source: str, env: Mapping[str, str], secrets: dict[str, str]
+) -> Iterator[Problem]:
+    """Replace ``${VAR}`` in string values from ``env``, noting each value in ``secrets``."""
     for node in _nodes(root):
         if not (isinstance(node, ScalarNode) and node.tag == _STR_TAG and "${" in node.value):
             continue
@@ -124,6 +128,7 @@ def _substitute(root: Node, source: str, env: Mapping[str, str]) -> Iterator[Pro
                 f"set it before running redline (export {name}=...), or write the value here",
             )
         if not missing:
+            secrets.update({env[name]: f"${{{name}}}" for name in _VAR.findall(node.value)})
             node.value = _VAR.sub(lambda m: env[m[1]], node.value)
 
 
@@ -157,10 +162,12 @@ def read_document(text: str, *, source: str, env: Mapping[str, str]) -> Document
         if _expanded_size(root) > MAX_VALUES:
             message = f"the file holds more than {MAX_VALUES:,} values once aliases are expanded"
             return Document(root, None, [Problem(source, 1, 1, message, "remove the aliases")])
-        unset = list(_substitute(root, source, env))
+        secrets: dict[str, str] = {}
+        unset = list(_substitute(root, source, env, secrets))
         problems = [*_duplicates(root, source), *unset]
         unresolved = {(p.line, p.column) for p in unset}
-        return Document(root, loader.construct_document(root), problems, unresolved)
+        data = loader.construct_document(root)
+        return Document(root, data, problems, unresolved, secrets)
     except yaml.YAMLError as exc:
         return Document(None, None, [_syntax_problem(exc, text, source)])
     except RecursionError:
@@ -171,10 +178,8 @@ def read_document(text: str, *, source: str, env: Mapping[str, str]) -> Document
 
 
 def walk(root: Node, loc: Sequence[str | int]) -> tuple[Node | None, Node]:
-    """The deepest (key node, value node) along ``loc``; parts absent from the file are skipped.
-
-    Skipping covers locations the file does not spell out: a union's tag, a missing key.
-    """
+    """The deepest (key node, value node) along ``loc``, skipping parts absent from the file."""
+    # Skipped parts: a discriminated union's tag, a derived field, a key that is missing.
     key: Node | None = None
     node = root
     for part in loc:

@@ -50,7 +50,9 @@ def test_unknown_action_suggests_the_right_one() -> None:
 
 
 def test_unknown_action_in_mapping_form_points_at_its_name() -> None:
-    text = GOOD_MODEL + "runbooks:\n  SEV2:\n    actions:\n      - treshold_change: {threshold: 0.7}\n"
+    text = (
+        GOOD_MODEL + "runbooks:\n  SEV2:\n    actions:\n      - treshold_change: {threshold: 0.7}\n"
+    )
     p = only_problem(text)
     assert (p.line, p.column) == (8, 9)
     assert p.message == "unknown action 'treshold_change' — did you mean 'threshold_change'?"
@@ -89,14 +91,16 @@ def test_bad_severity_in_a_rule() -> None:
 def test_bad_duration() -> None:
     p = only_problem(GOOD_MODEL + "runbooks:\n  SEV1:\n    ack_within: 15 minutes\n")
     assert str(p).startswith("redline.yaml:7:17: invalid duration '15 minutes'")
-    assert "'15m'" in p.hint and "'2d'" in p.hint
+    assert "'15m'" in p.hint
+    assert "'2d'" in p.hint
 
 
 def test_string_where_a_number_is_expected() -> None:
     p = only_problem(GOOD_MODEL + "    monitors:\n      latency: {slo_p95_ms: fast}\n")
     assert (p.line, p.column) == (6, 29)
     assert p.message.startswith("models.credit.monitors.latency.slo_p95_ms: input should be a")
-    assert "number" in p.message and "number" in p.hint
+    assert "number" in p.message
+    assert "number" in p.hint
 
 
 def test_model_without_reference() -> None:
@@ -138,7 +142,9 @@ def test_top_level_that_is_not_a_mapping() -> None:
 
 
 def test_unresolved_environment_variable() -> None:
-    text = GOOD_MODEL + "notifications:\n  oncall:\n    type: pagerduty\n    routing_key: ${PD_KEY}\n"
+    text = (
+        GOOD_MODEL + "notifications:\n  oncall:\n    type: pagerduty\n    routing_key: ${PD_KEY}\n"
+    )
     p = only_problem(text, env={"OTHER": "x"})
     assert (p.line, p.column) == (8, 18)
     assert p.message == "environment variable 'PD_KEY' is not set"
@@ -189,7 +195,9 @@ def test_duplicate_canary_names() -> None:
 
 def test_aliases_expanding_without_bound_are_refused() -> None:
     rows = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    rows += [f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcdef", "bcdefg")]
+    rows += [
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]" for p, c in zip("abcdef", "bcdefg", strict=True)
+    ]
     p = only_problem("\n".join(rows) + "\n")
     assert (p.line, p.column) == (1, 1)
     assert "more than 1,000,000 values" in p.message

@@ -58,12 +58,8 @@ def _times(*names: str, nullable: bool = True) -> list[sa.Column[Any]]:
 def _fk(
     column: str, table: str, referred: str = "incidents", ondelete: str | None = None
 ) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column],
-        [f"{referred}.id"],
-        name=op.f(f"fk_{table}_{column}_{referred}"),
-        ondelete=ondelete,
-    )
+    name = op.f(f"fk_{table}_{column}_{referred}")
+    return sa.ForeignKeyConstraint([column], [f"{referred}.id"], name=name, ondelete=ondelete)
 
 
 def _create_incident_tables() -> None:
@@ -111,8 +107,12 @@ def _create_incident_tables() -> None:
     op.create_index(op.f("ix_incident_signals_signal_id"), "incident_signals", ["signal_id"])
 
 
-def _chain() -> list[sa.Column[Any]]:
+def _chain(*middle: sa.Column[Any]) -> list[sa.Column[Any]]:
+    """The columns of a hash-chained entry, with ``middle`` after the actor."""
     return [
+        *_times("at", nullable=False),
+        sa.Column("actor", NAME, nullable=False),
+        *middle,
         sa.Column("details", JSON, nullable=False),
         sa.Column("prev_hash", HASH, nullable=False),
         sa.Column("hash", HASH, nullable=False),
@@ -124,21 +124,17 @@ def _create_chain_tables() -> None:
         "timeline_events",
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        *_times("at", nullable=False),
-        sa.Column("actor", NAME, nullable=False),
-        sa.Column("kind", sa.String(100), nullable=False),
-        *_chain(),
+        *_chain(sa.Column("kind", sa.String(100), nullable=False)),
         _fk("incident_id", "timeline_events"),
         sa.UniqueConstraint("incident_id", "seq", name=op.f("uq_timeline_events_incident_id_seq")),
     )
     _table(
         "audit_log",
         sa.Column("seq", sa.Integer(), nullable=False),
-        *_times("at", nullable=False),
-        sa.Column("actor", NAME, nullable=False),
-        sa.Column("action", sa.String(100), nullable=False),
-        sa.Column("target", sa.String(500), nullable=False),
-        *_chain(),
+        *_chain(
+            sa.Column("action", sa.String(100), nullable=False),
+            sa.Column("target", sa.String(500), nullable=False),
+        ),
         sa.UniqueConstraint("seq", name=op.f("uq_audit_log_seq")),
     )
     op.create_index(op.f("ix_audit_log_target"), "audit_log", ["target"])
@@ -248,12 +244,9 @@ def _forbid_changes() -> None:
 def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("signals") as batch:
-        batch.add_column(
-            sa.Column("source", sa.String(100), server_default="monitor", nullable=False)
-        )
-        batch.add_column(
-            sa.Column("status", sa.String(16), server_default="firing", nullable=False)
-        )
+        for name, length, default in (("source", 100, "monitor"), ("status", 16, "firing")):
+            column = sa.Column(name, sa.String(length), server_default=default, nullable=False)
+            batch.add_column(column)
     _create_incident_tables()
     _create_chain_tables()
     _create_action_tables()
