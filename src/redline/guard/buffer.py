@@ -66,7 +66,8 @@ class RowBuffer:
                 self._count_unknown(row)
         for column, value in zip(self.columns, values, strict=True):
             column[i] = value
-        self.predictions[i] = prediction
+        # Only the model's own outputs describe the model: fallback or blocked rows leave a gap.
+        self.predictions[i] = prediction if route == "primary" else None
         self.latency_ms[i] = latency_ms
         self.sources[i] = source
         self.routes[i] = route

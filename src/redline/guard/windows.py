@@ -161,6 +161,7 @@ class WindowWorker:
             log.exception("redline could not fold the last rows of %s", self._guard.model)
         window = self._window
         window.end = self._guard._clock()
+        window.route_revision = self._guard.route.revision
         self._window = self._new_window()
         self._deadline = time.monotonic() + self._window_s
         if window.n_rows == 0 and not feedback:
@@ -181,7 +182,8 @@ def _batch_chunk(
     columns: Columns, values: Any, per_row_ms: float, sources: list[str | None] | None, route: str
 ) -> Chunk:
     n = n_rows_of(columns)
-    return Chunk(columns, values, np.full(n, per_row_ms), sources, n, Counter({route: n}))
+    predictions = values if route == "primary" else [None] * n
+    return Chunk(columns, predictions, np.full(n, per_row_ms), sources, n, Counter({route: n}))
 
 
 def _confidences(fn: Any, predictions: Any) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -80,7 +80,7 @@ class IntegrityMonitor(Monitor):
             if count
         ]
         for spec in self.reference.columns.values():
-            if spec.role == Role.TARGET or window.missing.get(_source(spec)):
+            if spec.role != Role.FEATURE or window.missing.get(_source(spec)):
                 continue
             out.extend(self._column(window, spec))
         return out

@@ -51,12 +51,23 @@ class MonitorsBase(Strict):
         return {n: s.overrides() for n, s in self.settings().items() if s.enabled}
 
 
+def _field(param: inspect.Parameter) -> tuple[Any, Any]:
+    """A constructor parameter as a pydantic field: unknown annotations accept anything."""
+    known = param.annotation is not inspect.Parameter.empty and not isinstance(
+        param.annotation, str
+    )
+    required = param.default is inspect.Parameter.empty
+    return (param.annotation if known else Any, ... if required else param.default)
+
+
 def _settings_model(name: str, cls: type[Monitor]) -> type[MonitorSettings]:
-    params = list(inspect.signature(cls.__init__, eval_str=True).parameters.values())[2:]
+    try:
+        signature = inspect.signature(cls.__init__, eval_str=True)
+    except NameError:  # an annotation only importable while type checking
+        signature = inspect.signature(cls.__init__)
+    params = list(signature.parameters.values())[2:]
     fields: dict[str, Any] = {
-        p.name: (Any if p.annotation is inspect.Parameter.empty else p.annotation, p.default)
-        for p in params
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        p.name: _field(p) for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY
     }
     camel = "".join(part.title() for part in name.split("_"))
     model = create_model(f"{camel}Settings", __base__=MonitorSettings, **fields)

@@ -49,6 +49,7 @@ class WindowProfile:
     errors: int = 0
     sample: BottomK = field(default_factory=BottomK)
     flagged: BottomK = field(default_factory=lambda: BottomK(capacity=32))
+    route_revision: int = 0
 
     @classmethod
     def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
@@ -152,6 +153,7 @@ class WindowProfile:
             errors=self.errors + other.errors,
             sample=self.sample.merge(other.sample),
             flagged=self.flagged.merge(other.flagged),
+            route_revision=max(self.route_revision, other.route_revision),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,6 +173,7 @@ class WindowProfile:
             "errors": self.errors,
             "sample": self.sample.to_dict(),
             "flagged": self.flagged.to_dict(),
+            "route_revision": self.route_revision,
         }
 
     @classmethod
@@ -192,6 +195,7 @@ class WindowProfile:
             errors=int(data["errors"]),
             sample=BottomK.from_dict(data["sample"]),
             flagged=BottomK.from_dict(data["flagged"]),
+            route_revision=int(data.get("route_revision", 0)),
         )
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from redline.guard.guard import Guard as _BaseGuard
 from redline.guard.sinks import Sink
+from redline.services.routes import route_source
 from redline.settings import get_settings
 from redline.store import Store, upgrade
 
-__all__ = ["Guard"]
+__all__ = ["Guard", "open_store"]
 
 
 def open_store(url: str) -> Store:
@@ -30,14 +31,18 @@ class Guard(_BaseGuard):
         from redline.services.ingest import StoreSink
 
         sink: Sink | None
+        opened: Store | None = None
         if store is False:
             sink = None
         elif isinstance(store, Store):
-            sink = StoreSink(store)
+            opened = store
         elif isinstance(store, Sink):
             sink = store
         elif store is None or isinstance(store, str):
-            sink = StoreSink(open_store(store or get_settings().store.url))
+            opened = open_store(store or get_settings().store.url)
         else:
             raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+        if opened is not None:
+            sink = StoreSink(opened)
+            kwargs.setdefault("route_source", route_source(opened, model=kwargs["model"]))
         super().__init__(sink=sink, **kwargs)

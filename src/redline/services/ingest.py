@@ -10,11 +10,51 @@ from redline.domain import Signal
 from redline.errors import StoreError
 from redline.guard.sinks import Feedback
 from redline.profiles.window import WindowProfile
-from redline.store import Store, add_signals, add_window, list_windows, mark_window_evaluated
+from redline.services.actions import verify_actions_in
+from redline.services.triage import advance_incidents_in, triage_signals_in
+from redline.store import (
+    Session,
+    SignalRow,
+    Store,
+    add_signals,
+    add_window,
+    list_windows,
+    mark_window_evaluated,
+)
 
-__all__ = ["StoreSink", "list_window_profiles", "record_window"]
+__all__ = ["StoreSink", "list_window_profiles", "record_window", "record_window_in"]
 
 log = logging.getLogger("redline.services")
+
+
+def record_window_in(
+    session: Session,
+    *,
+    model: str,
+    window: WindowProfile,
+    signals: list[Signal],
+    feedback: list[Feedback],
+) -> list[SignalRow] | None:
+    """Store a window with its signals and feedback; None when the window was already stored."""
+    payload = window.to_dict()
+    payload["feedback"] = [
+        {"request_id": f.request_id, "label": f.label, "at": f.at.isoformat()} for f in feedback
+    ]
+    start = window.start or datetime.now(UTC)
+    _, created = add_window(
+        session,
+        window_id=window.window_id,
+        model=model,
+        start=start,
+        end=window.end or start,
+        n_rows=window.n_rows,
+        payload=payload,
+    )
+    if not created:
+        return None
+    rows = add_signals(session, signals=signals, window_id=window.window_id)
+    mark_window_evaluated(session, window_id=window.window_id, at=datetime.now(UTC))
+    return rows
 
 
 def record_window(
@@ -24,28 +64,24 @@ def record_window(
     window: WindowProfile,
     signals: list[Signal],
     feedback: list[Feedback],
+    respond: bool = True,
 ) -> bool:
-    """Store a window, its signals and feedback in one transaction; False if it was already there."""
-    payload = window.to_dict()
-    payload["feedback"] = [
-        {"request_id": f.request_id, "label": f.label, "at": f.at.isoformat()} for f in feedback
-    ]
-    start = window.start or datetime.now(UTC)
-    end = window.end or start
+    """Store a window and, with ``respond``, triage its signals, verify actions, advance incidents.
+
+    One transaction: the window, its signals and every incident change land together or not
+    at all. Returns False when the window was already stored (nothing else happens then).
+    """
+    now = datetime.now(UTC)
     with store.session() as session:
-        _, created = add_window(
-            session,
-            window_id=window.window_id,
-            model=model,
-            start=start,
-            end=end,
-            n_rows=window.n_rows,
-            payload=payload,
+        rows = record_window_in(
+            session, model=model, window=window, signals=signals, feedback=feedback
         )
-        if not created:
+        if rows is None:
             return False
-        add_signals(session, signals=signals, window_id=window.window_id)
-        mark_window_evaluated(session, window_id=window.window_id, at=datetime.now(UTC))
+        if respond:
+            verify_actions_in(session, model=model, window=window, now=now)
+            triage_signals_in(session, model=model, rows=rows, now=now)
+            advance_incidents_in(session, model=model, now=now)
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from redline.store.conflicts import StaleChainError, StaleRevisionError
 from redline.store.engine import (
     Store,
@@ -100,6 +102,7 @@ __all__ = [
     "NotificationRow",
     "ReferenceRow",
     "RouteStateRow",
+    "Session",
     "SignalRow",
     "StaleChainError",
     "StaleRevisionError",

@@ -13,6 +13,7 @@ import redline
 from redline.domain import ActionType, Level, Severity, Signal
 from redline.monitors.registry import REGISTRY, MonitorSuite
 from redline.playbook import (
+    ActionStep,
     PlaybookError,
     Runbook,
     format_duration,
@@ -200,3 +201,10 @@ def test_problems_keep_their_message_when_raised_from_python() -> None:
         "inline:1:9: models: expected a mapping. Fix: write a mapping: 'key: value' lines "
         "indented under this key"
     )
+
+
+def test_runbooks_built_in_python_keep_page_and_actions_in_step() -> None:
+    steps = [ActionStep(type=ActionType.SNAPSHOT), ActionStep(type=ActionType.PAGE)]
+    assert Runbook(actions=steps, page=True).action_types == [ActionType.SNAPSHOT, ActionType.PAGE]
+    assert Runbook.model_validate({"actions": ["Page"]}).page is True
+    assert Runbook.model_validate({"page": True}).action_types == [ActionType.PAGE]

@@ -1,0 +1,193 @@
+"""Containment actions: apply (RouteState revision), verify (windows show it serving), revert."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from redline.domain import ActionStatus, ActionType, Route
+from redline.domain.action_rules import advance_action
+from redline.profiles.window import WindowProfile
+from redline.services.chains import record_audit, record_event
+from redline.services.effects import ActionError, revert_changes, route_changes
+from redline.services.routes import change_route, current_route
+from redline.store import (
+    ActionRow,
+    Session,
+    Store,
+    add_action,
+    get_action,
+    list_actions,
+    save_action,
+)
+
+__all__ = ["ActionResult", "apply_action", "apply_action_in", "revert_action", "verify_actions_in"]
+
+#: The route each action should show serving in the windows that follow it.
+EXPECTED_ROUTE: dict[ActionType, tuple[str, ...]] = {
+    ActionType.KILL_SWITCH: (Route.FALLBACK.value, Route.BLOCK.value),
+    ActionType.ROUTE_FALLBACK: (Route.FALLBACK.value, Route.BLOCK.value),
+    ActionType.ROLLBACK: (Route.PRIMARY.value,),
+    ActionType.THRESHOLD_CHANGE: (Route.PRIMARY.value, Route.REVIEW.value),
+    ActionType.BLOCK_SOURCE: (Route.PRIMARY.value, Route.BLOCK.value, Route.FALLBACK.value),
+    ActionType.INPUT_FILTER: (
+        Route.PRIMARY.value,
+        Route.BLOCK.value,
+        Route.FALLBACK.value,
+        Route.REVIEW.value,
+    ),
+    ActionType.OUTPUT_PATCH: (Route.PRIMARY.value,),
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did: its id, status and the route revision it produced."""
+
+    action_id: int
+    type: ActionType
+    status: ActionStatus
+    revision: int | None
+    created: bool
+    error: str | None = None
+
+
+def _result(row: ActionRow, created: bool) -> ActionResult:
+    after = row.after_state or {}
+    revision = after.get("revision")
+    return ActionResult(
+        row.id, ActionType(row.type), ActionStatus(row.status), revision, created, row.error
+    )
+
+
+def apply_action_in(
+    session: Session,
+    *,
+    model: str,
+    type: ActionType,
+    trigger: str,
+    params: Mapping[str, Any] | None = None,
+    incident_id: int | None = None,
+    idempotency_key: str | None = None,
+    now: datetime,
+) -> ActionResult:
+    """Request and apply an action inside the caller's transaction (a repeat key is a no-op)."""
+    key = idempotency_key or f"{model}:{type.value}:{uuid.uuid4().hex}"
+    state = current_route(session, model=model)
+    row, created = add_action(
+        session,
+        idempotency_key=key,
+        model=model,
+        type=type,
+        trigger=trigger,
+        params=dict(params or {}),
+        requested_at=now,
+        incident_id=incident_id,
+        before_state=state.to_dict(),
+    )
+    if not created:
+        return _result(row, created=False)
+    try:
+        changes = route_changes(session, model=model, type=type, state=state, params=row.params)
+        before, after = change_route(session, model=model, actor=trigger, **changes)
+    except ActionError as exc:
+        status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
+        save_action(session, action_id=row.id, status=status, error=str(exc), failed_at=now)
+        _record(session, row, now, trigger, "action_failed", {"error": str(exc)})
+        return _result(row, created=True)
+    status = advance_action(ActionStatus.REQUESTED, ActionStatus.APPLIED)
+    save_action(
+        session,
+        action_id=row.id,
+        status=status,
+        before_state=before.to_dict(),
+        after_state=after.to_dict(),
+        applied_at=now,
+    )
+    _record(
+        session,
+        row,
+        now,
+        trigger,
+        "action_applied",
+        {"revision": after.revision, "changes": _jsonable(changes)},
+    )
+    return _result(row, created=True)
+
+
+def apply_action(store: Store, *, now: datetime | None = None, **kwargs: Any) -> ActionResult:
+    """Apply an action in its own transaction (see :func:`apply_action_in`)."""
+    with store.session() as session:
+        return apply_action_in(session, now=now or datetime.now(UTC), **kwargs)
+
+
+def revert_action(
+    store: Store, *, action_id: int, actor: str, now: datetime | None = None
+) -> ActionResult:
+    """Undo what an applied action changed in the RouteState, keeping later changes."""
+    at = now or datetime.now(UTC)
+    with store.session() as session:
+        row = get_action(session, action_id=action_id)
+        if row is None:
+            raise ActionError(f"no action {action_id}")
+        status = advance_action(ActionStatus(row.status), ActionStatus.REVERTED)
+        if row.before_state is not None and row.after_state is not None:
+            current = current_route(session, model=row.model)
+            changes = revert_changes(row.before_state, row.after_state, current)
+            if changes:
+                change_route(session, model=row.model, actor=actor, **changes)
+        save_action(session, action_id=row.id, status=status, reverted_at=at)
+        _record(session, row, at, actor, "action_reverted", {})
+        return _result(row, created=False)
+
+
+def verify_actions_in(
+    session: Session, *, model: str, window: WindowProfile, now: datetime
+) -> list[ActionResult]:
+    """Mark applied actions verified once a window served under their revision shows their route."""
+    out = []
+    for row in list_actions(session, model=model, status=ActionStatus.APPLIED):
+        revision = int((row.after_state or {}).get("revision", 0))
+        expected = EXPECTED_ROUTE.get(ActionType(row.type), ())
+        served = {route: n for route, n in window.routes.items() if n}
+        if window.route_revision < revision or not any(r in served for r in expected):
+            continue
+        evidence = {
+            "window_id": window.window_id,
+            "route_revision": window.route_revision,
+            "routes": served,
+        }
+        status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)
+        save_action(
+            session, action_id=row.id, status=status, verification=evidence, verified_at=now
+        )
+        _record(session, row, now, "system", "action_verified", evidence)
+        out.append(_result(row, created=False))
+    return out
+
+
+def _record(
+    session: Session, row: ActionRow, at: datetime, actor: str, kind: str, details: dict[str, Any]
+) -> None:
+    details = {"action_id": row.id, "type": row.type, **details}
+    if row.incident_id is not None:
+        record_event(
+            session, incident_id=row.incident_id, at=at, actor=actor, kind=kind, details=details
+        )
+    record_audit(
+        session, at=at, actor=actor, action=kind, target=f"model:{row.model}", details=details
+    )
+
+
+def _jsonable(changes: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if hasattr(value, "to_dict"):
+            value = value.to_dict()
+        elif isinstance(value, tuple):
+            value = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
+        out[name] = value
+    return out

@@ -1,0 +1,132 @@
+"""Incident status changes: every one goes through ``transition_incident``, whoever asks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from redline.domain import ActionStatus, ActionType, IncidentEvent, IncidentStatus, Severity
+from redline.domain.transitions import IncidentFacts, postmortem_required, transition
+from redline.errors import RedlineError
+from redline.services.chains import record_audit, record_event
+from redline.store import (
+    IncidentRow,
+    Session,
+    Store,
+    get_incident,
+    list_actions,
+    list_windows,
+    save_incident,
+)
+
+__all__ = [
+    "CONTAINMENT_TYPES",
+    "IncidentNotFoundError",
+    "incident_facts",
+    "transition_in",
+    "transition_incident",
+]
+
+#: Actions that contain an incident (a snapshot or a page does not).
+CONTAINMENT_TYPES = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
+
+#: The incident time field each status sets when it is reached.
+_REACHED_AT = {
+    IncidentStatus.CONTAINED: "contained_at",
+    IncidentStatus.RESOLVED: "resolved_at",
+    IncidentStatus.CLOSED: "closed_at",
+}
+
+
+class IncidentNotFoundError(RedlineError):
+    """No incident has this key."""
+
+
+def quiet_windows(session: Session, row: IncidentRow) -> int:
+    """Windows of the incident's model that started after its last signal."""
+    if row.last_signal_at is None:
+        return 0
+    return len(list_windows(session, model=row.model, since=row.last_signal_at))
+
+
+def incident_facts(
+    session: Session, row: IncidentRow, *, reason: str = "", exit_windows: int = 3
+) -> IncidentFacts:
+    """What the transition guards need to know about an incident now."""
+    actions = list_actions(session, incident_id=row.id)
+    done = {ActionStatus.APPLIED.value, ActionStatus.VERIFIED.value}
+    applied = [ActionType(a.type) for a in actions if a.status in done]
+    severity = Severity(row.severity)
+    return IncidentFacts(
+        severity=severity,
+        has_verified_containment=any(
+            a.status == ActionStatus.VERIFIED.value and ActionType(a.type) in CONTAINMENT_TYPES
+            for a in actions
+        ),
+        exit_windows_quiet=quiet_windows(session, row),
+        exit_windows_required=exit_windows,
+        postmortem_required=postmortem_required(severity, applied),
+        postmortem_approved=row.postmortem_status == "approved",
+        reason=reason,
+    )
+
+
+def transition_in(
+    session: Session,
+    row: IncidentRow,
+    event: IncidentEvent,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+    exit_windows: int = 3,
+) -> IncidentStatus:
+    """Move an incident by ``event`` inside the caller's transaction, on the timeline."""
+    facts = incident_facts(session, row, reason=reason, exit_windows=exit_windows)
+    before = IncidentStatus(row.status)
+    target = transition(before, event, facts, key=row.key)
+    changes: dict[str, Any] = {
+        "status": target,
+        "postmortem_required": facts.needs_postmortem,
+        "updated_at": now,
+    }
+    if target in _REACHED_AT:
+        changes[_REACHED_AT[target]] = now
+    if event == IncidentEvent.RESOLVE:
+        changes["resolution_reason"] = reason or f"quiet for {facts.exit_windows_quiet} windows"
+    save_incident(session, incident_id=row.id, **changes)
+    details = {"event": event.value, "from": before.value, "to": target.value, "reason": reason}
+    record_event(session, incident_id=row.id, at=now, actor=actor, kind="status", details=details)
+    record_audit(
+        session,
+        at=now,
+        actor=actor,
+        action=f"incident.{event.value}",
+        target=row.key,
+        details=details,
+    )
+    return target
+
+
+def transition_incident(
+    store: Store,
+    *,
+    key: str,
+    event: IncidentEvent | str,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> IncidentStatus:
+    """Move an incident by ``event`` (one transaction); raises TransitionError when refused."""
+    with store.session() as session:
+        row = get_incident(session, key=key)
+        if row is None:
+            raise IncidentNotFoundError(f"no incident {key!r}; `redline incidents list` shows them")
+        return transition_in(
+            session,
+            row,
+            IncidentEvent(event),
+            actor=actor,
+            now=now or datetime.now(UTC),
+            reason=reason,
+        )

@@ -1,0 +1,228 @@
+"""From stored signals to incidents: group, classify, declare, contain; then advance on each window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from redline.domain import (
+    ActionType,
+    IncidentEvent,
+    IncidentStatus,
+    Severity,
+    Signal,
+)
+from redline.domain.severity import DEFAULT_POLICY, SeverityDecision, SeverityPolicy, classify
+from redline.domain.transitions import TransitionError
+from redline.services.actions import apply_action_in
+from redline.services.chains import record_event
+from redline.services.incidents import CONTAINMENT_TYPES, incident_facts, transition_in
+from redline.store import (
+    OPEN_INCIDENT_STATUSES,
+    IncidentRow,
+    Session,
+    SignalRow,
+    add_incident,
+    add_incident_signals,
+    list_incidents,
+    save_incident,
+)
+
+__all__ = ["advance_incidents_in", "triage_signals_in"]
+
+GROUP_WINDOW = timedelta(minutes=30)
+
+_CATEGORY = {
+    "feature_drift": "drift",
+    "prediction_drift": "drift",
+    "confidence_drop": "model uncertainty",
+    "latency": "infrastructure",
+    "source_share": "adversarial traffic",
+    "performance_drop": "performance",
+    "canary_failure": "canary",
+}
+
+
+def _signal_time(signal: Signal, now: datetime) -> datetime:
+    return signal.window_end or signal.window_start or now
+
+
+def _target(session: Session, model: str, at: datetime) -> IncidentRow | None:
+    """The incident new signals of ``model`` belong to: open, or resolved moments ago."""
+    for row in list_incidents(session, model=model, limit=10):
+        recent = row.last_signal_at is not None and at - row.last_signal_at <= GROUP_WINDOW
+        if row.status in {s.value for s in OPEN_INCIDENT_STATUSES} and (
+            recent or row.status != "triage"
+        ):
+            return row
+        if row.status == IncidentStatus.RESOLVED.value and recent:
+            return row
+    return None
+
+
+def _title(decision: SeverityDecision, model: str) -> str:
+    kinds = sorted({s.kind for s in decision.signals})
+    columns = sorted({s.column for s in decision.signals if s.column})
+    where = f" in {', '.join(columns[:4])}" if columns else ""
+    return f"{' + '.join(k.replace('_', ' ') for k in kinds)}{where} on {model}"
+
+
+def triage_signals_in(
+    session: Session,
+    *,
+    model: str,
+    rows: Sequence[SignalRow],
+    now: datetime,
+    policy: SeverityPolicy = DEFAULT_POLICY,
+) -> IncidentRow | None:
+    """Attach new signals to the model's current incident or open one; act as the policy says."""
+    signals = [r.to_signal() for r in rows]
+    decision = classify(policy, signals) if signals else None
+    if decision is None:
+        return None
+    at = max(_signal_time(s, now) for s in signals)
+    row = _target(session, model, at)
+    if row is None:
+        row = add_incident(
+            session,
+            model=model,
+            title=_title(decision, model),
+            category=_CATEGORY.get(decision.signals[0].kind, "data quality"),
+            severity=decision.severity,
+            policy_version=decision.policy_version,
+            detected_at=now,
+            first_signal_at=at,
+            last_signal_at=at,
+            aware_at=now,
+        )
+        record_event(
+            session,
+            incident_id=row.id,
+            at=now,
+            actor="system",
+            kind="opened",
+            details={
+                "severity": decision.severity.value,
+                "rules": list(decision.rules),
+                "signals": [s.to_dict() for s in decision.signals[:20]],
+            },
+        )
+    else:
+        if row.status == IncidentStatus.RESOLVED.value:
+            transition_in(
+                session,
+                row,
+                IncidentEvent.REOPEN,
+                actor="system",
+                now=now,
+                reason="the triggering signals came back",
+            )
+        _escalate(session, row, decision, now)
+        save_incident(session, incident_id=row.id, last_signal_at=at, updated_at=now)
+    add_incident_signals(session, incident_id=row.id, signal_ids=[r.id for r in rows])
+    _respond(session, row, decision, now)
+    return row
+
+
+def _escalate(
+    session: Session, row: IncidentRow, decision: SeverityDecision, now: datetime
+) -> None:
+    if decision.severity.rank >= Severity(row.severity).rank:
+        return
+    reason = f"new signals matched {', '.join(decision.rules)}"
+    record_event(
+        session,
+        incident_id=row.id,
+        at=now,
+        actor=f"policy:{decision.policy_version}",
+        kind="severity_changed",
+        details={"from": row.severity, "to": decision.severity.value, "reason": reason},
+    )
+    save_incident(session, incident_id=row.id, severity=decision.severity, updated_at=now)
+
+
+def _respond(session: Session, row: IncidentRow, decision: SeverityDecision, now: datetime) -> None:
+    """Declare SEV1/SEV2 incidents and run the policy's actions in order, once per incident."""
+    if Severity(row.severity).rank > 2:
+        return
+    actor = f"policy:{decision.rules[0]}"
+    if row.status == IncidentStatus.TRIAGE.value:
+        transition_in(
+            session,
+            row,
+            IncidentEvent.DECLARE,
+            actor=actor,
+            now=now,
+            reason=f"{row.severity} by {', '.join(decision.rules)}",
+        )
+    for action in decision.actions:
+        if action in CONTAINMENT_TYPES:
+            params = _params(action, decision.signals)
+            apply_action_in(
+                session,
+                model=row.model,
+                type=action,
+                trigger=actor,
+                params=params,
+                incident_id=row.id,
+                idempotency_key=f"{row.key}:{action.value}",
+                now=now,
+            )
+        else:
+            _record_unavailable(session, row, action, now)
+
+
+def _params(action: ActionType, signals: Sequence[Signal]) -> dict[str, Any]:
+    if action == ActionType.BLOCK_SOURCE:
+        sources = [s.evidence.get("source") for s in signals if s.kind == "source_share"]
+        return {"sources": [s for s in sources if s]}
+    return {}
+
+
+def _record_unavailable(
+    session: Session, row: IncidentRow, action: ActionType, now: datetime
+) -> None:
+    why = {
+        ActionType.SNAPSHOT: "forensic snapshots are not available in this version of redline",
+        ActionType.PAGE: "no notification channel is configured",
+    }.get(action, "this action is not run automatically")
+    record_event(
+        session,
+        incident_id=row.id,
+        at=now,
+        actor="system",
+        kind=f"{action.value}_skipped",
+        details={"reason": why},
+    )
+
+
+def advance_incidents_in(
+    session: Session, *, model: str, now: datetime, exit_windows: int = 3
+) -> list[str]:
+    """Move the model's open incidents forward where their guards now hold; returns their keys."""
+    moved = []
+    for row in list_incidents(session, model=model, open_only=True, limit=50):
+        for event in _next_events(IncidentStatus(row.status)):
+            facts = incident_facts(session, row, exit_windows=exit_windows)
+            if event == IncidentEvent.CONTAIN and not facts.has_verified_containment:
+                break
+            if event == IncidentEvent.RESOLVE and facts.exit_windows_quiet < exit_windows:
+                break
+            try:
+                transition_in(
+                    session, row, event, actor="system", now=now, exit_windows=exit_windows
+                )
+            except TransitionError:
+                break
+            moved.append(row.key)
+    return moved
+
+
+def _next_events(status: IncidentStatus) -> tuple[IncidentEvent, ...]:
+    """What the system tries on its own from each status, in order."""
+    return {
+        IncidentStatus.DECLARED: (IncidentEvent.CONTAIN, IncidentEvent.MONITOR),
+        IncidentStatus.CONTAINED: (IncidentEvent.MONITOR,),
+        IncidentStatus.MONITORING: (IncidentEvent.RESOLVE,),
+    }.get(status, ())

@@ -1,0 +1,121 @@
+"""The whole loop on a real store: drift → SEV2 incident → fallback applied, reaching the Guard,
+verified by the next window → contained → monitoring → quiet windows → resolved."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+import redline
+from redline.domain import ActionStatus, ActionType, IncidentEvent, Route
+from redline.domain.timeline import verify_chain
+from redline.domain.transitions import TransitionError
+from redline.guard.guard import Guard
+from redline.profiles.reference import Reference
+from redline.services import transition_incident
+from redline.store import Store, list_actions, list_incidents, list_timeline
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    rng = np.random.default_rng(31)
+    x = rng.normal(size=20_000)
+    return redline.fit_reference(
+        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
+        prediction="score",
+        window_sizes=[300, 1_000, 10_000],
+    )
+
+
+def primary(row: dict[str, Any]) -> float:
+    return 2 * float(row["x"])
+
+
+def rules(row: dict[str, Any]) -> float:
+    return 0.0
+
+
+def traffic(guard: Guard, n: int, shift: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for x, region in zip(rng.normal(shift, 1, n), rng.choice(["n", "s"], n), strict=True):
+        guard.predict({"x": float(x), "region": str(region)})
+
+
+def wait_for(check: Any, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Reference) -> None:
+    with redline.Guard(
+        model="credit",
+        predict=primary,
+        fallback=rules,
+        reference=reference,
+        store=empty_url,
+        window_s=3600,
+        route_poll_s=0.05,
+    ) as guard:
+        traffic(guard, 1_000, shift=1.5, seed=1)
+        guard.flush()
+        store = Store.from_url(empty_url)
+        try:
+            with store.session() as session:
+                (incident,) = list_incidents(session, model="credit")
+                key = incident.key
+                assert (incident.severity, incident.status) == ("SEV2", "declared")
+                (action,) = list_actions(session, incident_id=incident.id)
+                assert (action.type, action.status) == (ActionType.ROUTE_FALLBACK.value, "applied")
+            wait_for(lambda: guard.route.mode is Route.FALLBACK)
+            assert guard.predict({"x": 0.1, "region": "n"}).route is Route.FALLBACK
+
+            traffic(guard, 1_000, shift=1.5, seed=2)  # still drifted, now served by the fallback
+            guard.flush()
+            with store.session() as session:
+                (incident,) = list_incidents(session, model="credit")
+                assert incident.status == "monitoring"
+                (action,) = list_actions(session, incident_id=incident.id)
+                assert action.status == ActionStatus.VERIFIED.value
+                assert action.verification is not None
+                assert action.verification["routes"]["fallback"] > 0
+
+            for seed in (3, 4, 5):  # inputs back to normal
+                traffic(guard, 1_000, shift=0.0, seed=seed)
+                guard.flush()
+            with store.session() as session:
+                (incident,) = list_incidents(session, model="credit")
+                assert incident.status == "resolved"
+                assert incident.postmortem_required
+                events = list_timeline(session, incident_id=incident.id)
+                kinds = [e.kind for e in events]
+                assert kinds[0] == "opened"
+                assert {"action_applied", "action_verified", "snapshot_skipped"} <= set(kinds)
+                chain = [
+                    ({"at": e.at, "actor": e.actor, "kind": e.kind, "details": e.details}, e.hash)
+                    for e in events
+                ]
+                assert verify_chain(chain) is None
+
+            with pytest.raises(TransitionError, match="post-mortem"):
+                transition_incident(store, key=key, event=IncidentEvent.CLOSE, actor="person:ana")
+        finally:
+            store.dispose()
+
+
+def test_no_incident_without_drift(empty_url: str, reference: Reference) -> None:
+    with redline.Guard(
+        model="quiet", predict=primary, reference=reference, store=empty_url, window_s=3600
+    ) as guard:
+        traffic(guard, 1_000, shift=0.0, seed=9)
+        guard.flush()
+    store = Store.from_url(empty_url)
+    try:
+        with store.session() as session:
+            assert list_incidents(session, model="quiet") == []
+    finally:
+        store.dispose()
