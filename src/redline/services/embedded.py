@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from redline.guard.guard import Guard as _BaseGuard
 from redline.guard.sinks import Sink
+from redline.playbook import Playbook, load_playbook
+from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
 from redline.settings import get_settings
 from redline.store import Store, upgrade
@@ -27,7 +30,13 @@ class Guard(_BaseGuard):
     to keep windows in memory only.
     """
 
-    def __init__(self, *, store: str | Store | Sink | bool | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        store: str | Store | Sink | bool | None = None,
+        playbook: Playbook | str | os.PathLike[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         from redline.services.ingest import StoreSink
 
         sink: Sink | None
@@ -42,7 +51,11 @@ class Guard(_BaseGuard):
             opened = open_store(store or get_settings().store.url)
         else:
             raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+        plan = ResponsePlan()
+        if playbook is not None:
+            loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
+            plan = ResponsePlan.from_playbook(loaded)
         if opened is not None:
-            sink = StoreSink(opened)
+            sink = StoreSink(opened, plan=plan)
             kwargs.setdefault("route_source", route_source(opened, model=kwargs["model"]))
         super().__init__(sink=sink, **kwargs)

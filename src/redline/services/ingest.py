@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from redline.domain import Signal
 from redline.errors import StoreError
 from redline.guard.sinks import Feedback
+from redline.notify import Notifier
 from redline.profiles.window import WindowProfile
 from redline.services.actions import verify_actions_in
+from redline.services.notifications import deliver_pending
+from redline.services.response import ResponsePlan
 from redline.services.triage import advance_incidents_in, triage_signals_in
 from redline.store import (
     Session,
@@ -64,9 +67,10 @@ def record_window(
     window: WindowProfile,
     signals: list[Signal],
     feedback: list[Feedback],
-    respond: bool = True,
+    plan: ResponsePlan | None = None,
 ) -> bool:
-    """Store a window and, with ``respond``, triage its signals, verify actions, advance incidents.
+    """Store a window and, given a response ``plan``, triage its signals, verify actions and
+    advance incidents.
 
     One transaction: the window, its signals and every incident change land together or not
     at all. Returns False when the window was already stored (nothing else happens then).
@@ -78,10 +82,10 @@ def record_window(
         )
         if rows is None:
             return False
-        if respond:
+        if plan is not None:
             verify_actions_in(session, model=model, window=window, now=now)
-            triage_signals_in(session, model=model, rows=rows, now=now)
-            advance_incidents_in(session, model=model, now=now)
+            triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
+            advance_incidents_in(session, model=model, now=now, exit_windows=plan.exit_windows)
     return True
 
 
@@ -95,8 +99,17 @@ def list_window_profiles(store: Store, *, model: str, limit: int = 100) -> list[
 class StoreSink:
     """The embedded sink: writes through the store; keeps a bounded backlog while it is down."""
 
-    def __init__(self, store: Store, *, max_backlog: int = 256) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        plan: ResponsePlan | None = None,
+        notifier: Notifier | None = None,
+        max_backlog: int = 256,
+    ) -> None:
         self.store = store
+        self.plan = plan if plan is not None else ResponsePlan()
+        self.notifier = notifier if notifier is not None else Notifier(self.plan.channels)
         self._backlog: deque[tuple[str, WindowProfile, list[Signal], list[Feedback]]] = deque(
             maxlen=max_backlog
         )
@@ -110,7 +123,12 @@ class StoreSink:
             item = self._backlog[0]
             try:
                 record_window(
-                    self.store, model=item[0], window=item[1], signals=item[2], feedback=item[3]
+                    self.store,
+                    model=item[0],
+                    window=item[1],
+                    signals=item[2],
+                    feedback=item[3],
+                    plan=self.plan,
                 )
             except StoreError as exc:
                 log.warning(
@@ -118,6 +136,10 @@ class StoreSink:
                 )
                 return
             self._backlog.popleft()
+        try:
+            deliver_pending(self.store, self.notifier)
+        except StoreError as exc:
+            log.warning("notifications wait for the store: %s", exc)
 
     @property
     def backlog(self) -> int:

@@ -13,11 +13,13 @@ from redline.domain import (
     Severity,
     Signal,
 )
-from redline.domain.severity import DEFAULT_POLICY, SeverityDecision, SeverityPolicy, classify
+from redline.domain.severity import SeverityDecision, classify
 from redline.domain.transitions import TransitionError
 from redline.services.actions import apply_action_in
 from redline.services.chains import record_event
 from redline.services.incidents import CONTAINMENT_TYPES, incident_facts, transition_in
+from redline.services.notifications import queue_notice
+from redline.services.response import ResponsePlan
 from redline.store import (
     OPEN_INCIDENT_STATUSES,
     IncidentRow,
@@ -26,6 +28,7 @@ from redline.store import (
     add_incident,
     add_incident_signals,
     list_incidents,
+    list_notifications,
     save_incident,
 )
 
@@ -74,11 +77,11 @@ def triage_signals_in(
     model: str,
     rows: Sequence[SignalRow],
     now: datetime,
-    policy: SeverityPolicy = DEFAULT_POLICY,
+    plan: ResponsePlan,
 ) -> IncidentRow | None:
     """Attach new signals to the model's current incident or open one; act as the policy says."""
     signals = [r.to_signal() for r in rows]
-    decision = classify(policy, signals) if signals else None
+    decision = classify(plan.policy, signals) if signals else None
     if decision is None:
         return None
     at = max(_signal_time(s, now) for s in signals)
@@ -121,7 +124,7 @@ def triage_signals_in(
         _escalate(session, row, decision, now)
         save_incident(session, incident_id=row.id, last_signal_at=at, updated_at=now)
     add_incident_signals(session, incident_id=row.id, signal_ids=[r.id for r in rows])
-    _respond(session, row, decision, now)
+    _respond(session, row, decision, now, plan)
     return row
 
 
@@ -142,9 +145,16 @@ def _escalate(
     save_incident(session, incident_id=row.id, severity=decision.severity, updated_at=now)
 
 
-def _respond(session: Session, row: IncidentRow, decision: SeverityDecision, now: datetime) -> None:
+def _respond(
+    session: Session,
+    row: IncidentRow,
+    decision: SeverityDecision,
+    now: datetime,
+    plan: ResponsePlan,
+) -> None:
     """Declare SEV1/SEV2 incidents and run the policy's actions in order, once per incident."""
-    if Severity(row.severity).rank > 2:
+    severity = Severity(row.severity)
+    if severity.rank > 2:
         return
     actor = f"policy:{decision.rules[0]}"
     if row.status == IncidentStatus.TRIAGE.value:
@@ -158,7 +168,7 @@ def _respond(session: Session, row: IncidentRow, decision: SeverityDecision, now
         )
     for action in decision.actions:
         if action in CONTAINMENT_TYPES:
-            params = _params(action, decision.signals)
+            params = {**plan.action_params(severity, action), **_params(action, decision.signals)}
             apply_action_in(
                 session,
                 model=row.model,
@@ -169,8 +179,22 @@ def _respond(session: Session, row: IncidentRow, decision: SeverityDecision, now
                 idempotency_key=f"{row.key}:{action.value}",
                 now=now,
             )
+        elif action == ActionType.PAGE:
+            if not _already_paged(session, row):
+                queue_notice(
+                    session,
+                    row,
+                    event="trigger",
+                    channels=plan.paged.get(severity, ()),
+                    summary=row.title,
+                    now=now,
+                )
         else:
             _record_unavailable(session, row, action, now)
+
+
+def _already_paged(session: Session, row: IncidentRow) -> bool:
+    return any(n.event == "trigger" for n in list_notifications(session, incident_id=row.id))
 
 
 def _params(action: ActionType, signals: Sequence[Signal]) -> dict[str, Any]:
@@ -185,7 +209,6 @@ def _record_unavailable(
 ) -> None:
     why = {
         ActionType.SNAPSHOT: "forensic snapshots are not available in this version of redline",
-        ActionType.PAGE: "no notification channel is configured",
     }.get(action, "this action is not run automatically")
     record_event(
         session,
@@ -216,7 +239,18 @@ def advance_incidents_in(
             except TransitionError:
                 break
             moved.append(row.key)
+            if event == IncidentEvent.RESOLVE:
+                _notify_resolved(session, row, now)
     return moved
+
+
+def _notify_resolved(session: Session, row: IncidentRow, now: datetime) -> None:
+    """Tell every channel that was paged about the incident that it is resolved."""
+    notes = list_notifications(session, incident_id=row.id)
+    paged = sorted({n.channel for n in notes if n.event == "trigger"})
+    if paged:
+        summary = f"resolved: {row.title}"
+        queue_notice(session, row, event="resolve", channels=paged, summary=summary, now=now)
 
 
 def _next_events(status: IncidentStatus) -> tuple[IncidentEvent, ...]:

@@ -1,0 +1,80 @@
+"""How the system responds: the severity policy, action parameters and paging, from a playbook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from redline.domain import ActionType, Severity
+from redline.domain.severity import DEFAULT_POLICY, SeverityPolicy, SeverityRule, SignalMatch
+from redline.notify import Channel, PagerDutyChannel, SlackChannel, WebhookChannel
+from redline.playbook import PagerDutyChannel as PagerDutyConfig
+from redline.playbook import Playbook
+from redline.playbook import SlackChannel as SlackConfig
+
+__all__ = ["ResponsePlan"]
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    """Everything triage needs to act: rules, per-severity action params, who to page."""
+
+    policy: SeverityPolicy = DEFAULT_POLICY
+    params: Mapping[Severity, Mapping[ActionType, Mapping[str, Any]]] = field(default_factory=dict)
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    paged: Mapping[Severity, tuple[str, ...]] = field(default_factory=dict)
+    exit_windows: int = 3
+
+    def action_params(self, severity: Severity, action: ActionType) -> dict[str, Any]:
+        """The playbook's parameters for ``action`` at ``severity`` (empty when none)."""
+        return dict(self.params.get(severity, {}).get(action, {}))
+
+    @classmethod
+    def from_playbook(cls, playbook: Playbook) -> ResponsePlan:
+        """Translate a validated playbook into the domain policy and the notification channels."""
+        rules = []
+        for index, rule in enumerate(playbook.severity.rules):
+            steps = playbook.actions(rule)
+            runbook = playbook.runbook(rule.severity)
+            m = rule.match
+            match = SignalMatch(
+                kinds=frozenset(m.kinds) or None,
+                levels=frozenset(m.levels) or None,
+                monitors=frozenset(m.monitors) or None,
+                columns=frozenset(m.columns) or None,
+                min_value=m.min_value,
+            )
+            rules.append(
+                SeverityRule(
+                    name=f"playbook rule {index + 1}",
+                    match=match,
+                    severity=rule.severity,
+                    actions=tuple(step.type for step in steps),
+                    page=any(step.type == ActionType.PAGE for step in steps),
+                    ack_within_s=runbook.ack_within,
+                    contain_within_s=runbook.contain_within,
+                    postmortem=runbook.postmortem,
+                )
+            )
+        params = {
+            severity: {step.type: dict(step.params) for step in runbook.actions if step.params}
+            for severity, runbook in playbook.runbooks.items()
+        }
+        paged = {severity: tuple(playbook.paged_channels(severity)) for severity in Severity}
+        channels = {name: _channel(name, config) for name, config in playbook.notifications.items()}
+        policy = SeverityPolicy(version=playbook.severity.version, rules=tuple(rules))
+        return cls(policy=policy, params=params, channels=channels, paged=paged)
+
+
+def _channel(name: str, config: Any) -> Channel:
+    if isinstance(config, PagerDutyConfig):
+        return PagerDutyChannel(config.routing_key.get_secret_value(), url=config.url, name=name)
+    if isinstance(config, SlackConfig):
+        return SlackChannel(_secret(config.webhook_url), name=name)
+    headers = {k: v.get_secret_value() for k, v in config.headers.items()}
+    return WebhookChannel(_secret(config.url), headers=headers, name=name)
+
+
+def _secret(value: Any) -> str:
+    return str(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
