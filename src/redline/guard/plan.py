@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redline.domain import Route, RouteState
-from redline.domain.route_rules import InputFilter, OutputPatch
+from redline.domain.route_rules import FILTER_OPS, InputFilter, OutputPatch
 
 __all__ = ["RoutePlan", "VersionMissingError", "compile_plan", "patch_output"]
 
 Predict = Callable[[Any], Any]
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+#: Sources whose block verdict a plan remembers before it starts over.
+_MAX_REMEMBERED = 65_536
 
 
 class VersionMissingError(LookupError):
@@ -31,6 +35,8 @@ class RoutePlan:
     blocked_networks: tuple[_Network, ...]
     filters: tuple[InputFilter, ...]
     patch: OutputPatch | None
+    _checks: tuple[tuple[str, Callable[[Any, Any], bool], Any, str], ...] = ()
+    _verdicts: dict[str, bool] = field(default_factory=dict)
 
     @property
     def serves_fallback(self) -> bool:
@@ -38,11 +44,20 @@ class RoutePlan:
         return self.state.mode == Route.FALLBACK
 
     def blocks(self, source: str) -> bool:
-        """Whether a request from ``source`` is refused."""
+        """Whether a request from ``source`` is refused (answers are remembered per source)."""
         if source in self.blocked_exact:
             return True
         if not self.blocked_networks:
             return False
+        verdict = self._verdicts.get(source)
+        if verdict is None:
+            verdict = self._in_networks(source)
+            if len(self._verdicts) >= _MAX_REMEMBERED:
+                self._verdicts.clear()
+            self._verdicts[source] = verdict
+        return verdict
+
+    def _in_networks(self, source: str) -> bool:
         try:
             address = ipaddress.ip_address(source.split("/")[0])
         except ValueError:
@@ -50,12 +65,16 @@ class RoutePlan:
         return any(address in net for net in self.blocked_networks)
 
     def filter_action(self, row: Any) -> str | None:
-        """The action of the first input filter the row matches."""
+        """The action of the first input filter the row matches (type clashes do not match)."""
         if not isinstance(row, Mapping):
             return None
-        for f in self.filters:
-            if f.matches(row):
-                return f.action
+        for name, op, value, action in self._checks:
+            if name in row:
+                try:
+                    if op(row[name], value):
+                        return action
+                except TypeError:
+                    continue
         return None
 
 
@@ -97,6 +116,7 @@ def compile_plan(
         blocked_networks=networks,
         filters=state.input_filters,
         patch=state.output_patch,
+        _checks=tuple((f.field, FILTER_OPS[f.op], f.value, f.action) for f in state.input_filters),
     )
 
 
