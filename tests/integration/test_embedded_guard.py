@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import redline
+from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services import StoreSink, list_window_profiles, record_window
@@ -77,11 +78,11 @@ def test_store_sink_keeps_windows_while_the_store_is_down(
     sink = StoreSink(down)
     first = WindowProfile.of(reference, {"x": np.ones(5), "c": ["b"] * 5})
     second = WindowProfile.of(reference, {"x": np.ones(7), "c": ["b"] * 7})
-    sink.write("m", first, [], [])
+    sink.write(ClosedWindow("m", first))
     assert sink.backlog == 1
     up = Store.from_url(empty_url)
     sink.store = up
-    sink.write("m", second, [], [])
+    sink.write(ClosedWindow("m", second))
     try:
         assert sink.backlog == 0
         assert sorted(w.n_rows for w in list_window_profiles(up, model="m")) == [5, 7]

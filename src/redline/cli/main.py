@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from redline import __version__
-from redline.cli import playbook, reference
+from redline.cli import actions, audit, db, incidents, models, playbook, reference, review, routes
 from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
 from redline.cli.example import example_command
@@ -68,6 +68,13 @@ app.command("check")(check_command)
 app.command("example")(example_command)
 app.add_typer(reference.app, name="reference")
 app.add_typer(playbook.app, name="playbook")
+app.add_typer(incidents.app, name="incidents")
+app.add_typer(actions.app, name="actions")
+app.add_typer(routes.app, name="routes")
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
+app.add_typer(models.app, name="models")
+app.add_typer(review.app, name="review")
 
 
 def _print_version(value: bool) -> None:

@@ -24,7 +24,9 @@ class RowBuffer:
         "n",
         "names",
         "predictions",
+        "request_ids",
         "routes",
+        "served",
         "sources",
         "unknown",
     )
@@ -35,6 +37,8 @@ class RowBuffer:
         self._getter = itemgetter(*self.names) if len(self.names) > 1 else None
         self.columns: list[list[Any]] = [[None] * capacity for _ in self.names]
         self.predictions: list[Any] = [None] * capacity
+        self.served: list[Any] = [None] * capacity
+        self.request_ids: list[str] = [""] * capacity
         self.latency_ms: list[float] = [0.0] * capacity
         self.sources: list[str | None] = [None] * capacity
         self.routes: list[str] = [""] * capacity
@@ -53,6 +57,7 @@ class RowBuffer:
         latency_ms: float,
         source: str | None,
         route: str,
+        request_id: str,
     ) -> None:
         """Copy one row's values into the next slot (caller holds the lock and checks ``full``)."""
         i = self.n
@@ -68,6 +73,8 @@ class RowBuffer:
             column[i] = value
         # Only the model's own outputs describe the model: fallback or blocked rows leave a gap.
         self.predictions[i] = prediction if route == "primary" else None
+        self.served[i] = prediction
+        self.request_ids[i] = request_id
         self.latency_ms[i] = latency_ms
         self.sources[i] = source
         self.routes[i] = route

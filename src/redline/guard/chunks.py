@@ -26,6 +26,7 @@ class Chunk:
     routes: Counter[str] = field(default_factory=Counter)
     errors: int = 0
     unknown: dict[str, int] = field(default_factory=dict)
+    served: list[tuple[str, Any, str]] = field(default_factory=list)
 
     @classmethod
     def of_buffer(cls, buffer: RowBuffer) -> Chunk:
@@ -41,6 +42,9 @@ class Chunk:
             routes=routes,
             errors=routes.get("error", 0),
             unknown=dict(buffer.unknown),
+            served=list(
+                zip(buffer.request_ids[:n], buffer.served[:n], buffer.routes[:n], strict=True)
+            ),
         )
 
 
@@ -92,6 +96,7 @@ def coalesce(chunks: list[Chunk]) -> list[Chunk]:
                 routes=routes,
                 errors=sum(c.errors for c in group),
                 unknown=dict(unknown),
+                served=[item for c in group for item in c.served],
             )
         )
     return out

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from redline.domain import Decision, Route, RouteState
+from redline.domain import Decision, RouteState
 from redline.guard.buffer import RowBuffer
-from redline.guard.plan import RoutePlan, compile_plan, patch_output
+from redline.guard.canaries import Canary, CanaryResult, CanaryRunner, run_canary
+from redline.guard.plan import RoutePlan, compile_plan
 from redline.guard.route_watch import RouteWatcher
+from redline.guard.serve import REFUSE, Router, serve_batch
 from redline.guard.sinks import Feedback, MemorySink, Sink
 from redline.guard.windows import WindowWorker
 from redline.monitors.registry import MonitorSuite
@@ -27,9 +30,6 @@ __all__ = ["Guard"]
 log = logging.getLogger("redline.guard")
 
 Predict = Callable[[Any], Any]
-
-#: The kill switch with neither a fallback nor a safe response refuses the request.
-_REFUSE: Any = object()
 
 
 def _utc_now() -> datetime:
@@ -64,7 +64,9 @@ class Guard:
         loader: Callable[[str], Predict] | None = None,
         route_source: Callable[[], RouteState | None] | None = None,
         route_poll_s: float = 0.2,
-        safe_response: Any = _REFUSE,
+        safe_response: Any = REFUSE,
+        record_served: bool = False,
+        canaries: Sequence[Canary] = (),
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if window_s <= 0:
@@ -75,23 +77,27 @@ class Guard:
         self._predict = predict
         self._predict_batch = predict_batch
         self._fallback = fallback
-        self._on_error = on_error
         self.sink: Sink = sink if sink is not None else MemorySink()
         self._versions: dict[str, Predict] = dict(versions or {})
         if model_version is not None:
             self._versions.setdefault(model_version, predict)
         self._loader = loader
-        self._safe_response = safe_response
-        self._plan = compile_plan(
-            RouteState(model=model, model_version=model_version),
-            versions=self._versions,
-            default_primary=predict,
-            default_fallback=fallback,
-        )
+        self._plan = self._compile(RouteState(model=model, model_version=model_version))
         self.review_queue: deque[dict[str, Any]] = deque(maxlen=10_000)
+        self._router = Router(
+            safe_response=safe_response,
+            confidence=confidence,
+            on_error=on_error,
+            review_queue=self.review_queue,
+        )
+        self._runner = CanaryRunner(canaries, self._run_canaries, name=f"redline-canaries-{model}")
+        self.canary_results: deque[CanaryResult] = deque(maxlen=1_000)
+        # Canaries held for review go to a queue of their own, never to people's.
+        self._canary_router = self._router.with_review_queue(deque(maxlen=100))
         self._lock = threading.Lock()
         self._prefix = os.urandom(6).hex()
-        self._count = 0
+        self._ids = itertools.count(1)
+        self.record_served = record_served
         prediction = reference.column_named(Role.PREDICTION)
         confidence_column = reference.column_named(Role.CONFIDENCE)
         self._names = [n for n in reference.raw_columns if n not in (prediction, confidence_column)]
@@ -109,6 +115,7 @@ class Guard:
             max_pending_rows=max(max_pending_rows, buffer_rows),
         )
         self._worker.start()
+        self._runner.start()
         self._watcher: RouteWatcher | None = None
         if route_source is not None:
             self._watcher = RouteWatcher(
@@ -133,12 +140,29 @@ class Guard:
         for version in (state.model_version, state.fallback_version, state.shadow_version):
             if version is not None and version not in self._versions and self._loader is not None:
                 self._versions[version] = self._loader(version)
-        self._plan = compile_plan(
+        self._plan = self._compile(state)
+        self._runner.run_soon()  # verify the new route with the canaries, off this thread
+
+    def _compile(self, state: RouteState) -> RoutePlan:
+        return compile_plan(
             state,
             versions=self._versions,
             default_primary=self._predict,
             default_fallback=self._fallback,
         )
+
+    # -- canaries -----------------------------------------------------------------------
+
+    def run_canaries(self) -> list[CanaryResult]:
+        """Run every canary once through the live route now; failures reach the sink as signals."""
+        return self._run_canaries(self._runner.canaries)
+
+    def _run_canaries(self, canaries: Sequence[Canary]) -> list[CanaryResult]:
+        results = [run_canary(c, self._canary_router, self._plan, self._clock) for c in canaries]
+        self.canary_results.extend(results)
+        if results:
+            self._worker.submit_canaries(results)
+        return results
 
     # -- request path -------------------------------------------------------------------
 
@@ -146,96 +170,43 @@ class Guard:
         """Serve one prediction as the route says; redline's own failures never reach the caller."""
         start = time.perf_counter()
         plan = self._plan
-        error = None
-        action = plan.filter_action(row) if plan.filters else None
-        if (source is not None and plan.blocks(source)) or action == "block":
-            value, taken, error = (
-                None,
-                Route.BLOCK,
-                "refused: blocked by an active containment rule",
-            )
-        elif plan.serves_fallback or action == "fallback":
-            value, taken, error = self._serve_fallback(plan, row)
-        else:
-            try:
-                value, taken = plan.primary(row), Route.PRIMARY
-            except Exception as exc:
-                if plan.fallback is None or self._on_error == "raise":
-                    self._record(row, None, source, "error")
-                    raise
-                error = f"{type(exc).__name__}: {exc}"
-                value, taken = plan.fallback(row), Route.FALLBACK
-            if plan.patch is not None:
-                value = patch_output(value, plan.patch)
-            if action == "review" or self._below_threshold(plan, value):
-                value, taken = self._hold_for_review(plan, row, value)
+        request_id = f"{self._prefix}-{next(self._ids):x}"
+        try:
+            value, taken, error = self._router.serve(plan, row, source, request_id)
+        except Exception:
+            self._record(row, None, source, "error", 0.0, request_id)
+            raise
         latency_ms = (time.perf_counter() - start) * 1000.0
-        request_id = self._record(row, value, source, taken.value, latency_ms)
+        self._record(row, value, source, taken.value, latency_ms, request_id)
         return Decision(value, request_id, taken, plan.state.model_version, latency_ms, error)
 
-    def _serve_fallback(self, plan: RoutePlan, row: Any) -> tuple[Any, Route, str | None]:
-        if plan.fallback is not None:
-            return plan.fallback(row), Route.FALLBACK, None
-        if self._safe_response is not _REFUSE:
-            return self._safe_response, Route.FALLBACK, None
-        return None, Route.BLOCK, "refused: the model is switched off and no fallback is set"
-
-    def _below_threshold(self, plan: RoutePlan, value: Any) -> bool:
-        threshold = plan.state.confidence_threshold
-        if threshold is None or self._confidence is None:
-            return False
-        try:
-            return float(self._confidence(value)) < threshold
-        except Exception:  # an unreadable confidence counts as low
-            return True
-
-    def _hold_for_review(self, plan: RoutePlan, row: Any, value: Any) -> tuple[Any, Route]:
-        self.review_queue.append({"row": row, "value": value, "revision": plan.state.revision})
-        if plan.state.review_mode == "fallback" and plan.fallback is not None:
-            return plan.fallback(row), Route.REVIEW
-        return None, Route.REVIEW
-
     def _record(
-        self, row: Any, value: Any, source: str | None, route: str, latency_ms: float = 0.0
-    ) -> str:
+        self,
+        row: Any,
+        value: Any,
+        source: str | None,
+        route: str,
+        latency_ms: float,
+        request_id: str,
+    ) -> None:
         try:
             with self._lock:
-                self._count += 1
-                request_id = f"{self._prefix}-{self._count:x}"
                 buffer = self._buffer
-                buffer.append(row, value, latency_ms, source, route)
+                buffer.append(row, value, latency_ms, source, route, request_id)
                 if buffer.full:
                     self._buffer = RowBuffer(self._names, self._capacity)
                     self._worker.submit(buffer)
-            return request_id
         except Exception:  # the request path must survive any recording failure
             log.exception("redline could not record a prediction")
-            return f"{self._prefix}-unrecorded"
 
     def predict_batch(self, data: TableLike, *, sources: list[str | None] | None = None) -> Any:
         """Serve a batch (columns, a DataFrame or row dicts); the batch is folded as a whole."""
         start = time.perf_counter()
         columns = to_columns(data)
-        plan = self._plan
-        if plan.serves_fallback and plan.fallback is not None:
-            values, route = self._run_batch(plan.fallback, data, columns), Route.FALLBACK
-        else:
-            predict = self._predict_batch
-            values = (
-                predict(data)
-                if predict is not None
-                else self._run_batch(plan.primary, data, columns)
-            )
-            route = Route.PRIMARY
+        values, route = serve_batch(self._plan, data, columns, self._predict_batch)
         per_row_ms = (time.perf_counter() - start) * 1000.0 / max(n_rows_of(columns), 1)
         self._worker.submit_batch(columns, values, per_row_ms, sources, route.value)
         return values
-
-    @staticmethod
-    def _run_batch(fn: Predict, data: TableLike, columns: dict[str, Any]) -> list[Any]:
-        n = n_rows_of(columns)
-        names = list(columns)
-        return [fn({name: columns[name][i] for name in names}) for i in range(n)]
 
     def feedback(self, request_id: str, label: Any) -> None:
         """Record the true label of an earlier prediction (joined by request id later)."""
@@ -251,6 +222,16 @@ class Guard:
             feedback, self._feedback = self._feedback, []
         return buffer, feedback
 
+    def _take_reviews(self) -> list[dict[str, Any]]:
+        """Drain the predictions held for review so far (called by the worker)."""
+        taken = []
+        while self.review_queue:
+            try:
+                taken.append(self.review_queue.popleft())
+            except IndexError:  # drained by another thread meanwhile
+                break
+        return taken
+
     def flush(self, timeout_s: float = 30.0) -> None:
         """Close the open window now and wait until the sink has it."""
         self._worker.close_window(timeout_s)
@@ -259,6 +240,7 @@ class Guard:
         """Flush the open window, stop the background threads, close the sink."""
         if self._watcher is not None:
             self._watcher.stop()
+        self._runner.stop()
         self._worker.stop()
         self.sink.close()
 

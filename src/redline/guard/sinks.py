@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 from redline.domain import Signal
 from redline.profiles.window import WindowProfile
 
-__all__ = ["Feedback", "MemorySink", "Sink"]
+__all__ = ["ClosedWindow", "Feedback", "MemorySink", "Sink"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +22,29 @@ class Feedback:
     at: datetime
 
 
+@dataclass(frozen=True)
+class ClosedWindow:
+    """Everything a Guard hands over when a window closes.
+
+    ``served`` lists (request id, value served, route) for each row served one by one, so
+    labels arriving later can be joined to what was served; ``reviews`` are the predictions
+    held for people, each with its request id, reason, input and the model's output.
+    """
+
+    model: str
+    window: WindowProfile
+    signals: list[Signal] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+    served: list[tuple[str, Any, str]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+
+
 @runtime_checkable
 class Sink(Protocol):
     """Receives a Guard's output off the request path; must not raise for transient failures."""
 
-    def write(
-        self, model: str, window: WindowProfile, signals: list[Signal], feedback: list[Feedback]
-    ) -> None:
-        """Store one closed window, the signals it raised, and feedback received meanwhile."""
+    def write(self, closed: ClosedWindow) -> None:
+        """Store one closed window with its signals, feedback, served rows and reviews."""
 
     def close(self) -> None:
         """Release resources."""
@@ -42,16 +57,18 @@ class MemorySink:
     windows: list[WindowProfile] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
+    served: list[tuple[str, Any, str]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def write(
-        self, model: str, window: WindowProfile, signals: list[Signal], feedback: list[Feedback]
-    ) -> None:
+    def write(self, closed: ClosedWindow) -> None:
         """Append to the in-memory lists."""
         with self._lock:
-            self.windows.append(window)
-            self.signals.extend(signals)
-            self.feedback.extend(feedback)
+            self.windows.append(closed.window)
+            self.signals.extend(closed.signals)
+            self.feedback.extend(closed.feedback)
+            self.served.extend(closed.served)
+            self.reviews.extend(closed.reviews)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -13,7 +13,9 @@ import numpy as np
 
 from redline.domain import Signal
 from redline.guard.buffer import RowBuffer
+from redline.guard.canaries import CanaryResult, CanaryTally
 from redline.guard.chunks import Chunk, as_array, coalesce
+from redline.guard.sinks import ClosedWindow
 from redline.monitors.registry import MonitorSuite
 from redline.profiles.tabular import Columns, n_rows_of
 from redline.profiles.window import WindowProfile
@@ -49,7 +51,9 @@ class WindowWorker:
         self._deadline = time.monotonic() + window_s
         self.dropped = 0
         self._pending: list[Chunk] = []
+        self._served: list[tuple[str, Any, str]] = []
         self._pending_rows = 0
+        self._canaries = CanaryTally()
         self.closed_windows = 0
 
     def start(self) -> None:
@@ -85,6 +89,10 @@ class WindowWorker:
         if self._admit(n_rows_of(columns)):
             self._queue.put_nowait(("batch", (columns, values, per_row_ms, sources, route)))
 
+    def submit_canaries(self, results: list[CanaryResult]) -> None:
+        """Queue a canary run's results; a failure closes the open window as soon as it arrives."""
+        self._queue.put_nowait(("canaries", results))
+
     def close_window(self, timeout_s: float) -> None:
         """Ask the thread to close the open window and wait for it."""
         done = threading.Event()
@@ -106,6 +114,8 @@ class WindowWorker:
                 kind, payload = self._queue.get(timeout=max(self._deadline - time.monotonic(), 0.0))
             except queue.Empty:
                 kind, payload = "tick", None
+            # A failed canary is critical: its signal should not wait for the end of the window.
+            failed = kind == "canaries" and self._canaries.add(payload)
             try:
                 if kind == "rows" and payload.n:
                     self._hold(Chunk.of_buffer(payload))
@@ -116,7 +126,7 @@ class WindowWorker:
             except Exception:
                 log.exception("redline could not fold a batch of %s", self._guard.model)
                 self._pending, self._pending_rows = [], 0
-            if kind in ("close", "stop") or time.monotonic() >= self._deadline:
+            if kind in ("close", "stop") or failed or time.monotonic() >= self._deadline:
                 self._close()
             if kind in ("close", "stop"):
                 payload.set()
@@ -146,6 +156,8 @@ class WindowWorker:
             columns = {**columns, guard._confidence_column: confidences}
         window.fold(guard.reference, columns, latency_ms=chunk.latency_ms, sources=chunk.sources)
         window.errors += chunk.errors
+        if guard.record_served:
+            self._served.extend(chunk.served)
         for name, count in chunk.unknown.items():
             window.unknown[name] = window.unknown.get(name, 0) + count
         for route, count in chunk.routes.items():
@@ -164,15 +176,22 @@ class WindowWorker:
         window.route_revision = self._guard.route.revision
         self._window = self._new_window()
         self._deadline = time.monotonic() + self._window_s
-        if window.n_rows == 0 and not feedback:
+        canary_signals = self._canaries.signals(self._guard.model, window)
+        if window.n_rows == 0 and not feedback and not canary_signals:
+            self._served = []
             return
         signals: list[Signal] = []
         try:
-            signals = self._suite.evaluate(window)
+            if window.n_rows or feedback:
+                signals = self._suite.evaluate(window)
         except Exception:
             log.exception("redline monitors failed on a window of %s", self._guard.model)
+        signals += canary_signals
+        reviews = self._guard._take_reviews()
+        closed = ClosedWindow(self._guard.model, window, signals, feedback, self._served, reviews)
+        self._served = []
         try:
-            self._guard.sink.write(self._guard.model, window, signals, feedback)
+            self._guard.sink.write(closed)
         except Exception:
             log.exception("redline could not write a window of %s", self._guard.model)
         self.closed_windows += 1

@@ -15,6 +15,7 @@ from redline.profiles.calibration import DEFAULT_WINDOW_SIZES, calibrate_thresho
 from redline.profiles.drift import PRIMARY, primary_statistic
 from redline.profiles.encoding import numeric_values, text_descriptor
 from redline.profiles.kinds import infer_kind
+from redline.profiles.performance import performance_metrics, task_for_kind
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
 from redline.profiles.tabular import TableLike, n_rows_of, to_columns
@@ -156,7 +157,19 @@ def fit_reference(
         alpha=alpha,
         created_at=datetime.now(UTC).isoformat(),
         ignored=ignored,
+        performance=_baseline(cols, specs, target, prediction),
     )
+
+
+def _baseline(
+    cols: Mapping[str, Any], specs: list[ColumnSpec], target: str | None, prediction: str | None
+) -> dict[str, Any] | None:
+    """Metrics of the prediction against the target, by the target's kind; None without both."""
+    fitted = next((s for s in specs if s.role == Role.TARGET), None)
+    if fitted is None or prediction is None or target is None:
+        return None
+    task = task_for_kind(fitted.kind)
+    return performance_metrics(cols[target], cols[prediction], task=task)
 
 
 def _calibrate(

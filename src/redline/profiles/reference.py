@@ -30,6 +30,7 @@ class Reference:
     alpha: float
     created_at: str
     ignored: dict[str, str] = field(default_factory=dict)
+    performance: dict[str, Any] | None = None  # baseline metrics of (target, prediction)
 
     def role_columns(self, role: Role) -> list[ColumnSpec]:
         """Columns with the given role, in fitted order."""
@@ -56,7 +57,7 @@ class Reference:
 
     def to_dict(self) -> dict[str, Any]:
         """The reference's body as JSON-ready data (without the envelope)."""
-        return {
+        body = {
             "columns": [spec.to_dict() for spec in self.columns.values()],
             "n_rows": self.n_rows,
             "window_sizes": list(self.window_sizes),
@@ -64,6 +65,10 @@ class Reference:
             "created_at": self.created_at,
             "ignored": self.ignored,
         }
+        # Only when present, so references without a baseline keep their hash.
+        if self.performance is not None:
+            body["performance"] = self.performance
+        return body
 
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> Reference:
@@ -76,6 +81,7 @@ class Reference:
             alpha=float(body["alpha"]),
             created_at=str(body["created_at"]),
             ignored={str(k): str(v) for k, v in body.get("ignored", {}).items()},
+            performance=body.get("performance"),
         )
 
     @property

@@ -12,7 +12,8 @@ from redline.domain import ActionStatus, ActionType, Route
 from redline.domain.action_rules import advance_action
 from redline.profiles.window import WindowProfile
 from redline.services.chains import record_audit, record_event
-from redline.services.effects import ActionError, revert_changes, route_changes
+from redline.services.effects import ActionError, EffectContext, revert_changes, route_changes
+from redline.services.registry import record_deployment_in
 from redline.services.routes import change_route, current_route
 from redline.store import (
     ActionRow,
@@ -91,7 +92,8 @@ def apply_action_in(
     if not created:
         return _result(row, created=False)
     try:
-        changes = route_changes(session, model=model, type=type, state=state, params=row.params)
+        ctx = EffectContext(session, model, trigger, now, incident_id)
+        changes = route_changes(ctx, type=type, state=state, params=row.params)
         before, after = change_route(session, model=model, actor=trigger, **changes)
     except ActionError as exc:
         status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
@@ -139,6 +141,17 @@ def revert_action(
             changes = revert_changes(row.before_state, row.after_state, current)
             if changes:
                 change_route(session, model=row.model, actor=actor, **changes)
+            restored = row.before_state.get("model_version")
+            if row.type == ActionType.ROLLBACK.value and restored is not None:
+                record_deployment_in(
+                    session,
+                    model=row.model,
+                    version=str(restored),
+                    actor=actor,
+                    reason=f"revert of rollback action {row.id}",
+                    at=at,
+                    incident_id=row.incident_id,
+                )
         save_action(session, action_id=row.id, status=status, reverted_at=at)
         _record(session, row, at, actor, "action_reverted", {})
         return _result(row, created=False)

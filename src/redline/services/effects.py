@@ -3,50 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from redline.domain import ActionType, Route, RouteState
 from redline.domain.route_rules import InputFilter, OutputPatch
 from redline.errors import RedlineError
+from redline.services.registry import record_deployment_in
 from redline.store import Session, get_current_deployment
 
-__all__ = ["ROUTE_EFFECTS", "ActionError", "revert_changes", "route_changes"]
+__all__ = ["ROUTE_EFFECTS", "ActionError", "EffectContext", "revert_changes", "route_changes"]
 
 
 class ActionError(RedlineError):
     """An action cannot be applied as asked."""
 
 
-Effect = Callable[[Session, str, RouteState, Mapping[str, Any]], dict[str, Any]]
+@dataclass(frozen=True)
+class EffectContext:
+    """Who applies an action to which model, when, and for which incident."""
+
+    session: Session
+    model: str
+    actor: str
+    now: datetime
+    incident_id: int | None = None
 
 
-def _fallback(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+Effect = Callable[[EffectContext, RouteState, Mapping[str, Any]], dict[str, Any]]
+
+
+def _fallback(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {"mode": Route.FALLBACK}
     if params.get("version"):
         changes["fallback_version"] = str(params["version"])
     return changes
 
 
-def _rollback(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _rollback(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     target = params.get("version")
     if target is None:
-        current = get_current_deployment(session, model=model)
+        current = get_current_deployment(ctx.session, model=ctx.model)
         if current is None or current.previous_version is None:
             raise ActionError(
-                f"cannot roll back {model!r}: the deployment history has no previous version; "
+                f"cannot roll back {ctx.model!r}: the deployment history has no previous version; "
                 "register and deploy versions first, or name the version to roll back to"
             )
         target = current.previous_version
+    record_deployment_in(
+        ctx.session,
+        model=ctx.model,
+        version=str(target),
+        actor=ctx.actor,
+        reason="rollback",
+        at=ctx.now,
+        incident_id=ctx.incident_id,
+    )
     return {"model_version": str(target), "mode": Route.PRIMARY}
 
 
-def _threshold(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _threshold(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     if "threshold" not in params:
         raise ActionError("threshold_change needs params {'threshold': <minimum confidence>}")
     changes: dict[str, Any] = {"confidence_threshold": float(params["threshold"])}
@@ -55,9 +72,7 @@ def _threshold(
     return changes
 
 
-def _block(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _block(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     sources = params.get("sources") or ([params["source"]] if params.get("source") else [])
     if not sources:
         raise ActionError("block_source needs params {'source': '<IP prefix, tenant or key>'}")
@@ -65,9 +80,7 @@ def _block(
     return {"blocked_sources": merged}
 
 
-def _filter(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _filter(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     try:
         rule = InputFilter.from_dict(params)
     except (KeyError, ValueError) as exc:
@@ -75,9 +88,7 @@ def _filter(
     return {"input_filters": (*state.input_filters, rule)}
 
 
-def _patch(
-    session: Session, model: str, state: RouteState, params: Mapping[str, Any]
-) -> dict[str, Any]:
+def _patch(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return {"output_patch": OutputPatch.from_dict(params)}
     except (TypeError, ValueError) as exc:
@@ -96,14 +107,14 @@ ROUTE_EFFECTS: dict[ActionType, Effect] = {
 
 
 def route_changes(
-    session: Session, *, model: str, type: ActionType, state: RouteState, params: Mapping[str, Any]
+    ctx: EffectContext, *, type: ActionType, state: RouteState, params: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The RouteState fields an action sets."""
+    """The RouteState fields an action sets (and any record it keeps, such as a deployment)."""
     effect = ROUTE_EFFECTS.get(type)
     if effect is None:
         supported = ", ".join(sorted(t.value for t in ROUTE_EFFECTS))
         raise ActionError(f"{type.value} does not change the route; route actions: {supported}")
-    return effect(session, model, state, params)
+    return effect(ctx, state, params)
 
 
 def revert_changes(

@@ -1,13 +1,16 @@
-"""The embedded Guard: the SDK's Guard with its windows and signals kept in the store."""
+"""The embedded Guard: the SDK's Guard with its windows, signals and model versions in the store."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from redline.guard.guard import Guard as _BaseGuard
+from redline.guard.guard import Predict
 from redline.guard.sinks import Sink
 from redline.playbook import Playbook, load_playbook
+from redline.services.registry import RegistryError, current_version, load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
 from redline.settings import get_settings
@@ -22,12 +25,38 @@ def open_store(url: str) -> Store:
     return Store.from_url(url)
 
 
+def _open(
+    store: str | Store | Sink | bool | None, plan: ResponsePlan
+) -> tuple[Sink | None, Store | None, bool]:
+    """The sink, the store behind it, and whether this Guard opened (and so owns) that store."""
+    from redline.services.ingest import StoreSink
+
+    if store is False:
+        return None, None, False
+    if isinstance(store, Store):
+        return StoreSink(store, plan=plan), store, False
+    if isinstance(store, Sink):
+        return store, None, False
+    if store is None or isinstance(store, str):
+        opened = open_store(store or get_settings().store.url)
+        return StoreSink(opened, plan=plan), opened, True
+    raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+
+
+def _registry_loader(store: Store, model: str, trust: bool) -> Callable[[str], Predict]:
+    """Loads a registered version of ``model`` when a RouteState names it (sha256 checked)."""
+    return lambda version: load_version(store, model=model, version=version, trust=trust)
+
+
 class Guard(_BaseGuard):
-    """``Guard(model=..., predict=..., reference=..., store=None)``.
+    """``Guard(model=..., reference=..., predict=None, store=None, playbook=None)``.
 
     ``store`` is a SQLAlchemy URL, a :class:`~redline.store.Store`, any Sink, ``None`` for the
     configured store (``REDLINE_STORE__URL``, by default ``sqlite:///redline.db``), or ``False``
-    to keep windows in memory only.
+    to keep windows in memory only. With a store, versions a RouteState names are loaded from
+    the model registry (sha256 checked); without ``predict``, the Guard serves the deployed
+    version (or ``model_version``). ``trust_artifacts=True`` allows pickle/joblib artifacts,
+    which run code when loaded: use it only for artifacts you built.
     """
 
     def __init__(
@@ -35,27 +64,43 @@ class Guard(_BaseGuard):
         *,
         store: str | Store | Sink | bool | None = None,
         playbook: Playbook | str | os.PathLike[str] | None = None,
+        predict: Predict | None = None,
+        trust_artifacts: bool = False,
         **kwargs: Any,
     ) -> None:
-        from redline.services.ingest import StoreSink
-
-        sink: Sink | None
-        opened: Store | None = None
-        if store is False:
-            sink = None
-        elif isinstance(store, Store):
-            opened = store
-        elif isinstance(store, Sink):
-            sink = store
-        elif store is None or isinstance(store, str):
-            opened = open_store(store or get_settings().store.url)
-        else:
-            raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
         plan = ResponsePlan()
         if playbook is not None:
             loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
             plan = ResponsePlan.from_playbook(loaded)
+        sink, opened, owned = _open(store, plan)
+        try:
+            predict = self._registry_setup(opened, predict, trust_artifacts, kwargs)
+            super().__init__(sink=sink, predict=predict, **kwargs)
+        except BaseException:
+            if owned and opened is not None:  # once running, closing the sink disposes of it
+                opened.dispose()
+            raise
+
+    @staticmethod
+    def _registry_setup(
+        opened: Store | None, predict: Predict | None, trust: bool, kwargs: dict[str, Any]
+    ) -> Predict:
+        if "model" not in kwargs:
+            raise TypeError("Guard() missing required keyword argument: 'model'")
+        model = kwargs["model"]
         if opened is not None:
-            sink = StoreSink(opened, plan=plan)
-            kwargs.setdefault("route_source", route_source(opened, model=kwargs["model"]))
-        super().__init__(sink=sink, **kwargs)
+            kwargs.setdefault("route_source", route_source(opened, model=model))
+            kwargs.setdefault("loader", _registry_loader(opened, model, trust))
+        if predict is not None:
+            return predict
+        if opened is None:
+            raise TypeError("without predict=, the Guard needs a store to load the model from")
+        version = kwargs.get("model_version") or current_version(opened, model)
+        if version is None:
+            raise RegistryError(
+                f"model {model!r} has no deployed version; deploy one with "
+                f"'redline models deploy {model} VERSION --actor NAME --reason TEXT', "
+                "or pass predict="
+            )
+        kwargs["model_version"] = version
+        return load_version(opened, model=model, version=version, trust=trust)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from redline.domain import Signal
 from redline.errors import StoreError
-from redline.guard.sinks import Feedback
+from redline.guard.sinks import ClosedWindow, Feedback
 from redline.notify import Notifier
 from redline.profiles.window import WindowProfile
 from redline.services.actions import verify_actions_in
@@ -110,24 +110,20 @@ class StoreSink:
         self.store = store
         self.plan = plan if plan is not None else ResponsePlan()
         self.notifier = notifier if notifier is not None else Notifier(self.plan.channels)
-        self._backlog: deque[tuple[str, WindowProfile, list[Signal], list[Feedback]]] = deque(
-            maxlen=max_backlog
-        )
+        self._backlog: deque[ClosedWindow] = deque(maxlen=max_backlog)
 
-    def write(
-        self, model: str, window: WindowProfile, signals: list[Signal], feedback: list[Feedback]
-    ) -> None:
+    def write(self, closed: ClosedWindow) -> None:
         """Write this window and any backlog; on a store failure keep them for the next call."""
-        self._backlog.append((model, window, signals, feedback))
+        self._backlog.append(closed)
         while self._backlog:
             item = self._backlog[0]
             try:
                 record_window(
                     self.store,
-                    model=item[0],
-                    window=item[1],
-                    signals=item[2],
-                    feedback=item[3],
+                    model=item.model,
+                    window=item.window,
+                    signals=item.signals,
+                    feedback=item.feedback,
                     plan=self.plan,
                 )
             except StoreError as exc:

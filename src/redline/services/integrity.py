@@ -35,7 +35,9 @@ class ChainBreak:
     def describe(self) -> str:
         """One line naming the chain and the entry."""
         where = f"timeline of {self.incident_key}" if self.incident_key else "audit log"
-        return f"{where}: entry {self.seq} does not match its hash (changed after it was written)"
+        return (
+            f"{where}: entry {self.seq} fails the hash check (changed, removed or inserted later)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""

@@ -20,6 +20,7 @@ from redline.services.chains import record_event
 from redline.services.incidents import CONTAINMENT_TYPES, incident_facts, transition_in
 from redline.services.notifications import queue_notice
 from redline.services.response import ResponsePlan
+from redline.services.snoozes import drop_snoozed_in
 from redline.store import (
     OPEN_INCIDENT_STATUSES,
     IncidentRow,
@@ -80,6 +81,7 @@ def triage_signals_in(
     plan: ResponsePlan,
 ) -> IncidentRow | None:
     """Attach new signals to the model's current incident or open one; act as the policy says."""
+    rows = drop_snoozed_in(session, rows=rows, now=now)  # snoozed ones stay stored, no more
     signals = [r.to_signal() for r in rows]
     decision = classify(plan.policy, signals) if signals else None
     if decision is None:

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
-from typing import Any, cast
+from typing import Any
 
-from redline.domain import (
-    ActionStatus,
-    ActionType,
-    IncidentEvent,
-    IncidentStatus,
-    RouteState,
-    Severity,
-    allowed_events,
-)
-from redline.services.incident_views import (
+from redline.domain import IncidentEvent, IncidentStatus, RouteState, Severity, allowed_events
+from redline.domain.transitions import TRANSITIONS
+from redline.services.incidents import IncidentNotFoundError, incident_facts
+from redline.services.integrity import first_broken_seq
+from redline.services.view_types import (
+    ActionView,
     IncidentDetail,
     IncidentSummary,
     SignalView,
     TimelineEntry,
+    View,
 )
-from redline.services.incidents import IncidentNotFoundError, incident_facts
-from redline.services.integrity import first_broken_seq
 from redline.store import (
     ActionRow,
     IncidentRow,
+    RouteStateRow,
     Session,
     Store,
     current_revision,
     get_incident,
-    get_route_state,
     list_actions,
     list_incident_signals,
     list_incidents,
@@ -46,13 +39,179 @@ __all__ = [
     "IncidentDetail",
     "IncidentSummary",
     "RouteView",
+    "SchemaStatus",
     "SignalView",
     "TimelineEntry",
+    "View",
     "get_incident_id",
     "get_incident_view",
     "get_route_view",
-    "get_schema_revision",
+    "get_schema_status",
     "list_action_views",
     "list_incident_views",
     "list_route_views",
+    "next_events",
+    "require_incident",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteView(View):
+    """One RouteState revision of a model, and what it changed from the one before."""
+
+    computed = ("revision",)
+
+    model: str
+    state: RouteState
+    created_at: datetime | None
+    created_by: str | None
+    changes: Mapping[str, Any]
+
+    @property
+    def revision(self) -> int:
+        """The revision number (0: nothing stored yet, the primary serves)."""
+        return self.state.revision
+
+    @classmethod
+    def from_row(cls, row: RouteStateRow, previous: RouteState | None) -> RouteView:
+        """The view of a stored revision; ``changes`` compares it with ``previous``."""
+        state = RouteState.from_dict(row.state)
+        before = (previous or RouteState(model=row.model)).to_dict()
+        after = state.to_dict()
+        changes = {
+            k: v for k, v in after.items() if k not in {"revision", "model"} and before.get(k) != v
+        }
+        return cls(row.model, state, row.created_at, row.created_by, changes)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus(View):
+    """Where the store is (its URL without a password) and the migration it is at."""
+
+    store: str
+    revision: str | None
+
+
+def require_incident(session: Session, *, key: str) -> IncidentRow:
+    """The incident with this key; raises IncidentNotFoundError naming where to find keys."""
+    row = get_incident(session, key=key)
+    if row is None:
+        raise IncidentNotFoundError(f"no incident {key!r}; `redline incidents list` shows them")
+    return row
+
+
+def _action_views(session: Session, rows: Sequence[ActionRow]) -> list[ActionView]:
+    keys: dict[int, str] = {}
+    for incident_id in {r.incident_id for r in rows if r.incident_id is not None}:
+        incident = get_incident(session, incident_id=incident_id)
+        if incident is not None:
+            keys[incident_id] = incident.key
+    return [
+        ActionView.from_row(
+            r, incident_key=None if r.incident_id is None else keys.get(r.incident_id)
+        )
+        for r in rows
+    ]
+
+
+def next_events(status: IncidentStatus) -> tuple[IncidentEvent, ...]:
+    """The events the transition table defines from ``status``, whatever their guards say."""
+    defined = {rule.event for rule in TRANSITIONS if status in rule.sources}
+    return tuple(e for e in IncidentEvent if e in defined)
+
+
+def list_incident_views(
+    store: Store,
+    *,
+    model: str | None = None,
+    statuses: Iterable[IncidentStatus] = (),
+    severity: Severity | None = None,
+    open_only: bool = False,
+    limit: int = 100,
+) -> list[IncidentSummary]:
+    """Incidents matching every filter given, most recently detected first."""
+    wanted = [IncidentStatus(s) for s in statuses]
+    with store.session() as session:
+        rows = list_incidents(
+            session,
+            model=model,
+            status=wanted or None,
+            severity=severity,
+            open_only=open_only,
+            limit=limit,
+        )
+        return [IncidentSummary.from_row(r) for r in rows]
+
+
+def get_incident_id(store: Store, *, key: str) -> int:
+    """The id of the incident with this key; raises IncidentNotFoundError."""
+    with store.session() as session:
+        return require_incident(session, key=key).id
+
+
+def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
+    """One incident with its signals, actions and timeline (each event marked if verified)."""
+    with store.session() as session:
+        row = require_incident(session, key=key)
+        events = list_timeline(session, incident_id=row.id)
+        broken = first_broken_seq(events)
+        timeline = tuple(
+            TimelineEntry.from_row(e, verified=broken is None or e.seq < broken) for e in events
+        )
+        signals = list_incident_signals(session, incident_id=row.id)
+        actions = _action_views(session, list_actions(session, incident_id=row.id))
+        facts = incident_facts(session, row)
+        return IncidentDetail(
+            incident=IncidentSummary.from_row(row),
+            policy_version=row.policy_version,
+            postmortem_required=facts.needs_postmortem,
+            postmortem_status=row.postmortem_status,
+            resolution_reason=row.resolution_reason,
+            first_signal_at=row.first_signal_at,
+            last_signal_at=row.last_signal_at,
+            next_events=next_events(IncidentStatus(row.status)),
+            allowed_events=allowed_events(IncidentStatus(row.status), facts),
+            signals=tuple(SignalView.from_row(s) for s in signals),
+            actions=tuple(actions),
+            timeline=timeline,
+            broken_seq=broken,
+        )
+
+
+def list_action_views(
+    store: Store, *, model: str | None = None, incident_key: str | None = None, limit: int = 1000
+) -> list[ActionView]:
+    """Actions matching every filter given, in the order they were requested."""
+    with store.session() as session:
+        incident_id = (
+            None if incident_key is None else require_incident(session, key=incident_key).id
+        )
+        rows = list_actions(session, model=model, incident_id=incident_id, limit=limit)
+        return _action_views(session, rows)
+
+
+def list_route_views(store: Store, *, model: str) -> list[RouteView]:
+    """Every stored RouteState revision of ``model``, oldest first, with what each changed."""
+    with store.session() as session:
+        rows = list_route_states(session, model=model)
+    views: list[RouteView] = []
+    previous: RouteState | None = None
+    for row in rows:
+        view = RouteView.from_row(row, previous)
+        views.append(view)
+        previous = view.state
+    return views
+
+
+def get_route_view(store: Store, *, model: str) -> RouteView:
+    """The RouteState ``model`` obeys now (revision 0, serving the primary, when none is stored)."""
+    history = list_route_views(store, model=model)
+    if history:
+        return history[-1]
+    return RouteView(model, RouteState(model=model), None, None, {})
+
+
+def get_schema_status(store: Store) -> SchemaStatus:
+    """The store's address and migration (None if it was never migrated)."""
+    address = store.engine.url.render_as_string(hide_password=True)
+    return SchemaStatus(address, current_revision(store.engine))

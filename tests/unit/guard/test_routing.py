@@ -93,7 +93,13 @@ def test_low_confidence_goes_to_review(reference: Reference, mode: str, value: A
         guard.set_route(next_state(guard, confidence_threshold=0.95, review_mode=mode))
         decision = guard.predict(ROW)
         assert (decision.route, decision.value) == (Route.REVIEW, value)
-        assert guard.review_queue[-1]["value"] == 0.9
+        held = guard.review_queue[-1]
+        assert (held["output"], held["request_id"], held["reason"]) == (
+            0.9,
+            decision.request_id,
+            "low confidence",
+        )
+        assert (held["confidence"], held["threshold"]) == (0.9, 0.95)
         guard.set_route(next_state(guard, confidence_threshold=0.5))
         assert guard.predict(ROW).route is Route.PRIMARY
 
@@ -166,3 +172,19 @@ def test_a_failing_route_source_keeps_the_last_state(reference: Reference) -> No
         assert not guard._watcher.check_once()
         assert guard._watcher.failures >= 1
         assert guard.predict(ROW).route is Route.PRIMARY
+
+
+def test_reviews_and_served_rows_reach_the_sink(reference: Reference) -> None:
+    rule = InputFilter(field="x", op="gt", value=10, action="review")
+    with guard_for(reference, fallback=lambda row: 0.1, record_served=True) as guard:
+        guard.set_route(next_state(guard, input_filters=(rule,)))
+        held = guard.predict({"x": 11})
+        served = guard.predict({"x": 1})
+        guard.flush()
+        sink = guard.sink
+    assert isinstance(sink, MemorySink)
+    assert [(r["request_id"], r["reason"], r["output"]) for r in sink.reviews] == [
+        (held.request_id, "input filter", 0.9)
+    ]
+    assert sink.served == [(held.request_id, 0.1, "review"), (served.request_id, 0.9, "primary")]
+    assert len(guard.review_queue) == 0

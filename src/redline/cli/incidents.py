@@ -1,0 +1,151 @@
+"""``redline incidents list|show|transition|ack|resolve|close|reopen``: read and move incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from redline.cli.console import stderr_console, stdout_console
+from redline.cli.incident_render import incident_page, incidents_table
+from redline.cli.options import (
+    ActorOption,
+    JsonOption,
+    StoreOption,
+    actor_name,
+    format_time,
+    opened_store,
+    print_json,
+)
+from redline.domain import IncidentEvent, IncidentStatus, Severity
+
+__all__ = ["ack_command", "app", "list_command", "show_command", "transition_command"]
+
+app = typer.Typer(
+    help="List, show and move incidents (acknowledge, resolve, close, reopen, any event).",
+    invoke_without_command=True,
+)
+
+KeyArgument = Annotated[
+    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
+]
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why, as recorded on the timeline and in the audit log.")
+]
+
+
+@app.callback()
+def incidents_group(ctx: typer.Context) -> None:
+    """List, show and move incidents (acknowledge, resolve, close, reopen, any event)."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+@app.command("list")
+def list_command(
+    model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    status: Annotated[
+        list[IncidentStatus] | None,
+        typer.Option("--status", help="Only these statuses (repeat the option for several)."),
+    ] = None,
+    severity: Annotated[Severity | None, typer.Option("--severity", help="Only this one.")] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only open ones (triage to monitoring).")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many.", min=1)] = 100,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """List incidents, most recently detected first."""
+    from redline.services.views import list_incident_views
+
+    with opened_store(store) as opened:
+        incidents = list_incident_views(
+            opened,
+            model=model,
+            statuses=status or (),
+            severity=severity,
+            open_only=open_only,
+            limit=limit,
+        )
+    if as_json:
+        print_json([i.to_dict() for i in incidents])
+    elif incidents:
+        stdout_console().print(incidents_table(incidents))
+    else:
+        stderr_console().print(Text("No incidents match.", style="dim"))
+
+
+@app.command("show")
+def show_command(key: KeyArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
+    """Show an incident: its signals and evidence, actions, and the verified timeline."""
+    from redline.services.views import get_incident_view
+
+    with opened_store(store) as opened:
+        detail = get_incident_view(opened, key=key)
+    if as_json:
+        print_json(detail.to_dict())
+        return
+    console = stdout_console()
+    for item in incident_page(detail):
+        console.print(item)
+
+
+def _transition(
+    key: str, event: IncidentEvent, actor: str | None, reason: str, url: str | None
+) -> None:
+    from redline.services import transition_incident
+
+    with opened_store(url) as opened:
+        status = transition_incident(
+            opened, key=key, event=event, actor=actor_name(actor), reason=reason
+        )
+    typer.echo(f"{key}: {event.value} -> {status.value}")
+
+
+@app.command("transition")
+def transition_command(
+    key: KeyArgument,
+    event: Annotated[
+        IncidentEvent, typer.Argument(help="What happens to the incident.", show_default=False)
+    ],
+    actor: ActorOption = None,
+    reason: ReasonOption = "",
+    store: StoreOption = None,
+) -> None:
+    """Move an incident by EVENT; a refused move exits 2 and says what is allowed."""
+    _transition(key, event, actor, reason, store)
+
+
+def _shortcut(event: IncidentEvent) -> Callable[..., None]:
+    def command(
+        key: KeyArgument,
+        actor: ActorOption = None,
+        reason: ReasonOption = "",
+        store: StoreOption = None,
+    ) -> None:
+        _transition(key, event, actor, reason, store)
+
+    command.__doc__ = f"Shortcut for `redline incidents transition KEY {event.value}`."
+    return command
+
+
+for _event in (IncidentEvent.RESOLVE, IncidentEvent.CLOSE, IncidentEvent.REOPEN):
+    app.command(_event.value)(_shortcut(_event))
+
+
+@app.command("ack")
+def ack_command(key: KeyArgument, actor: ActorOption = None, store: StoreOption = None) -> None:
+    """Acknowledge an incident: record who owns it, once, on its timeline."""
+    from redline.services.acknowledge import acknowledge_incident
+
+    with opened_store(store) as opened:
+        ack = acknowledge_incident(opened, key=key, actor=actor_name(actor), now=datetime.now(UTC))
+    when = format_time(ack.acknowledged_at)
+    if ack.new:
+        typer.echo(f"{ack.key}: acknowledged by {ack.actor} at {when}")
+    else:
+        typer.echo(f"{ack.key}: already acknowledged by {ack.actor} at {when}")

@@ -1,0 +1,137 @@
+"""End-to-end: ``redline models register|list|deploy|history`` through the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from redline.services.artifacts import sha256_of
+
+
+def _redline_script() -> str:
+    beside = Path(sys.executable).parent / "redline"
+    found = str(beside) if beside.exists() else shutil.which("redline")
+    if found is None:
+        pytest.fail("the redline console script is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    """A SQLite store URL of this test's own."""
+    return f"sqlite:///{tmp_path / 'redline.db'}"
+
+
+@pytest.fixture
+def artifact(tmp_path: Path) -> Path:
+    """A scikit-learn model saved with joblib."""
+    rng = np.random.default_rng(7)
+    features = rng.normal(size=(300, 2))
+    model = LogisticRegression().fit(features, (features[:, 0] > 0).astype(int))
+    path = tmp_path / "credit.joblib"
+    joblib.dump(model, path)
+    return path
+
+
+def redline(*args: str | Path, store: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "COLUMNS"}}
+    env["NO_COLOR"] = "1"
+    return subprocess.run(
+        [_redline_script(), *map(str, args), "--store", store],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_register_deploy_and_read_the_history(store: str, artifact: Path) -> None:
+    first = redline(
+        "models",
+        "register",
+        "credit",
+        "v1",
+        artifact,
+        "--data-version",
+        "d-2026-01",
+        "--metric",
+        "auc=0.91",
+        "--metric",
+        "note=baseline",
+        "--actor",
+        "alice",
+        store=store,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"registered credit v1 sha256:{sha256_of(artifact)[:12]}")
+    second = redline("models", "register", "credit", "v2", "json:dumps", store=store)
+    assert second.returncode == 0, second.stderr
+
+    listed = redline("models", "list", "credit", "--json", store=store)
+    assert listed.returncode == 0, listed.stderr
+    versions = json.loads(listed.stdout)
+    assert [(v["version"], v["deployed"]) for v in versions] == [("v1", False), ("v2", False)]
+    assert versions[0]["metrics"] == {"auc": 0.91, "note": "baseline"}
+    assert versions[0]["training_data_version"] == "d-2026-01"
+    assert versions[0]["registered_by"] == "person:alice"
+    assert versions[0]["artifact_uri"] == str(artifact.resolve())
+
+    for version, reason in (("v1", "launch"), ("v2", "retrained on March data")):
+        deployed = redline(
+            "models", "deploy", "credit", version, "--actor", "bob", "--reason", reason, store=store
+        )
+        assert deployed.returncode == 0, deployed.stderr
+    assert deployed.stdout.strip() == "deployed credit v2 (was v1)"
+
+    history = json.loads(redline("models", "history", "credit", "--json", store=store).stdout)
+    assert [(h["version"], h["previous_version"], h["actor"], h["reason"]) for h in history] == [
+        ("v1", None, "person:bob", "launch"),
+        ("v2", "v1", "person:bob", "retrained on March data"),
+    ]
+    table = redline("models", "list", "credit", store=store)
+    assert table.returncode == 0, table.stderr
+    assert "│ * │ v2 " in table.stdout
+    assert "│   │ v1 " in table.stdout
+    text = redline("models", "history", "credit", store=store)
+    assert "retrained on March data" in text.stdout
+
+
+def test_mistakes_are_one_red_line_and_exit_2(store: str, artifact: Path, tmp_path: Path) -> None:
+    unknown = redline(
+        "models", "deploy", "credit", "v9", "--actor", "bob", "--reason", "x", store=store
+    )
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("Error: model 'credit' has no registered version 'v9'")
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+    no_reason = redline("models", "deploy", "credit", "v1", "--actor", "bob", store=store)
+    assert no_reason.returncode == 2
+    assert "--reason" in no_reason.stderr
+
+    bad_metric = redline(
+        "models", "register", "credit", "v1", artifact, "--metric", "auc", store=store
+    )
+    assert bad_metric.returncode == 2
+    assert "'auc' is not NAME=VALUE" in bad_metric.stderr
+
+    text = tmp_path / "model.txt"
+    text.write_text("x", encoding="utf-8")
+    unsupported = redline("models", "register", "credit", "v1", text, store=store)
+    assert unsupported.returncode == 2
+    assert "unsupported artifact type '.txt'" in unsupported.stderr
+
+    assert redline("models", "register", "credit", "v1", artifact, store=store).returncode == 0
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    changed = redline("models", "register", "credit", "v1", artifact, store=store)
+    assert changed.returncode == 2
+    assert "a changed artifact needs a new version" in changed.stderr
