@@ -61,8 +61,8 @@ def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Refer
     window = WindowProfile.of(reference, {"x": np.zeros(10), "c": ["a"] * 10})
     window.start = window.end = datetime.now(UTC)
     try:
-        assert record_window(redline_store, model="m", window=window, signals=[], feedback=[])
-        assert not record_window(redline_store, model="m", window=window, signals=[], feedback=[])
+        assert record_window(redline_store, ClosedWindow("m", window))
+        assert not record_window(redline_store, ClosedWindow("m", window))
         assert len(list_window_profiles(redline_store, model="m")) == 1
     finally:
         redline_store.dispose()

@@ -100,7 +100,9 @@ class Guard:
         self.record_served = record_served
         prediction = reference.column_named(Role.PREDICTION)
         confidence_column = reference.column_named(Role.CONFIDENCE)
-        self._names = [n for n in reference.raw_columns if n not in (prediction, confidence_column)]
+        target = reference.column_named(Role.TARGET)
+        not_inputs = (prediction, confidence_column, target)
+        self._names = [n for n in reference.raw_columns if n not in not_inputs]
         self._prediction_column = prediction
         self._confidence_column = confidence_column if confidence is not None else None
         self._confidence = confidence

@@ -178,13 +178,12 @@ def performance_drops(
 ) -> list[PerformanceDrop]:
     """Classification metrics that fell too far: recall relatively, accuracy absolutely.
 
-    A class needs ``min_class_labels`` labelled rows in ``current`` before its recall counts.
-
     >>> base = classification_metrics([0, 0, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 0])
     >>> now = classification_metrics([0, 0, 1, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0])
     >>> [(d.statistic, d.column) for d in performance_drops(base, now, min_class_labels=1)]
     [('accuracy', None), ('recall', '1')]
     """
+    # A class needs min_class_labels labelled rows in ``current`` before its recall is judged.
     if not 0 <= max_recall_drop < 1 or max_accuracy_drop < 0:
         raise ValueError("max_recall_drop must be in [0, 1) and max_accuracy_drop at least 0")
     if baseline.get("task") != "classification" or current.get("task") != "classification":

@@ -14,7 +14,7 @@ from redline.profiles.encoding import text_descriptor
 from redline.profiles.flags import flag_mask, tracks_unseen
 from redline.profiles.reference import Reference
 from redline.profiles.sketches import BottomK, HeavyHitters, LogHistogram
-from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec
+from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
 from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
 
@@ -79,7 +79,8 @@ class WindowProfile:
         for name, spec in reference.columns.items():
             source = spec.source if isinstance(spec, NumericSpec) and spec.source else name
             if source not in columns:
-                self.missing[source] = self.missing.get(source, 0) + n
+                if spec.role != Role.TARGET:  # labels arrive later, never with the request
+                    self.missing[source] = self.missing.get(source, 0) + n
                 continue
             values = columns[source]
             if isinstance(spec, NumericSpec) and spec.descriptor:

@@ -6,10 +6,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from redline.guard.canaries import Canary
 from redline.guard.guard import Guard as _BaseGuard
 from redline.guard.guard import Predict
 from redline.guard.sinks import Sink
 from redline.playbook import Playbook, load_playbook
+from redline.profiles.reference import Reference
 from redline.services.registry import RegistryError, current_version, load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
@@ -26,7 +28,7 @@ def open_store(url: str) -> Store:
 
 
 def _open(
-    store: str | Store | Sink | bool | None, plan: ResponsePlan
+    store: str | Store | Sink | bool | None, plan: ResponsePlan, reference: Reference | None
 ) -> tuple[Sink | None, Store | None, bool]:
     """The sink, the store behind it, and whether this Guard opened (and so owns) that store."""
     from redline.services.ingest import StoreSink
@@ -34,13 +36,27 @@ def _open(
     if store is False:
         return None, None, False
     if isinstance(store, Store):
-        return StoreSink(store, plan=plan), store, False
+        return StoreSink(store, plan=plan, reference=reference), store, False
     if isinstance(store, Sink):
         return store, None, False
     if store is None or isinstance(store, str):
         opened = open_store(store or get_settings().store.url)
-        return StoreSink(opened, plan=plan), opened, True
+        return StoreSink(opened, plan=plan, reference=reference), opened, True
     raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+
+
+def _apply_model_config(playbook: Playbook, kwargs: dict[str, Any]) -> None:
+    """Defaults from the playbook's entry for this model: window, monitors, canaries."""
+    config = playbook.models.get(kwargs.get("model", ""))
+    if config is None:
+        return
+    kwargs.setdefault("window_s", float(config.window_s))
+    kwargs.setdefault("monitors", config.monitors.enabled())
+    canaries = [
+        Canary(c.name, c.input, c.expected, c.tolerance or None, float(c.every_s))
+        for c in config.canaries
+    ]
+    kwargs.setdefault("canaries", canaries)
 
 
 def _registry_loader(store: Store, model: str, trust: bool) -> Callable[[str], Predict]:
@@ -72,7 +88,11 @@ class Guard(_BaseGuard):
         if playbook is not None:
             loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
             plan = ResponsePlan.from_playbook(loaded)
-        sink, opened, owned = _open(store, plan)
+            _apply_model_config(loaded, kwargs)
+        reference = kwargs.get("reference")
+        if getattr(reference, "performance", None) is not None:
+            kwargs.setdefault("record_served", True)  # labels will be joined to what was served
+        sink, opened, owned = _open(store, plan, reference)
         try:
             predict = self._registry_setup(opened, predict, trust_artifacts, kwargs)
             super().__init__(sink=sink, predict=predict, **kwargs)

@@ -6,14 +6,21 @@ import logging
 from collections import deque
 from datetime import UTC, datetime
 
-from redline.domain import Signal
 from redline.errors import StoreError
-from redline.guard.sinks import ClosedWindow, Feedback
+from redline.guard.sinks import ClosedWindow
 from redline.notify import Notifier
+from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services.actions import verify_actions_in
+from redline.services.labels import (
+    ServedPrediction,
+    performance_signals_in,
+    record_labels_in,
+    record_served_in,
+)
 from redline.services.notifications import deliver_pending
 from redline.services.response import ResponsePlan
+from redline.services.review import queue_for_review_in
 from redline.services.triage import advance_incidents_in, triage_signals_in
 from redline.store import (
     Session,
@@ -21,6 +28,7 @@ from redline.store import (
     Store,
     add_signals,
     add_window,
+    list_incidents,
     list_windows,
     mark_window_evaluated,
 )
@@ -30,61 +38,67 @@ __all__ = ["StoreSink", "list_window_profiles", "record_window", "record_window_
 log = logging.getLogger("redline.services")
 
 
-def record_window_in(
-    session: Session,
-    *,
-    model: str,
-    window: WindowProfile,
-    signals: list[Signal],
-    feedback: list[Feedback],
-) -> list[SignalRow] | None:
-    """Store a window with its signals and feedback; None when the window was already stored."""
-    payload = window.to_dict()
-    payload["feedback"] = [
-        {"request_id": f.request_id, "label": f.label, "at": f.at.isoformat()} for f in feedback
-    ]
+def record_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
+    """Store a closed window with its signals, labels, served rows and review items.
+
+    Returns the stored signal rows, or None when the window was already stored.
+    """
+    window = closed.window
     start = window.start or datetime.now(UTC)
+    end = window.end or start
     _, created = add_window(
         session,
         window_id=window.window_id,
-        model=model,
+        model=closed.model,
         start=start,
-        end=window.end or start,
+        end=end,
         n_rows=window.n_rows,
-        payload=payload,
+        payload=window.to_dict(),
     )
     if not created:
         return None
-    rows = add_signals(session, signals=signals, window_id=window.window_id)
+    rows = add_signals(session, signals=closed.signals, window_id=window.window_id)
+    if closed.served:
+        served = [ServedPrediction(rid, value, route, end) for rid, value, route in closed.served]
+        record_served_in(session, model=closed.model, window_id=window.window_id, served=served)
+    if closed.feedback:
+        record_labels_in(session, model=closed.model, labels=closed.feedback)
+    if closed.reviews:
+        open_now = list_incidents(session, model=closed.model, open_only=True, limit=1)
+        incident = open_now[0].key if open_now else None
+        items = [{**item, "incident": incident} for item in closed.reviews]
+        queue_for_review_in(session, model=closed.model, items=items, now=end)
     mark_window_evaluated(session, window_id=window.window_id, at=datetime.now(UTC))
     return rows
 
 
 def record_window(
     store: Store,
+    closed: ClosedWindow,
     *,
-    model: str,
-    window: WindowProfile,
-    signals: list[Signal],
-    feedback: list[Feedback],
     plan: ResponsePlan | None = None,
+    reference: Reference | None = None,
 ) -> bool:
-    """Store a window and, given a response ``plan``, triage its signals, verify actions and
-    advance incidents.
+    """Store a closed window and, given a response ``plan``, respond to it.
 
-    One transaction: the window, its signals and every incident change land together or not
-    at all. Returns False when the window was already stored (nothing else happens then).
+    Responding means: verify applied actions against the routes the window shows, triage its
+    signals and any realized-performance drop (labels joined against ``reference``'s
+    baseline) into incidents, and advance incidents whose guards now hold. One transaction:
+    everything lands together or not at all. Returns False when the window was already stored.
     """
     now = datetime.now(UTC)
+    model = closed.model
     with store.session() as session:
-        rows = record_window_in(
-            session, model=model, window=window, signals=signals, feedback=feedback
-        )
+        rows = record_window_in(session, closed)
         if rows is None:
             return False
         if plan is not None:
-            verify_actions_in(session, model=model, window=window, now=now)
+            verify_actions_in(session, model=model, window=closed.window, now=now)
             triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
+            if reference is not None:
+                drops = performance_signals_in(session, model=model, reference=reference, now=now)
+                if drops:
+                    triage_signals_in(session, model=model, rows=drops, now=now, plan=plan)
             advance_incidents_in(session, model=model, now=now, exit_windows=plan.exit_windows)
     return True
 
@@ -104,10 +118,12 @@ class StoreSink:
         store: Store,
         *,
         plan: ResponsePlan | None = None,
+        reference: Reference | None = None,
         notifier: Notifier | None = None,
         max_backlog: int = 256,
     ) -> None:
         self.store = store
+        self.reference = reference
         self.plan = plan if plan is not None else ResponsePlan()
         self.notifier = notifier if notifier is not None else Notifier(self.plan.channels)
         self._backlog: deque[ClosedWindow] = deque(maxlen=max_backlog)
@@ -118,14 +134,7 @@ class StoreSink:
         while self._backlog:
             item = self._backlog[0]
             try:
-                record_window(
-                    self.store,
-                    model=item.model,
-                    window=item.window,
-                    signals=item.signals,
-                    feedback=item.feedback,
-                    plan=self.plan,
-                )
+                record_window(self.store, item, plan=self.plan, reference=self.reference)
             except StoreError as exc:
                 log.warning(
                     "store unavailable, %d windows kept for retry: %s", len(self._backlog), exc

@@ -33,6 +33,7 @@ __all__ = [
     "ServedPrediction",
     "check_performance",
     "performance_signals",
+    "performance_signals_in",
     "realized_performance",
     "record_labels",
     "record_labels_in",
@@ -139,7 +140,7 @@ def _signal(
     )
 
 
-def _evaluate_in(
+def performance_signals_in(
     session: Session,
     *,
     model: str,
@@ -147,7 +148,7 @@ def _evaluate_in(
     now: datetime,
     **limits: Unpack[PerformanceLimits],
 ) -> list[SignalRow]:
-    """Score every window with new labels against the baseline; store and return the signals."""
+    """Score every window with new labels against the baseline; store and return the signal rows."""
     base = reference.performance
     if base is None:
         return []
@@ -173,10 +174,8 @@ def _evaluate_in(
 
 
 def _windows_with_new_labels(session: Session, *, model: str, now: datetime) -> list[WindowRow]:
-    """Windows with labels not scored yet, oldest first; marks those labels scored.
-
-    Labels with no prediction ``ORPHAN_GRACE`` after they came are given up on.
-    """
+    """Windows with labels not scored yet, oldest first; marks those labels scored."""
+    # A label whose prediction is still not stored ORPHAN_GRACE after it came is given up on.
     new: dict[str, list[int]] = {}
     orphans = []
     for label in list_unscored_labels(session, model=model):
@@ -202,12 +201,10 @@ def performance_signals(
     max_accuracy_drop: float = 0.1,
     min_class_labels: int = 10,
 ) -> list[Signal]:
-    """Stored ``performance_drop`` signals of the windows that got labels since last evaluated.
-
-    Recall of a class (with ``min_class_labels`` labels in the window) down by more than
-    ``max_recall_drop`` of its baseline, or accuracy down by more than ``max_accuracy_drop``.
-    """
-    rows = _evaluate_in(
+    """Store and return ``performance_drop`` signals of windows labelled since last evaluated."""
+    # Recall of a class with min_class_labels labels in the window down by more than
+    # max_recall_drop of its baseline, or accuracy down by more than max_accuracy_drop (absolute).
+    rows = performance_signals_in(
         session,
         model=model,
         reference=reference,
@@ -232,7 +229,7 @@ def check_performance(
     """Evaluate windows with new labels and triage any drop, in one transaction."""
     at = now or datetime.now(UTC)
     with store.session() as session:
-        rows = _evaluate_in(session, model=model, reference=reference, now=at, **limits)
+        rows = performance_signals_in(session, model=model, reference=reference, now=at, **limits)
         incident = None
         if rows:
             response = plan if plan is not None else ResponsePlan()

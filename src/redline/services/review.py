@@ -11,6 +11,7 @@ from typing import Any
 from redline.errors import RedlineError
 from redline.services.chains import record_audit, record_event
 from redline.store import (
+    ReviewItemChanges,
     ReviewItemRow,
     Session,
     Store,
@@ -54,8 +55,8 @@ LABEL_OF: Mapping[ReviewDecision, Callable[[ReviewItemRow, Any], Any]] = {
     ReviewDecision.REJECT: lambda row, given: given,
     ReviewDecision.ESCALATE: lambda row, given: None,
 }
-#: Decisions that make no sense without the reviewer's own output.
-NEEDS_FINAL_OUTPUT = frozenset({ReviewDecision.OVERRIDE})
+#: Whether each decision needs (True), refuses (False) or may take (None) the reviewer's output.
+FINAL_OUTPUT = {"accept": False, "override": True, "reject": None, "escalate": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,21 @@ def _decision(value: str) -> ReviewDecision:
         raise ReviewError(f"unknown review decision {value!r}; choose one of {choices}") from None
 
 
+def _check(item_id: int, chosen: ReviewDecision, reviewer: str, final_output: Any) -> None:
+    if not reviewer.strip():
+        raise ReviewError(f"review item {item_id}: say who decides (reviewer)")
+    rule = FINAL_OUTPUT[chosen]
+    if rule and final_output is None:
+        raise ReviewError(
+            f"review item {item_id}: {chosen.value} needs the correct output (final_output, "
+            "'--output JSON' on the command line)"
+        )
+    if rule is False and final_output is not None:
+        raise ReviewError(
+            f"review item {item_id}: {chosen.value} takes no output; override gives the correct one"
+        )
+
+
 def decide_review(
     store: Store,
     *,
@@ -193,13 +209,7 @@ def decide_review(
 ) -> ReviewItem:
     """Record a reviewer's decision once; accept, override and reject-with-output become labels."""
     chosen, at = _decision(decision), now or datetime.now(UTC)
-    if not reviewer.strip():
-        raise ReviewError(f"review item {item_id}: say who decides (reviewer)")
-    if chosen in NEEDS_FINAL_OUTPUT and final_output is None:
-        raise ReviewError(
-            f"review item {item_id}: {chosen.value} needs the correct output (final_output, "
-            "'--output JSON' on the command line)"
-        )
+    _check(item_id, chosen, reviewer, final_output)
     actor = reviewer if ":" in reviewer else f"person:{reviewer}"
     with store.session() as session:
         row = get_review_item(session, item_id=item_id, lock=True)
@@ -214,15 +224,9 @@ def decide_review(
         if label is not None:
             labels = [(row.request_id, label, at)]
             add_labels(session, model=row.model, labels=labels, source="review")
-        row = save_review_item(
-            session,
-            item_id=item_id,
-            status="decided",
-            decision=chosen.value,
-            final_output=label,
-            reviewer=reviewer,
-            decided_at=at,
-        )
+        changes: ReviewItemChanges = {"status": "decided", "decision": chosen.value}
+        changes |= {"final_output": label, "reviewer": reviewer, "decided_at": at}
+        row = save_review_item(session, item_id=item_id, **changes)
         _record(session, row, label, actor=actor, at=at)
         return _view(session, row)
 
@@ -230,18 +234,14 @@ def decide_review(
 def _record(session: Session, row: ReviewItemRow, label: Any, *, actor: str, at: datetime) -> None:
     """Write the decision to the audit log and an escalation to the incident's timeline."""
     if row.decision == ReviewDecision.ESCALATE and row.incident_id is not None:
-        details = {"review_item": row.id, "request_id": row.request_id, "reason": row.reason}
+        noted = {"review_item": row.id, "request_id": row.request_id, "reason": row.reason}
         kind = "review_escalated"
         record_event(
-            session, incident_id=row.incident_id, at=at, actor=actor, kind=kind, details=details
+            session, incident_id=row.incident_id, at=at, actor=actor, kind=kind, details=noted
         )
-    summary: dict[str, Any] = {"decision": row.decision, "model": row.model, "label": label}
-    summary |= {"request_id": row.request_id, "incident_id": row.incident_id}
+    summary = {"decision": row.decision, "model": row.model, "request_id": row.request_id}
+    outcome = {"incident_id": row.incident_id, "label": label, "labelled": label is not None}
+    target, details = f"review_item:{row.id}", summary | outcome
     record_audit(
-        session,
-        at=at,
-        actor=actor,
-        action="review_decided",
-        target=f"review_item:{row.id}",
-        details={**summary, "labelled": label is not None},
+        session, at=at, actor=actor, action="review_decided", target=target, details=details
     )

@@ -1,4 +1,4 @@
-"""Snoozes: signals matching a fingerprint pattern open no incident until a set time, for a reason."""
+"""Snoozes: signals matching a fingerprint pattern open no incident until a set time."""
 
 from __future__ import annotations
 
@@ -27,10 +27,8 @@ def snooze(
     actor: str,
     now: datetime | None = None,
 ) -> SnoozeRow:
-    """Snooze signals whose fingerprint matches ``pattern`` (fnmatch) until ``until``.
-
-    Snoozed signals are still stored; they only open or feed no incident.
-    """
+    """Snooze signals whose fingerprint matches ``pattern`` (fnmatch) until ``until``."""
+    # Snoozed signals are still stored; they only open or feed no incident.
     at = now or datetime.now(UTC)
     try:
         checked = Snooze(fingerprint_pattern=pattern, until=until, reason=reason)

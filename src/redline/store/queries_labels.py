@@ -60,10 +60,7 @@ def add_predictions(
     window_id: str | None,
     rows: Sequence[tuple[str, Any, str, datetime]],
 ) -> int:
-    """Store served ``(request_id, value, route, served_at)`` rows in bulk; repeats are ignored.
-
-    Returns how many rows were new.
-    """
+    """Store served ``(request_id, value, route, served_at)`` rows in bulk; returns how many new."""
     if not rows:
         return 0
     values = [
@@ -122,10 +119,7 @@ def list_labelled_predictions(
     window_id: str | None = None,
     since: datetime | None = None,
 ) -> list[LabelledPrediction]:
-    """Predictions of ``model`` (of one window, served at or after ``since``) that have a label.
-
-    Each comes with the latest label of its request, however long after serving it arrived.
-    """
+    """Labelled predictions of ``model`` (one window, served since), each with its latest label."""
     newest_first = (LabelRow.received_at.desc(), LabelRow.id.desc())
     # Join first, then rank the labels of each request: the planner needs no statistics for it.
     ranked = (
@@ -168,10 +162,7 @@ def list_labelled_predictions(
 def list_unscored_labels(
     session: Session, *, model: str, limit: int = 50_000
 ) -> list[UnscoredLabel]:
-    """Labels of ``model`` realized performance has not counted yet, oldest first.
-
-    Each names the window of its prediction, or None while no prediction with a window joins.
-    """
+    """Labels realized performance has not counted yet, oldest first, with their window if any."""
     query = (
         select(LabelRow.id, LabelRow.request_id, LabelRow.received_at)
         .where(LabelRow.model == model, LabelRow.scored_at.is_(None))

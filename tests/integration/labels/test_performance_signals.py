@@ -9,6 +9,7 @@ import pytest
 from labels_data import MODEL, T0, serve_window
 
 from redline.domain import Level
+from redline.guard.sinks import Feedback
 from redline.profiles.reference import Reference
 from redline.services.labels import (
     check_performance,
@@ -16,7 +17,14 @@ from redline.services.labels import (
     realized_performance,
     record_labels_in,
 )
-from redline.store import Session, Store, list_incident_signals, list_incidents, list_signals
+from redline.store import (
+    Session,
+    Store,
+    list_incident_signals,
+    list_incidents,
+    list_signals,
+    list_unscored_labels,
+)
 
 DAYS_LATER = T0 + timedelta(days=6)
 
@@ -141,3 +149,18 @@ def test_check_performance_opens_a_sev2_incident(store: Store, fraud_reference: 
         ]
     again = check_performance(store, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
     assert (again.signals, again.incident) == ([], None)
+
+
+def test_labels_wait_a_day_for_their_prediction(
+    session: Session, fraud_reference: Reference
+) -> None:
+    early = [Feedback("not-yet-served", "fraud", T0)]
+    record_labels_in(session, model=MODEL, labels=early)
+    performance_signals(
+        session, model=MODEL, reference=fraud_reference, now=T0 + timedelta(hours=23)
+    )
+    assert [u.request_id for u in list_unscored_labels(session, model=MODEL)] == ["not-yet-served"]
+    performance_signals(
+        session, model=MODEL, reference=fraud_reference, now=T0 + timedelta(hours=25)
+    )
+    assert list_unscored_labels(session, model=MODEL) == []

@@ -139,6 +139,12 @@ def test_unknown_items_decisions_and_reviewers_are_refused(served: Store) -> Non
         decide_review(served, item_id=item_id, decision="maybe", reviewer="ann")
     with pytest.raises(ReviewError, match="say who decides"):
         decide_review(served, item_id=item_id, decision="accept", reviewer=" ")
+    for decision in ("accept", "escalate"):
+        with pytest.raises(ReviewError, match=f"{decision} takes no output; override gives"):
+            decide_review(
+                served, item_id=item_id, decision=decision, reviewer="ann", final_output=1
+            )
+    assert [i.id for i in list_reviews(served)] == [item_id]
 
 
 def test_escalate_gives_no_label_and_notes_it_on_the_incident(served: Store) -> None:
