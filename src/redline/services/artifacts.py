@@ -7,12 +7,14 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from redline.errors import RedlineError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ARTIFACT_SUFFIXES",
@@ -172,6 +174,8 @@ def _scalar(value: Any) -> Any:
 
 
 def _frame(data: Any) -> pd.DataFrame:
+    import pandas as pd
+
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, Mapping):
@@ -186,6 +190,8 @@ def _estimator(model: Any, source: str) -> Predictor:
     def row(r: Mapping[str, Any]) -> Any:
         if columns is None:  # fitted without names: plain values, in the row's own order
             return _scalar(model.predict(np.asarray([list(r.values())]))[0])
+        import pandas as pd
+
         return _scalar(model.predict(pd.DataFrame([[r[c] for c in columns]], columns=columns))[0])
 
     def batch(data: Any) -> list[Any]:

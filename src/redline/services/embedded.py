@@ -15,16 +15,11 @@ from redline.profiles.reference import Reference
 from redline.services.registry import RegistryError, current_version, load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
+from redline.services.store_access import open_store
 from redline.settings import get_settings
-from redline.store import Store, upgrade
+from redline.store import Store
 
 __all__ = ["Guard", "open_store"]
-
-
-def open_store(url: str) -> Store:
-    """A store at ``url`` with its schema migrated to the latest revision."""
-    upgrade(url)
-    return Store.from_url(url)
 
 
 def _open(
