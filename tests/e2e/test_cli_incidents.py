@@ -189,6 +189,33 @@ def test_transition_moves_the_incident_and_records_who_and_why(url: str, key: st
     assert run_json("incidents", "show", key, "--store", url)["chain_intact"] is True
 
 
+def test_severity_changes_need_a_reason_and_land_on_the_timeline(url: str, key: str) -> None:
+    refused = run_redline("incidents", "severity", key, "SEV1", "--reason", " ", "--store", url)
+    assert refused.returncode == 2
+    assert "needs a reason" in refused.stderr
+    changed = run_redline(
+        "incidents",
+        "severity",
+        key,
+        "SEV1",
+        "--reason",
+        "customers hit",
+        "--actor",
+        "ana",
+        "--store",
+        url,
+    )
+    assert changed.returncode == 0, changed.stderr
+    detail = run_json("incidents", "show", key, "--store", url)
+    assert detail["incident"]["severity"] == "SEV1"
+    last = detail["timeline"][-1]
+    assert (last["kind"], last["details"]["to"], last["details"]["reason"]) == (
+        "severity_changed",
+        "SEV1",
+        "customers hit",
+    )
+
+
 def test_ack_records_the_first_acknowledgement_once(url: str, key: str) -> None:
     first = run_redline("incidents", "ack", key, "--actor", "ana", "--store", url)
     assert first.returncode == 0, first.stderr

@@ -22,7 +22,14 @@ from redline.cli.options import (
 )
 from redline.domain import IncidentEvent, IncidentStatus, Severity
 
-__all__ = ["ack_command", "app", "list_command", "show_command", "transition_command"]
+__all__ = [
+    "ack_command",
+    "app",
+    "list_command",
+    "severity_command",
+    "show_command",
+    "transition_command",
+]
 
 app = typer.Typer(
     help="List, show and move incidents (acknowledge, resolve, close, reopen, any event).",
@@ -149,3 +156,21 @@ def ack_command(key: KeyArgument, actor: ActorOption = None, store: StoreOption 
         typer.echo(f"{ack.key}: acknowledged by {ack.actor} at {when}")
     else:
         typer.echo(f"{ack.key}: already acknowledged by {ack.actor} at {when}")
+
+
+@app.command("severity")
+def severity_command(
+    key: KeyArgument,
+    severity: Annotated[Severity, typer.Argument(help="The new severity.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
+    actor: ActorOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Escalate or downgrade an incident by hand; the reason goes on the timeline."""
+    from redline.services.incidents import change_severity
+
+    with opened_store(store) as opened:
+        changed = change_severity(
+            opened, key=key, severity=severity, actor=actor_name(actor), reason=reason
+        )
+    typer.echo(f"{key}: severity {changed.value}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from redline.domain import ActionStatus, ActionType, Route
+from redline.domain import ActionStatus, ActionType, Route, Signal
 from redline.domain.action_rules import advance_action
 from redline.profiles.window import WindowProfile
 from redline.services.chains import record_audit, record_event
@@ -158,26 +158,55 @@ def revert_action(
 
 
 def verify_actions_in(
-    session: Session, *, model: str, window: WindowProfile, now: datetime
+    session: Session,
+    *,
+    model: str,
+    window: WindowProfile,
+    now: datetime,
+    signals: Sequence[Signal] = (),
 ) -> list[ActionResult]:
-    """Mark applied actions verified once a window served under their revision shows their route."""
+    """Judge applied actions on a window served under their revision.
+
+    Verified when the window shows the action's route serving and no canary failed on that
+    route; failed (on the timeline, for people to see) when a canary failed on it.
+    """
     out = []
+    served = {route: n for route, n in window.routes.items() if n}
     for row in list_actions(session, model=model, status=ActionStatus.APPLIED):
         revision = int((row.after_state or {}).get("revision", 0))
+        failed = sorted(
+            str(s.column)
+            for s in signals
+            if s.kind == "canary_failure" and int(s.evidence.get("revision", -1)) >= revision
+        )
         expected = EXPECTED_ROUTE.get(ActionType(row.type), ())
-        served = {route: n for route, n in window.routes.items() if n}
-        if window.route_revision < revision or not any(r in served for r in expected):
-            continue
         evidence = {
             "window_id": window.window_id,
             "route_revision": window.route_revision,
             "routes": served,
         }
-        status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)
-        save_action(
-            session, action_id=row.id, status=status, verification=evidence, verified_at=now
-        )
-        _record(session, row, now, "system", "action_verified", evidence)
+        if failed:
+            error = f"canaries failed on the new route: {', '.join(failed)}"
+            status = advance_action(ActionStatus.APPLIED, ActionStatus.FAILED)
+            save_action(
+                session,
+                action_id=row.id,
+                status=status,
+                verification=evidence,
+                error=error,
+                failed_at=now,
+            )
+            _record(
+                session, row, now, "system", "verification_failed", {**evidence, "error": error}
+            )
+        elif window.route_revision >= revision and any(r in served for r in expected):
+            status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)
+            save_action(
+                session, action_id=row.id, status=status, verification=evidence, verified_at=now
+            )
+            _record(session, row, now, "system", "action_verified", evidence)
+        else:
+            continue
         out.append(_result(row, created=False))
     return out
 

@@ -22,6 +22,8 @@ from redline.store import (
 __all__ = [
     "CONTAINMENT_TYPES",
     "IncidentNotFoundError",
+    "SeverityChangeError",
+    "change_severity",
     "incident_facts",
     "transition_in",
     "transition_incident",
@@ -130,3 +132,43 @@ def transition_incident(
             now=now or datetime.now(UTC),
             reason=reason,
         )
+
+
+def change_severity(
+    store: Store,
+    *,
+    key: str,
+    severity: Severity | str,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Severity:
+    """Set an incident's severity by hand; a reason is required and goes on the timeline."""
+    if not reason.strip():
+        raise SeverityChangeError("changing a severity needs a reason (--reason)")
+    target = Severity(severity)
+    at = now or datetime.now(UTC)
+    with store.session() as session:
+        row = get_incident(session, key=key)
+        if row is None:
+            raise IncidentNotFoundError(f"no incident {key!r}; `redline incidents list` shows them")
+        if row.severity == target.value:
+            raise SeverityChangeError(f"{key} is already {target.value}")
+        details = {"from": row.severity, "to": target.value, "reason": reason}
+        save_incident(session, incident_id=row.id, severity=target, updated_at=at)
+        record_event(
+            session,
+            incident_id=row.id,
+            at=at,
+            actor=actor,
+            kind="severity_changed",
+            details=details,
+        )
+        record_audit(
+            session, at=at, actor=actor, action="incident.severity", target=key, details=details
+        )
+        return target
+
+
+class SeverityChangeError(RedlineError):
+    """A severity change was refused."""

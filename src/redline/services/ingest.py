@@ -93,7 +93,9 @@ def record_window(
         if rows is None:
             return False
         if plan is not None:
-            verify_actions_in(session, model=model, window=closed.window, now=now)
+            verify_actions_in(
+                session, model=model, window=closed.window, now=now, signals=closed.signals
+            )
             triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
             if reference is not None:
                 drops = performance_signals_in(session, model=model, reference=reference, now=now)

@@ -11,6 +11,10 @@ import redline
 from redline.domain import Route
 from redline.playbook import parse_playbook
 from redline.profiles.reference import Reference
+from redline.notify import Notifier
+from redline.services.acknowledge import acknowledge_incident
+from redline.services.notifications import deliver_pending
+from redline.services.response import ResponsePlan
 from redline.store import Store, list_incidents, list_notifications
 
 if TYPE_CHECKING:
@@ -89,9 +93,14 @@ def test_a_sev1_pages_once_and_kills_the_model(
             assert [(n.channel, n.event, n.status) for n in notes] == [
                 ("oncall", "trigger", "sent")
             ]
+        (request,) = receiver.requests
+        body = request.json
+        assert body["key"] == incident.key
+        assert body["severity"] == "SEV1"
+
+        acknowledge_incident(store, key=incident.key, actor="person:ana")
+        channels = ResponsePlan.from_playbook(playbook).channels
+        assert deliver_pending(store, Notifier(channels, sleep=lambda s: None)) == 1
+        assert [r.json["event"] for r in receiver.requests] == ["trigger", "acknowledge"]
     finally:
         store.dispose()
-    (request,) = receiver.requests
-    body = request.json
-    assert body["key"] == incident.key
-    assert body["severity"] == "SEV1"
