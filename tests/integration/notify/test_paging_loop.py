@@ -9,9 +9,9 @@ import pytest
 
 import redline
 from redline.domain import Route
+from redline.notify import Notifier
 from redline.playbook import parse_playbook
 from redline.profiles.reference import Reference
-from redline.notify import Notifier
 from redline.services.acknowledge import acknowledge_incident
 from redline.services.notifications import deliver_pending
 from redline.services.response import ResponsePlan
