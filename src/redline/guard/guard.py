@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from redline.domain import Decision, RouteState
+from redline.domain import Decision, Route, RouteState
 from redline.guard.buffer import RowBuffer
 from redline.guard.canaries import Canary, CanaryResult, CanaryRunner, run_canary
 from redline.guard.plan import RoutePlan, compile_plan
 from redline.guard.route_watch import RouteWatcher
 from redline.guard.serve import REFUSE, Router, serve_batch
+from redline.guard.shadow import ShadowRunner
 from redline.guard.sinks import Feedback, MemorySink, Sink
 from redline.guard.windows import WindowWorker
 from redline.monitors.registry import MonitorSuite
@@ -90,6 +91,7 @@ class Guard:
             on_error=on_error,
             review_queue=self.review_queue,
         )
+        self._shadow = ShadowRunner(name=f"redline-shadow-{model}")
         self._runner = CanaryRunner(canaries, self._run_canaries, name=f"redline-canaries-{model}")
         self.canary_results: deque[CanaryResult] = deque(maxlen=1_000)
         # Canaries held for review go to a queue of their own, never to people's.
@@ -118,6 +120,7 @@ class Guard:
         )
         self._worker.start()
         self._runner.start()
+        self._shadow.start()
         self._watcher: RouteWatcher | None = None
         if route_source is not None:
             self._watcher = RouteWatcher(
@@ -179,6 +182,8 @@ class Guard:
             self._record(row, None, source, "error", 0.0, request_id)
             raise
         latency_ms = (time.perf_counter() - start) * 1000.0
+        if plan.shadow is not None and taken is Route.PRIMARY:
+            self._shadow.offer(plan.shadow, str(plan.state.shadow_version), row, value, request_id)
         self._record(row, value, source, taken.value, latency_ms, request_id)
         return Decision(value, request_id, taken, plan.state.model_version, latency_ms, error)
 
@@ -244,6 +249,7 @@ class Guard:
             self._watcher.stop()
         self._runner.stop()
         self._worker.stop()
+        self._shadow.stop()
         self.sink.close()
 
     def __enter__(self) -> Self:

@@ -31,6 +31,7 @@ class RoutePlan:
     state: RouteState
     primary: Predict
     fallback: Predict | None
+    shadow: Predict | None
     blocked_exact: frozenset[str]
     blocked_networks: tuple[_Network, ...]
     filters: tuple[InputFilter, ...]
@@ -112,6 +113,7 @@ def compile_plan(
         state=state,
         primary=primary,
         fallback=resolve(state.fallback_version, default_fallback),
+        shadow=resolve(state.shadow_version, None),
         blocked_exact=exact,
         blocked_networks=networks,
         filters=state.input_filters,

@@ -174,6 +174,7 @@ class WindowWorker:
         window = self._window
         window.end = self._guard._clock()
         window.route_revision = self._guard.route.revision
+        window.shadow = {s.version: s.to_dict() for s in self._guard._shadow.take()}
         self._window = self._new_window()
         self._deadline = time.monotonic() + self._window_s
         canary_signals = self._canaries.signals(self._guard.model, window)

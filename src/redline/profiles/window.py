@@ -18,7 +18,7 @@ from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Rol
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
 from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
 
-__all__ = ["WindowProfile"]
+__all__ = ["WindowProfile", "merge_shadow"]
 
 
 def _empty_state(spec: NumericSpec | CategoricalSpec) -> ColumnState:
@@ -50,6 +50,7 @@ class WindowProfile:
     sample: BottomK = field(default_factory=BottomK)
     flagged: BottomK = field(default_factory=lambda: BottomK(capacity=32))
     route_revision: int = 0
+    shadow: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
@@ -155,6 +156,7 @@ class WindowProfile:
             sample=self.sample.merge(other.sample),
             flagged=self.flagged.merge(other.flagged),
             route_revision=max(self.route_revision, other.route_revision),
+            shadow=merge_shadow(self.shadow, other.shadow),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +177,7 @@ class WindowProfile:
             "sample": self.sample.to_dict(),
             "flagged": self.flagged.to_dict(),
             "route_revision": self.route_revision,
+            "shadow": self.shadow,
         }
 
     @classmethod
@@ -197,7 +200,37 @@ class WindowProfile:
             sample=BottomK.from_dict(data["sample"]),
             flagged=BottomK.from_dict(data["flagged"]),
             route_revision=int(data.get("route_revision", 0)),
+            shadow={str(k): dict(v) for k, v in (data.get("shadow") or {}).items()},
         )
+
+
+_SHADOW_COUNTS = ("n", "agreed", "errors", "skipped", "numeric", "abs_diff_sum")
+
+
+def merge_shadow(
+    a: Mapping[str, dict[str, Any]], b: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Shadow comparisons of two windows, per suspect version: counts add, latencies merge."""
+    out = {version: dict(stats) for version, stats in a.items()}
+    for version, stats in b.items():
+        if version not in out:
+            out[version] = dict(stats)
+            continue
+        mine = out[version]
+        for key in _SHADOW_COUNTS:
+            mine[key] = mine.get(key, 0) + stats.get(key, 0)
+        latency = LogHistogram.from_dict(mine["latency_ms"]).merge(
+            LogHistogram.from_dict(stats["latency_ms"])
+        )
+        mine["latency_ms"] = latency.to_dict()
+        mine["agreement"] = mine["agreed"] / mine["n"] if mine["n"] else None
+        mine["mean_abs_diff"] = mine["abs_diff_sum"] / mine["numeric"] if mine["numeric"] else None
+        mine["latency_p50_ms"] = latency.quantile(0.5) if latency.n else None
+        mine["latency_p95_ms"] = latency.quantile(0.95) if latency.n else None
+        mine["disagreements"] = (mine.get("disagreements", []) + stats.get("disagreements", []))[
+            :20
+        ]
+    return out
 
 
 def _contains(sorted_values: Any, value: int) -> bool:

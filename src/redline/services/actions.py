@@ -32,6 +32,7 @@ EXPECTED_ROUTE: dict[ActionType, tuple[str, ...]] = {
     ActionType.KILL_SWITCH: (Route.FALLBACK.value, Route.BLOCK.value),
     ActionType.ROUTE_FALLBACK: (Route.FALLBACK.value, Route.BLOCK.value),
     ActionType.ROLLBACK: (Route.PRIMARY.value,),
+    ActionType.SHADOW: (Route.PRIMARY.value,),
     ActionType.THRESHOLD_CHANGE: (Route.PRIMARY.value, Route.REVIEW.value),
     ActionType.BLOCK_SOURCE: (Route.PRIMARY.value, Route.BLOCK.value, Route.FALLBACK.value),
     ActionType.INPUT_FILTER: (
@@ -199,7 +200,11 @@ def verify_actions_in(
             _record(
                 session, row, now, "system", "verification_failed", {**evidence, "error": error}
             )
-        elif window.route_revision >= revision and any(r in served for r in expected):
+        elif (
+            window.route_revision >= revision
+            and any(r in served for r in expected)
+            and _shadow_ran(row, window)
+        ):
             status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)
             save_action(
                 session, action_id=row.id, status=status, verification=evidence, verified_at=now
@@ -209,6 +214,14 @@ def verify_actions_in(
             continue
         out.append(_result(row, created=False))
     return out
+
+
+def _shadow_ran(row: ActionRow, window: WindowProfile) -> bool:
+    """A shadow action is only verified once the suspect answered in the window."""
+    if row.type != ActionType.SHADOW.value:
+        return True
+    suspect = (row.after_state or {}).get("shadow_version")
+    return int(window.shadow.get(str(suspect), {}).get("n", 0)) > 0
 
 
 def _record(

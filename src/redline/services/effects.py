@@ -63,6 +63,20 @@ def _rollback(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) 
     return {"model_version": str(target), "mode": Route.PRIMARY}
 
 
+def _shadow(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
+    current = get_current_deployment(ctx.session, model=ctx.model)
+    suspect = params.get("version") or state.model_version or (current and current.version)
+    baseline = params.get("baseline") or (current and current.previous_version)
+    if not suspect or not baseline:
+        raise ActionError(
+            f"shadow needs a baseline to serve and a suspect to watch for {ctx.model!r}; pass "
+            "params {'baseline': <version>, 'version': <suspect>} or deploy two versions first"
+        )
+    if suspect == baseline:
+        raise ActionError(f"shadow: the baseline and the suspect are the same version {suspect!r}")
+    return {"model_version": str(baseline), "shadow_version": str(suspect), "mode": Route.PRIMARY}
+
+
 def _threshold(ctx: EffectContext, state: RouteState, params: Mapping[str, Any]) -> dict[str, Any]:
     if "threshold" not in params:
         raise ActionError("threshold_change needs params {'threshold': <minimum confidence>}")
@@ -99,6 +113,7 @@ ROUTE_EFFECTS: dict[ActionType, Effect] = {
     ActionType.KILL_SWITCH: _fallback,
     ActionType.ROUTE_FALLBACK: _fallback,
     ActionType.ROLLBACK: _rollback,
+    ActionType.SHADOW: _shadow,
     ActionType.THRESHOLD_CHANGE: _threshold,
     ActionType.BLOCK_SOURCE: _block,
     ActionType.INPUT_FILTER: _filter,
