@@ -64,7 +64,8 @@ def test_shadow_serves_the_baseline_and_compares_the_suspect(
             guard.flush()
             with store.session() as session:
                 row = get_action(session, action_id=result.action_id)
-                assert row is not None and row.status == ActionStatus.VERIFIED.value
+                assert row is not None
+                assert row.status == ActionStatus.VERIFIED.value
             (window,) = list_window_profiles(store, model="m")
             stats = window.shadow["v2"]
             assert stats["n"] == 400
@@ -80,6 +81,7 @@ def test_shadow_without_a_baseline_fails_clearly(empty_url: str) -> None:
     try:
         result = apply_action(store, model="m", type=ActionType.SHADOW, trigger="person:ops")
         assert result.status is ActionStatus.FAILED
-        assert result.error is not None and "baseline" in result.error
+        assert result.error is not None
+        assert "baseline" in result.error
     finally:
         store.dispose()
