@@ -16,6 +16,7 @@ from redline.domain import Decision, Route, RouteState
 from redline.guard.buffer import RowBuffer
 from redline.guard.canaries import Canary, CanaryResult, CanaryRunner, run_canary
 from redline.guard.plan import RoutePlan, compile_plan
+from redline.guard.leaks import LeakScanner
 from redline.guard.route_watch import RouteWatcher
 from redline.guard.serve import REFUSE, Router, serve_batch
 from redline.guard.shadow import ShadowRunner
@@ -68,6 +69,7 @@ class Guard:
         safe_response: Any = REFUSE,
         record_served: bool = False,
         canaries: Sequence[Canary] = (),
+        leak_canaries: Sequence[str] = (),
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if window_s <= 0:
@@ -100,6 +102,7 @@ class Guard:
         self._prefix = os.urandom(6).hex()
         self._ids = itertools.count(1)
         self.record_served = record_served
+        self._leaks = LeakScanner(leak_canaries)
         prediction = reference.column_named(Role.PREDICTION)
         confidence_column = reference.column_named(Role.CONFIDENCE)
         target = reference.column_named(Role.TARGET)

@@ -158,6 +158,8 @@ class WindowWorker:
         window.errors += chunk.errors
         if guard.record_served:
             self._served.extend(chunk.served)
+        if guard._leaks:
+            guard._leaks.scan(chunk.served)
         for name, count in chunk.unknown.items():
             window.unknown[name] = window.unknown.get(name, 0) + count
         for route, count in chunk.routes.items():
@@ -178,6 +180,7 @@ class WindowWorker:
         self._window = self._new_window()
         self._deadline = time.monotonic() + self._window_s
         canary_signals = self._canaries.signals(self._guard.model, window)
+        canary_signals += self._guard._leaks.signals(self._guard.model, window)
         if window.n_rows == 0 and not feedback and not canary_signals:
             self._served = []
             return

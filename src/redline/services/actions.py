@@ -118,6 +118,16 @@ def apply_action_in(
         "action_applied",
         {"revision": after.revision, "changes": _jsonable(changes)},
     )
+    if type == ActionType.OUTPUT_PATCH and incident_id is not None:
+        # A patch on the output hides the problem rather than fixing it: it is debt to repay.
+        debt = {
+            "action_id": row.id,
+            "patch": _jsonable(changes),
+            "repay": "retrain or fix, then revert",
+        }
+        record_event(
+            session, incident_id=incident_id, at=now, actor=trigger, kind="debt", details=debt
+        )
     return _result(row, created=True)
 
 
