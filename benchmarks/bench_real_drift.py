@@ -102,6 +102,7 @@ def main() -> None:
     print(
         f"| false alarms in {len(false)} no-drift windows of {args.window} rows | {result['false_alarms']} (warnings: {result['false_warnings']}) | ≤ 1 per 100 |"
     )
+    print(f"| alarms in the 10 March windows before the onset | {result['pre_onset_alarms']} | 0 |")
     print(
         f"| windows from the July onset to the first alarm | {result['windows_to_alarm_after_onset']} (columns: {result['drifted_columns_at_alarm']}) | ≤ 2 |"
     )
