@@ -159,7 +159,8 @@ def make_guard(rl: Any, reference: Any, *, batch: bool = False) -> tuple[Any, di
     if "store" in params:
         kwargs["store"] = None
         used["store"] = "None -> " + os.environ.get("REDLINE_STORE__URL", "configured default")
-    if batch and "predict_batch" in params:
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    if batch and ("predict_batch" in params or takes_any):
         kwargs["predict_batch"] = model
         used["predict_batch"] = "model"
     return guard_cls(**kwargs), used
