@@ -537,10 +537,11 @@ class Summary:
             f"{status(ov, lambda x: x <= 5)} |"
         )
         gbr = self.redline_task("guard_batch")
-        gb = [r["rows_per_s"] for r in gbr]
+        # Counted until every row is folded (close included): the call itself only queues.
+        gb = [r.get("rows_per_s_incl_close", r["rows_per_s"]) for r in gbr]
         drops = any(r.get("rows_dropped") for r in gbr)
         out.append(
-            f"| Guard batch path from columnar arrays ≥ 2M rows/s | "
+            f"| Guard batch path from columnar arrays ≥ 2M rows/s (until folded) | "
             f"{mmm(gb, fmt_rate, ' rows/s')}{' (rows dropped)' if drops else ''} | "
             f"{'not met (rows dropped)' if drops else status(gb, lambda x: x >= 2e6)} |"
         )
