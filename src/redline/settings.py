@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["GuardSettings", "Settings", "StoreSettings", "get_settings"]
+__all__ = ["ApiSettings", "GuardSettings", "Settings", "StoreSettings", "get_settings"]
 
 
 class StoreSettings(BaseModel):
@@ -22,6 +22,26 @@ class GuardSettings(BaseModel):
     buffer_rows: int = Field(default=4096, ge=16)
 
 
+class ApiSettings(BaseModel):
+    """The REST API served by ``redline serve``."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to bind.")
+    port: int = Field(default=8765, ge=0, le=65535, description="TCP port (0: any free port).")
+    local_demo: bool = Field(
+        default=False, description="Bind 127.0.0.1 only and print a one-time admin token."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None, description="Key that signs dashboard session cookies (random if unset)."
+    )
+    session_max_age_s: int = Field(default=12 * 3600, gt=0)
+    metrics_public: bool = Field(default=False, description="Serve /metrics without a token.")
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    route_wait_max_s: float = Field(default=60.0, gt=0, description="Longest route long-poll.")
+    route_poll_s: float = Field(
+        default=0.5, gt=0, description="How often a long-poll re-reads the store."
+    )
+
+
 class Settings(BaseSettings):
     """All of redline's settings."""
 
@@ -29,6 +49,7 @@ class Settings(BaseSettings):
 
     store: StoreSettings = StoreSettings()
     guard: GuardSettings = GuardSettings()
+    api: ApiSettings = ApiSettings()
 
 
 def get_settings() -> Settings:

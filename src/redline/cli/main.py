@@ -13,7 +13,10 @@ from redline import __version__
 from redline.cli import actions, audit, db, incidents, models, playbook, reference, review, routes
 from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
+from redline.cli.demo import demo_command
 from redline.cli.example import example_command
+from redline.cli.serve import serve_command
+from redline.cli.tokens import app as tokens_app
 from redline.errors import RedlineError
 
 __all__ = ["OneLineErrorGroup", "app", "run"]
@@ -66,6 +69,8 @@ app = typer.Typer(
 )
 app.command("check")(check_command)
 app.command("example")(example_command)
+app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 app.add_typer(reference.app, name="reference")
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(incidents.app, name="incidents")
@@ -75,6 +80,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 app.add_typer(models.app, name="models")
 app.add_typer(review.app, name="review")
+app.add_typer(tokens_app, name="tokens")
 
 
 def _print_version(value: bool) -> None:

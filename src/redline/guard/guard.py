@@ -15,8 +15,8 @@ from typing import Any, Literal, Self
 from redline.domain import Decision, Route, RouteState
 from redline.guard.buffer import RowBuffer
 from redline.guard.canaries import Canary, CanaryResult, CanaryRunner, run_canary
-from redline.guard.plan import RoutePlan, compile_plan
 from redline.guard.leaks import LeakScanner
+from redline.guard.plan import RoutePlan, compile_plan
 from redline.guard.route_watch import RouteWatcher
 from redline.guard.serve import REFUSE, Router, serve_batch
 from redline.guard.shadow import ShadowRunner

@@ -57,6 +57,8 @@ def _rule(number: int, rule: SeverityRule) -> str:
     condition = _condition(rule.match)
     if condition == "any signal" and number > 1:
         condition = "any signal no earlier rule matched"
+    if rule.actions is not None:  # its own action list says whether it pages
+        return f"rule {number}: {condition} (with actions of its own, below)"
     return f"rule {number}: {condition}{paging[rule.page]}"
 
 
@@ -104,6 +106,14 @@ def _severity(playbook: Playbook, model: ModelConfig, severity: Severity) -> lis
         lines += [f"  {i}. {_action(a, model, paged)}" for i, a in enumerate(book.actions, 1)]
     else:
         lines.append("- **Happens automatically:** nothing; the signal is logged and watched.")
+    for n, rule in enumerate(playbook.severity.rules, 1):
+        if rule.severity != severity or rule.actions is None:
+            continue
+        if not rule.actions:
+            lines.append(f"- **Instead, for rule {n}:** nothing; the signal is logged and watched.")
+            continue
+        lines.append(f"- **Instead, for rule {n}, in order:**")
+        lines += [f"  {i}. {_action(a, model, paged)}" for i, a in enumerate(rule.actions, 1)]
     lines.append(f"- **Paged:** {_paged(playbook, severity)}.")
     slas = [
         f"{verb} within {format_duration(seconds)}"

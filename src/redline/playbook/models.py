@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from redline.domain import ActionType, Severity
+from redline.domain import Severity
 from redline.playbook.channels import Channel
 from redline.playbook.fields import Duration, SeverityName, Strict, Target
 from redline.playbook.monitoring import MonitorsConfig
@@ -176,10 +176,8 @@ class Playbook(Strict):
         return self.runbooks[severity]
 
     def actions(self, rule: SeverityRule) -> list[ActionStep]:
-        """The actions to run for a signal matched by ``rule``, with its paging override."""
-        steps = [a for a in self.runbook(rule.severity).actions if a.type != ActionType.PAGE]
-        paged = self.runbook(rule.severity).page if rule.page is None else rule.page
-        return [*steps, ActionStep(type=ActionType.PAGE)] if paged else steps
+        """The actions to run for a signal matched by ``rule``: its own, or its runbook's."""
+        return rule.steps(self.runbook(rule.severity))
 
     def paged_channels(self, severity: Severity) -> dict[str, Channel]:
         """The channels a page at ``severity`` goes to."""

@@ -88,6 +88,43 @@ def _is_page(step: Any) -> bool:
     return isinstance(step, str) and step.lower() == "page"
 
 
+def _page_in_actions(value: Any) -> Any:
+    """``page: true`` and a ``page`` action mean the same; keep both views of a mapping in step."""
+    if not isinstance(value, dict) or not isinstance(value.get("actions", []), list):
+        return value
+    if not isinstance(value.get("page", False), bool):
+        return value  # let the field report the wrong type
+    actions = list(value.get("actions") or [])
+    listed = any(_is_page(a) for a in actions)
+    if value.get("page") is False and listed:
+        raise problem_error(
+            "'page: false' but the actions include 'page'",
+            "remove the 'page' action or set 'page: true'",
+            at=("page",),
+        )
+    if value.get("page") is True and not listed:
+        actions.append("page")
+    return {**value, "actions": actions, "page": listed or value.get("page") is True}
+
+
+def _checked_order(actions: list[ActionStep]) -> list[ActionStep]:
+    """Each action once, and ``snapshot`` before any containment (evidence before change)."""
+    names = [a.type for a in actions]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise problem_error(f"action '{name}' is listed twice", "keep one", at=(index,))
+    if ActionType.SNAPSHOT in names:
+        first = names.index(ActionType.SNAPSHOT)
+        moved = [n for n in names[:first] if n in CONTAINMENT]
+        if moved:
+            raise problem_error(
+                f"'snapshot' comes after '{moved[0]}'",
+                "move 'snapshot' first: evidence is captured before anything changes",
+                at=(first,),
+            )
+    return actions
+
+
 class Runbook(Strict):
     """What happens automatically at one severity, who is paged, and the SLAs."""
 
@@ -101,40 +138,12 @@ class Runbook(Strict):
     @model_validator(mode="before")
     @classmethod
     def _page_is_an_action(cls, value: Any) -> Any:
-        # ``page: true`` and a ``page`` action mean the same; keep both views in step.
-        if not isinstance(value, dict) or not isinstance(value.get("actions", []), list):
-            return value
-        if not isinstance(value.get("page", False), bool):
-            return value  # let the field report the wrong type
-        actions = list(value.get("actions") or [])
-        listed = any(_is_page(a) for a in actions)
-        if value.get("page") is False and listed:
-            raise problem_error(
-                "'page: false' but the actions include 'page'",
-                "remove the 'page' action or set 'page: true'",
-                at=("page",),
-            )
-        if value.get("page") is True and not listed:
-            actions.append("page")
-        return {**value, "actions": actions, "page": listed or value.get("page") is True}
+        return _page_in_actions(value)
 
     @field_validator("actions")
     @classmethod
     def _snapshot_first(cls, actions: list[ActionStep]) -> list[ActionStep]:
-        names = [a.type for a in actions]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise problem_error(f"action '{name}' is listed twice", "keep one", at=(index,))
-        if ActionType.SNAPSHOT in names:
-            first = names.index(ActionType.SNAPSHOT)
-            moved = [n for n in names[:first] if n in CONTAINMENT]
-            if moved:
-                raise problem_error(
-                    f"'snapshot' comes after '{moved[0]}'",
-                    "move 'snapshot' first: evidence is captured before anything changes",
-                    at=(first,),
-                )
-        return actions
+        return _checked_order(actions)
 
     @property
     def action_types(self) -> list[ActionType]:
@@ -166,12 +175,38 @@ class RuleMatch(Strict):
 
 
 class SeverityRule(Strict):
-    """A match and the severity it sets; ``page`` overrides the runbook's paging."""
+    """A match and the severity it sets; ``page`` overrides the runbook's paging.
+
+    ``actions``, when given, replaces the severity's runbook actions for the signals this rule
+    matches (``page`` included only when listed); its parameters apply to that action at this
+    severity.
+    """
 
     unknown_key: ClassVar[str] = "unknown rule key '{name}'"
     match: RuleMatch = Field(default_factory=RuleMatch)
     severity: SeverityName
     page: bool | None = None
+    actions: list[ActionStep] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_is_an_action(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value.get("actions") is not None:
+            return _page_in_actions(value)
+        return value
+
+    @field_validator("actions")
+    @classmethod
+    def _snapshot_first(cls, actions: list[ActionStep] | None) -> list[ActionStep] | None:
+        return None if actions is None else _checked_order(actions)
+
+    def steps(self, runbook: Runbook) -> list[ActionStep]:
+        """The actions for a signal this rule matches: its own, or ``runbook``'s with its paging."""
+        if self.actions is not None:
+            return list(self.actions)
+        steps = [a for a in runbook.actions if a.type != ActionType.PAGE]
+        paged = runbook.page if self.page is None else self.page
+        return [*steps, ActionStep(type=ActionType.PAGE)] if paged else steps
 
 
 class SeverityConfig(Strict):
@@ -182,6 +217,24 @@ class SeverityConfig(Strict):
     rules: list[SeverityRule] = Field(
         default_factory=lambda: [SeverityRule.model_validate(r) for r in DEFAULT_RULES]
     )
+
+    @field_validator("rules")
+    @classmethod
+    def _one_params_per_action(cls, rules: list[SeverityRule]) -> list[SeverityRule]:
+        # Triage looks action parameters up by severity, so two rules of one severity must agree.
+        seen: dict[tuple[str, ActionType], dict[str, Any]] = {}
+        for index, rule in enumerate(rules):
+            for position, step in enumerate(rule.actions or []):
+                if not step.params:
+                    continue
+                known = seen.setdefault((rule.severity, step.type), step.params)
+                if known != step.params:
+                    raise problem_error(
+                        f"two {rule.severity} rules give '{step.type}' different parameters",
+                        "action parameters are per severity: give both rules the same ones",
+                        at=(index, "actions", position),
+                    )
+        return rules
 
     def rule_for(self, signal: Signal) -> SeverityRule | None:
         """The first matching rule, or None (the signal is stored but opens no incident)."""

@@ -86,7 +86,8 @@ def record_window(
     baseline) into incidents, and advance incidents whose guards now hold. One transaction:
     everything lands together or not at all. Returns False when the window was already stored.
     """
-    now = datetime.now(UTC)
+    # The Guard's clock: what happened is dated when the window closed, not when it was stored.
+    now = closed.window.end or datetime.now(UTC)
     model = closed.model
     with store.session() as session:
         rows = record_window_in(session, closed)

@@ -35,8 +35,8 @@ class ResponsePlan:
         """Translate a validated playbook into the domain policy and the notification channels."""
         rules = []
         for index, rule in enumerate(playbook.severity.rules):
-            steps = playbook.actions(rule)
             runbook = playbook.runbook(rule.severity)
+            steps = rule.steps(runbook)
             m = rule.match
             match = SignalMatch(
                 kinds=frozenset(m.kinds) or None,
@@ -57,14 +57,24 @@ class ResponsePlan:
                     postmortem=runbook.postmortem,
                 )
             )
-        params = {
-            severity: {step.type: dict(step.params) for step in runbook.actions if step.params}
-            for severity, runbook in playbook.runbooks.items()
-        }
+        params = _params(playbook)
         paged = {severity: tuple(playbook.paged_channels(severity)) for severity in Severity}
         channels = {name: _channel(name, config) for name, config in playbook.notifications.items()}
         policy = SeverityPolicy(version=playbook.severity.version, rules=tuple(rules))
         return cls(policy=policy, params=params, channels=channels, paged=paged)
+
+
+def _params(playbook: Playbook) -> dict[Severity, dict[ActionType, dict[str, Any]]]:
+    """Action parameters per severity: the runbook's, replaced by a rule's own where it has some."""
+    params = {
+        severity: {step.type: dict(step.params) for step in runbook.actions if step.params}
+        for severity, runbook in playbook.runbooks.items()
+    }
+    for rule in playbook.severity.rules:
+        for step in rule.actions or []:
+            if step.params:
+                params.setdefault(rule.severity, {})[step.type] = dict(step.params)
+    return params
 
 
 def _channel(name: str, config: Any) -> Channel:

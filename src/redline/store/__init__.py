@@ -35,6 +35,13 @@ from redline.store.queries_actions import (
     save_action,
     save_notification,
 )
+from redline.store.queries_catalog import (
+    count_open_incidents,
+    get_action_by_key,
+    get_latest_window,
+    list_model_names,
+    list_verified_actions,
+)
 from redline.store.queries_incidents import (
     OPEN_INCIDENT_STATUSES,
     IncidentChanges,
@@ -86,6 +93,12 @@ from redline.store.queries_timeline import (
     list_audit,
     list_timeline,
 )
+from redline.store.queries_tokens import (
+    add_api_token,
+    get_api_token,
+    list_api_tokens,
+    save_api_token,
+)
 from redline.store.tables import SIGNAL_STATUSES, Base, ReferenceRow, SignalRow, WindowRow
 from redline.store.tables_actions import (
     NOTIFICATION_EVENTS,
@@ -110,6 +123,7 @@ from redline.store.tables_labels import (
     SnoozeRow,
 )
 from redline.store.tables_serving import DeploymentRow, ModelVersionRow, RouteStateRow
+from redline.store.tables_tokens import TOKEN_ROLES, ApiTokenRow
 
 __all__ = [
     "LABEL_SOURCES",
@@ -119,8 +133,10 @@ __all__ = [
     "REVIEW_DECISIONS",
     "REVIEW_STATUSES",
     "SIGNAL_STATUSES",
+    "TOKEN_ROLES",
     "ActionChanges",
     "ActionRow",
+    "ApiTokenRow",
     "AuditEntryRow",
     "Base",
     "CounterRow",
@@ -149,6 +165,7 @@ __all__ = [
     "UnscoredLabel",
     "WindowRow",
     "add_action",
+    "add_api_token",
     "add_audit_entry",
     "add_deployment",
     "add_incident",
@@ -164,15 +181,19 @@ __all__ = [
     "add_snooze",
     "add_timeline_event",
     "add_window",
+    "count_open_incidents",
     "create_engine_for",
     "current_revision",
     "downgrade",
     "get_action",
+    "get_action_by_key",
+    "get_api_token",
     "get_current_deployment",
     "get_incident",
     "get_last_audit_entry",
     "get_last_timeline_event",
     "get_latest_reference",
+    "get_latest_window",
     "get_model_version",
     "get_prediction",
     "get_review_item",
@@ -180,11 +201,13 @@ __all__ = [
     "get_window",
     "list_actions",
     "list_active_snoozes",
+    "list_api_tokens",
     "list_audit",
     "list_deployments",
     "list_incident_signals",
     "list_incidents",
     "list_labelled_predictions",
+    "list_model_names",
     "list_model_versions",
     "list_notifications",
     "list_review_items",
@@ -194,11 +217,13 @@ __all__ = [
     "list_timeline",
     "list_unevaluated_windows",
     "list_unscored_labels",
+    "list_verified_actions",
     "list_windows",
     "mark_labels_scored",
     "mark_window_evaluated",
     "next_incident_key",
     "save_action",
+    "save_api_token",
     "save_incident",
     "save_notification",
     "save_review_item",

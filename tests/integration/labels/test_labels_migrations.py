@@ -32,23 +32,28 @@ def _schema_diff(engine: Engine) -> list[object]:
         return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
 
 
-def test_0003_follows_0002_and_is_the_head() -> None:
+def _head() -> str:
+    (head,) = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return str(head)
+
+
+def test_0003_follows_0002_on_the_way_to_the_head() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0003"]
     assert scripts.get_revision("0003").down_revision == "0002"
+    assert "0003" in {r.revision for r in scripts.walk_revisions(base="base", head=_head())}
 
 
 def test_upgrade_downgrade_upgrade_including_0003(empty_url: str) -> None:
     engine = create_engine_for(empty_url)
     try:
         upgrade(engine)
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == _head()
         assert _tables(engine) >= TABLES_0003
         downgrade(engine)
         assert current_revision(engine) is None
         assert not _tables(engine) & TABLES_0003
         upgrade(engine)
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == _head()
         assert _schema_diff(engine) == []
     finally:
         engine.dispose()

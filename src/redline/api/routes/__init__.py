@@ -1,0 +1,41 @@
+"""One router per resource, all mounted under ``/api/v1`` except health and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from redline.api.routes import (
+    actions,
+    audit,
+    health,
+    incidents,
+    metrics,
+    models,
+    notifications,
+    registry,
+    reviews,
+    route_state,
+    signals,
+    snoozes,
+    tokens,
+    windows,
+)
+
+__all__ = ["API_PREFIX", "ROOT_ROUTERS", "VERSIONED_ROUTERS"]
+
+API_PREFIX = "/api/v1"
+VERSIONED_ROUTERS: tuple[APIRouter, ...] = (
+    models.router,
+    registry.router,
+    windows.router,
+    route_state.router,
+    signals.router,
+    incidents.router,
+    actions.router,
+    reviews.router,
+    snoozes.router,
+    notifications.router,
+    audit.router,
+    tokens.router,
+)
+ROOT_ROUTERS: tuple[APIRouter, ...] = (health.router, metrics.router)

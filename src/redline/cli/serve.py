@@ -1,0 +1,107 @@
+"""``redline serve``: the REST API (and /metrics) with uvicorn; ``--local-demo`` for one machine."""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from redline.cli.console import stderr_console
+from redline.cli.options import StoreOption, store_url
+
+__all__ = ["LOCAL_DEMO_HOST", "serve_command"]
+
+LOCAL_DEMO_HOST = "127.0.0.1"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # uvicorn re-raises the signal that stopped it once it is done; stop like Ctrl-C does,
+    # so the one-time demo token is revoked before the process ends.
+    raise KeyboardInterrupt
+
+
+def serve_command(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Interface to bind (default: REDLINE_API__HOST, 127.0.0.1).",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help="TCP port; 0 picks a free one (default: REDLINE_API__PORT, 8765).",
+            show_default=False,
+        ),
+    ] = None,
+    local_demo: Annotated[
+        bool,
+        typer.Option(
+            "--local-demo",
+            help="Bind 127.0.0.1 only and print a one-time admin token, revoked on exit.",
+        ),
+    ] = False,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn's log level (debug, info, warning).")
+    ] = "info",
+    store: StoreOption = None,
+) -> None:
+    """Serve the REST API under /api/v1, /healthz and /metrics until Ctrl-C."""
+    from redline.api.app import create_app
+    from redline.api.server import ApiServer
+    from redline.services import open_store
+    from redline.services.tokens import Role, create_token, revoke_token
+    from redline.settings import StoreSettings, get_settings
+
+    settings = get_settings()
+    demo = local_demo or settings.api.local_demo
+    chosen_host = host or settings.api.host
+    if demo and chosen_host != LOCAL_DEMO_HOST:
+        raise typer.BadParameter(
+            f"--local-demo binds {LOCAL_DEMO_HOST} only, not {chosen_host!r}; "
+            "drop --host, or create tokens with 'redline tokens create' to serve other hosts",
+            param_hint="'--host'",
+        )
+    chosen_port = settings.api.port if port is None else port
+    api = settings.api.model_copy(
+        update={"host": chosen_host, "port": chosen_port, "local_demo": demo}
+    )
+    settings = settings.model_copy(
+        update={"api": api, "store": StoreSettings(url=store_url(store), echo=settings.store.echo)}
+    )
+    opened = open_store(settings.store.url)
+    try:
+        server = ApiServer(
+            create_app(settings, store=opened),
+            host=chosen_host,
+            port=chosen_port,
+            log_level=log_level,
+        )
+        demo_token = None
+        if demo:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+            plaintext, demo_token = create_token(
+                opened, name=f"local-demo {stamp}", role=Role.ADMIN, actor="system:serve"
+            )
+            typer.echo(f"admin token (shown once, revoked when this server stops): {plaintext}")
+        typer.echo(f"redline API on {server.url}/api/v1 (docs: {server.url}/api/v1/docs)")
+        stderr_console().print("Press Ctrl-C to stop.")
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C or SIGTERM: a normal way to stop a server
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if demo_token is not None:
+                revoke_token(opened, token_id=demo_token.id, actor="system:serve")
+    finally:
+        opened.dispose()

@@ -1,0 +1,148 @@
+"""What the store knows about models: their names, current route, reference and latest window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from redline.domain import RouteState
+from redline.errors import DataError, RedlineError
+from redline.profiles.reference import Reference
+from redline.profiles.window import WindowProfile
+from redline.services.chains import record_audit
+from redline.services.routes import current_route
+from redline.services.view_types import View
+from redline.store import (
+    Session,
+    Store,
+    add_reference,
+    get_current_deployment,
+    get_latest_reference,
+    get_latest_window,
+    list_incidents,
+    list_model_names,
+)
+
+__all__ = [
+    "ModelSummary",
+    "ReferenceNotFoundError",
+    "UnknownModelError",
+    "get_model",
+    "get_reference",
+    "list_models",
+    "load_reference_of",
+    "parse_reference",
+    "save_reference",
+]
+
+#: More open incidents than one model ever has: the summary counts them all.
+_ALL = 1_000_000
+
+
+class UnknownModelError(RedlineError):
+    """No window, route, version, reference or incident names this model."""
+
+
+class ReferenceNotFoundError(RedlineError):
+    """The model has no stored reference."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSummary(View):
+    """One model: the route it obeys, what serves, its reference and its latest window."""
+
+    name: str
+    route: RouteState
+    production_version: str | None
+    reference_hash: str | None
+    last_window_start: datetime | None
+    last_window_end: datetime | None
+    last_window_rows: int | None
+    open_incidents: int
+
+
+def _summary(session: Session, model: str) -> ModelSummary:
+    deployed = get_current_deployment(session, model=model)
+    reference = get_latest_reference(session, model=model)
+    window = get_latest_window(session, model=model)
+    return ModelSummary(
+        name=model,
+        route=current_route(session, model=model),
+        production_version=None if deployed is None else deployed.version,
+        reference_hash=None if reference is None else reference.content_hash,
+        last_window_start=None if window is None else window.start,
+        last_window_end=None if window is None else window.end,
+        last_window_rows=None if window is None else window.n_rows,
+        open_incidents=len(list_incidents(session, model=model, open_only=True, limit=_ALL)),
+    )
+
+
+def list_models(store: Store) -> list[ModelSummary]:
+    """Every model the store has seen, by name."""
+    with store.session() as session:
+        return [_summary(session, name) for name in list_model_names(session)]
+
+
+def get_model(store: Store, *, model: str) -> ModelSummary:
+    """One model's summary; raises UnknownModelError if the store never saw it."""
+    with store.session() as session:
+        if model not in list_model_names(session):
+            raise UnknownModelError(f"no model {model!r}; GET /api/v1/models lists them")
+        return _summary(session, model)
+
+
+def parse_reference(body: Mapping[str, Any]) -> Reference:
+    """A reference from its JSON body, or from a saved file's envelope (its sha256 checked)."""
+    inner = body.get("reference") if "format" in body else body
+    try:
+        if not isinstance(inner, dict):
+            raise TypeError("the envelope holds no 'reference' object")
+        reference = Reference.from_dict(inner)
+        if "sha256" in body and body["sha256"] != reference.content_hash:
+            raise ValueError("the body does not match the envelope's sha256")
+        # A reference every window can be profiled on, so ingest and metrics can use it.
+        WindowProfile.empty(reference).to_dict()
+    except Exception as exc:  # any malformed body is the caller's to fix, never a crash
+        raise DataError(f"not a redline reference: {exc!r}") from exc
+    return reference
+
+
+def save_reference(
+    store: Store, *, model: str, body: Mapping[str, Any], actor: str, now: datetime | None = None
+) -> Reference:
+    """Store ``body`` as the reference of ``model`` (the same content again is a no-op)."""
+    reference = parse_reference(body)
+    at = now or datetime.now(UTC)
+    digest = reference.content_hash
+    with store.session() as session:
+        add_reference(session, model=model, content_hash=digest, payload=reference.to_dict())
+        details = {"model": model, "content_hash": digest, "columns": len(reference.columns)}
+        record_audit(
+            session,
+            at=at,
+            actor=actor,
+            action="reference_saved",
+            target=f"model:{model}",
+            details=details,
+        )
+    return reference
+
+
+def load_reference_of(store: Store, *, model: str) -> Reference | None:
+    """The reference stored last for ``model``, or None."""
+    with store.session() as session:
+        row = get_latest_reference(session, model=model)
+        return None if row is None else Reference.from_dict(row.payload)
+
+
+def get_reference(store: Store, *, model: str) -> tuple[str, dict[str, Any]]:
+    """(content hash, body) of the reference stored last for ``model``."""
+    with store.session() as session:
+        row = get_latest_reference(session, model=model)
+        if row is None:
+            raise ReferenceNotFoundError(
+                f"model {model!r} has no reference; PUT /api/v1/models/{model}/reference stores one"
+            )
+        return row.content_hash, dict(row.payload)

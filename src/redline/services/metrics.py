@@ -1,0 +1,190 @@
+"""Prometheus metrics read from the store at scrape time: traffic, routes, drift, incidents."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from redline.domain import Route, Severity
+from redline.monitors.columns import judge_columns
+from redline.profiles.reference import Reference
+from redline.profiles.specs import NumericSpec, Role
+from redline.profiles.window import WindowProfile
+from redline.services.routes import current_route
+from redline.store import (
+    Session,
+    Store,
+    count_open_incidents,
+    get_latest_reference,
+    get_latest_window,
+    list_model_names,
+    list_verified_actions,
+)
+
+__all__ = [
+    "LATENCY_BUCKETS_S",
+    "MetricsSnapshot",
+    "ModelMetrics",
+    "StoreCollector",
+    "metric_families",
+    "read_metrics",
+]
+
+log = logging.getLogger("redline.services")
+
+#: Buckets of the apply → verify latency histogram, in seconds.
+LATENCY_BUCKETS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    """One model at scrape time: its latest window, route and per-column drift."""
+
+    model: str
+    route_mode: str
+    route_revision: int
+    window_rows: int | None = None
+    routes: dict[str, int] = field(default_factory=dict)
+    drift: list[tuple[str, str, float, float]] = field(default_factory=list)  # col, stat, v, thr
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    """Everything one scrape reports."""
+
+    models: list[ModelMetrics]
+    open_incidents: dict[tuple[str, str], int]
+    latencies_s: dict[tuple[str, str], list[float]]
+
+
+def _drift(reference: Reference, window: WindowProfile) -> list[tuple[str, str, float, float]]:
+    """The primary drift statistic and threshold of each watched column present in the window."""
+    names = []
+    for spec in reference.columns.values():
+        source = spec.source if isinstance(spec, NumericSpec) and spec.source else spec.name
+        if (
+            spec.role != Role.TARGET
+            and spec.name in window.columns
+            and source not in window.missing
+        ):
+            names.append(spec.name)
+    verdicts = judge_columns(reference, window, names)
+    return [(v.name, v.statistic, v.value, v.threshold) for v in verdicts if math.isfinite(v.value)]
+
+
+def _model(session: Session, model: str, references: dict[str, Reference]) -> ModelMetrics:
+    route = current_route(session, model=model)
+    row = get_latest_window(session, model=model)
+    if row is None:
+        return ModelMetrics(model, route.mode.value, route.revision)
+    routes = {str(k): int(v) for k, v in (row.payload.get("routes") or {}).items()}
+    drift: list[tuple[str, str, float, float]] = []
+    stored = get_latest_reference(session, model=model)
+    if stored is not None and row.payload.get("reference_hash") == stored.content_hash:
+        try:
+            reference = references.get(stored.content_hash)
+            if reference is None:
+                reference = references[stored.content_hash] = Reference.from_dict(stored.payload)
+            drift = _drift(reference, WindowProfile.from_dict(row.payload))
+        except Exception:  # one unreadable window must not fail the whole scrape
+            log.warning("no drift metrics for model %r: its latest window cannot be read", model)
+    return ModelMetrics(model, route.mode.value, route.revision, row.n_rows, routes, drift)
+
+
+def read_metrics(
+    store: Store, *, references: dict[str, Reference] | None = None
+) -> MetricsSnapshot:
+    """Read what one scrape reports; ``references`` caches parsed references by content hash."""
+    cache = references if references is not None else {}
+    with store.session() as session:
+        models = [_model(session, name, cache) for name in list_model_names(session)]
+        incidents = {(m, s): n for m, s, n in count_open_incidents(session)}
+        latencies: dict[tuple[str, str], list[float]] = {}
+        for action in list_verified_actions(session):
+            if action.applied_at is None or action.verified_at is None:
+                continue
+            seconds = max(0.0, (action.verified_at - action.applied_at).total_seconds())
+            latencies.setdefault((action.model, action.type), []).append(seconds)
+    return MetricsSnapshot(models, incidents, latencies)
+
+
+def _histogram(values: Iterable[float]) -> tuple[list[tuple[str, float]], float]:
+    ordered = sorted(values)
+    buckets = [(str(b), float(sum(1 for v in ordered if v <= b))) for b in LATENCY_BUCKETS_S]
+    return [*buckets, ("+Inf", float(len(ordered)))], float(sum(ordered))
+
+
+def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, labels=labels)
+
+
+def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
+    """The Prometheus metric families of a snapshot."""
+    rows = _gauge("redline_window_rows", "Rows in the model's latest window.", ["model"])
+    routed = _gauge(
+        "redline_window_route_rows", "Rows per route in the latest window.", ["model", "route"]
+    )
+    revision = _gauge("redline_route_revision", "RouteState revision in force.", ["model"])
+    mode = _gauge("redline_route_mode", "1 for the route mode in force.", ["model", "mode"])
+    drift = _gauge(
+        "redline_drift_statistic",
+        "Primary drift statistic of each column, latest window against the reference.",
+        ["model", "column", "statistic"],
+    )
+    threshold = _gauge(
+        "redline_drift_threshold",
+        "Calibrated threshold of each column's primary drift statistic.",
+        ["model", "column", "statistic"],
+    )
+    for m in snapshot.models:
+        revision.add_metric([m.model], m.route_revision)
+        for route in Route:
+            mode.add_metric([m.model, route.value], float(route.value == m.route_mode))
+        if m.window_rows is not None:
+            rows.add_metric([m.model], m.window_rows)
+        for route_name, n in sorted(m.routes.items()):
+            routed.add_metric([m.model, route_name], n)
+        for column, statistic, value, limit in m.drift:
+            drift.add_metric([m.model, column, statistic], value)
+            threshold.add_metric([m.model, column, statistic], limit)
+    incidents = _gauge(
+        "redline_open_incidents", "Open incidents by severity.", ["model", "severity"]
+    )
+    for m in snapshot.models:
+        for severity in Severity:
+            incidents.add_metric(
+                [m.model, severity.value], snapshot.open_incidents.get((m.model, severity.value), 0)
+            )
+    latency = HistogramMetricFamily(
+        "redline_action_verify_seconds",
+        "Time from applying a containment action to seeing it verified.",
+        labels=["model", "type"],
+    )
+    for (model, action_type), values in sorted(snapshot.latencies_s.items()):
+        buckets, total = _histogram(values)
+        latency.add_metric([model, action_type], buckets, total)
+    return [rows, routed, revision, mode, drift, threshold, incidents, latency]
+
+
+class StoreCollector(Collector):
+    """A Prometheus collector that reads the store on every scrape."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._references: dict[str, Reference] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the store now and yield every metric family."""
+        if len(self._references) > 64:  # references change rarely; keep the cache bounded
+            self._references.clear()
+        yield from metric_families(read_metrics(self.store, references=self._references))
+
+    def describe(self) -> list[Any]:
+        """Nothing up front, so registering the collector does not read the store."""
+        return []

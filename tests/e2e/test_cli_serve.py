@@ -1,0 +1,127 @@
+"""End-to-end: ``redline serve --local-demo`` and ``redline tokens`` through the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _redline_script() -> str:
+    beside = Path(sys.executable).parent / "redline"
+    found = str(beside) if beside.exists() else shutil.which("redline")
+    if found is None:
+        pytest.fail("the redline console script is not installed (pip install -e .)")
+    return found
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REDLINE_API__")}
+    env["NO_COLOR"] = "1"
+    return env
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    """A SQLite store URL of this test's own."""
+    return f"sqlite:///{tmp_path / 'redline.db'}"
+
+
+def redline(*args: str, store: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_redline_script(), *args, "--store", store],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def served(store: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """``redline serve --local-demo --port 0`` running; yields (process, base URL, token)."""
+    command = [_redline_script(), "serve", "--local-demo", "--port", "0", "--log-level", "warning"]
+    with subprocess.Popen(
+        [*command, "--store", store],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+    ) as process:
+        try:
+            assert process.stdout is not None
+            token_line, url_line = process.stdout.readline(), process.stdout.readline()
+            token = token_line.strip().rsplit(" ", 1)[-1]
+            url = url_line.split(" on ", 1)[1].split("/api/v1", 1)[0]
+            yield process, url, token
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _wait_healthy(url: str) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"{url}/healthz", timeout=5)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.1)
+
+
+def test_local_demo_prints_a_token_answers_and_revokes_the_token_on_exit(
+    served: tuple[subprocess.Popen[str], str, str], store: str
+) -> None:
+    process, url, token = served
+    assert token.startswith("rl_")
+    assert url.startswith("http://127.0.0.1:")
+    health = _wait_healthy(url)
+    assert health.json() == {"status": "ok", "store_revision": "0004"}
+    me = httpx.get(f"{url}/api/v1/tokens/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["role"] == "admin"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    listed = json.loads(redline("tokens", "list", "--json", store=store).stdout)
+    assert [t["revoked_at"] is not None for t in listed] == [True]
+    assert token not in json.dumps(listed)
+
+
+def test_local_demo_refuses_any_other_host(store: str) -> None:
+    result = redline("serve", "--local-demo", "--host", "0.0.0.0", store=store)
+    assert result.returncode == 2
+    assert "--local-demo binds 127.0.0.1 only" in result.stderr
+    assert "rl_" not in result.stdout
+
+
+def test_tokens_create_list_revoke(store: str) -> None:
+    created = redline("tokens", "create", "guard-eu", "--role", "responder", store=store)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("rl_")
+    assert "not shown again" in created.stderr
+    listed = redline("tokens", "list", store=store)
+    assert "guard-eu" in listed.stdout
+    assert secret not in listed.stdout
+    (record,) = json.loads(redline("tokens", "list", "--json", store=store).stdout)
+    revoked = redline("tokens", "revoke", str(record["id"]), store=store)
+    assert revoked.returncode == 0
+    assert "revoked token" in revoked.stdout
+    bad_role = redline("tokens", "create", "x", "--role", "root", store=store)
+    assert bad_role.returncode == 2
+    unknown = redline("tokens", "revoke", "999", store=store)
+    assert unknown.returncode == 2
+    assert "no token 999" in unknown.stderr

@@ -1,0 +1,139 @@
+"""End-to-end: ``redline demo --headless --json`` through the installed script, once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCENARIOS = ["covariate_drift", "pipeline_bug", "source_attack", "latency_spike", "bad_version"]
+EXPECTED = {
+    "covariate_drift": ("SEV2", "route_fallback"),
+    "pipeline_bug": ("SEV2", "route_fallback"),
+    "source_attack": ("SEV2", "block_source"),
+    "bad_version": ("SEV1", "rollback"),
+}
+
+
+def _redline_script() -> str:
+    beside = Path(sys.executable).parent / "redline"
+    found = str(beside) if beside.exists() else shutil.which("redline")
+    if found is None:
+        pytest.fail("the redline console script is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], str]:
+    """One headless run on a store of this module's own."""
+    store = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'redline.db'}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "120"}
+    done = subprocess.run(
+        [_redline_script(), "demo", "--headless", "--json", "--store", store, "--seed", "7"],
+        capture_output=True,
+        text=True,
+        timeout=290,
+        env=env,
+        check=False,
+    )
+    return done, store
+
+
+@pytest.fixture(scope="module")
+def result(run: tuple[subprocess.CompletedProcess[str], str]) -> dict[str, Any]:
+    """The one JSON object the run printed."""
+    done, _ = run
+    assert done.returncode == 0, done.stderr[-3000:]
+    (line,) = done.stdout.strip().splitlines()  # exactly one object, nothing else on stdout
+    data: dict[str, Any] = json.loads(line)
+    return data
+
+
+def _scenario(result: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [s for s in result["scenarios"] if s["name"] == name]
+    return found
+
+
+def test_the_json_has_the_documented_shape(
+    result: dict[str, Any], run: tuple[subprocess.CompletedProcess[str], str]
+) -> None:
+    assert {"scenarios", "store", "model_versions", "seconds"} <= set(result)
+    assert result["store"] == run[1]
+    assert [s["name"] for s in result["scenarios"]] == SCENARIOS
+    keys = {"name", "incident", "severity", "detected_after_windows", "actions", "status"}
+    for scenario in result["scenarios"]:
+        assert keys <= set(scenario)
+        assert all(set(a) == {"type", "status"} for a in scenario["actions"])
+    assert 0 < result["seconds"] < 300
+
+
+def test_every_scenario_was_detected_after_its_injection(result: dict[str, Any]) -> None:
+    for scenario in result["scenarios"]:
+        assert scenario["status"] != "not detected", scenario
+        assert scenario["incident"].startswith("RL-")
+        assert scenario["detected_after_windows"] >= 1
+        assert scenario["warmup_incidents"] == 0, scenario  # no false alarm before it
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_contained_scenarios_reach_a_verified_action(result: dict[str, Any], name: str) -> None:
+    scenario = _scenario(result, name)
+    severity, action = EXPECTED[name]
+    assert scenario["severity"] == severity
+    assert {"type": action, "status": "verified"} in scenario["actions"]
+    assert scenario["status"] in {"contained", "monitoring", "resolved"}
+
+
+def test_each_scenario_is_detected_by_its_own_signature(result: dict[str, Any]) -> None:
+    assert "performance_drop" in _scenario(result, "covariate_drift")["signals"]
+    assert "mapping_error" in _scenario(result, "pipeline_bug")["signals"]
+    assert "source_share" in _scenario(result, "source_attack")["signals"]
+    assert _scenario(result, "latency_spike")["signals"] == ["latency"]
+    assert _scenario(result, "bad_version")["signals"] == ["canary_failure"]
+
+
+def test_a_latency_spike_is_watched_not_contained(result: dict[str, Any]) -> None:
+    scenario = _scenario(result, "latency_spike")
+    assert (scenario["severity"], scenario["actions"]) == ("SEV3", [])
+
+
+def test_the_bad_version_is_rolled_back_to_v1(result: dict[str, Any]) -> None:
+    versions = [v for v in result["model_versions"] if v["model"] == "flights-bad-version"]
+    serving = [v["version"] for v in versions if v["serving"]]
+    assert sorted(v["version"] for v in versions) == ["rules", "v1", "v2"]
+    assert serving == ["v1"]
+
+
+def test_the_store_holds_the_incidents_for_the_cli(
+    result: dict[str, Any], run: tuple[subprocess.CompletedProcess[str], str]
+) -> None:
+    done = subprocess.run(
+        [_redline_script(), "incidents", "list", "--store", run[1], "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    listed = {i["key"] for i in json.loads(done.stdout)}
+    assert listed == {s["incident"] for s in result["scenarios"]}
+
+
+def test_a_store_that_already_holds_a_demo_is_refused(
+    result: dict[str, Any], run: tuple[subprocess.CompletedProcess[str], str]
+) -> None:
+    done = subprocess.run(
+        [_redline_script(), "demo", "--headless", "--json", "--store", run[1]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "already holds a demo run" in done.stderr

@@ -1,0 +1,55 @@
+"""A live API server (uvicorn in a thread, port 0) on each test's own SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from api_support import TEST_MAX_BODY_BYTES, Api
+
+from redline.api import create_app
+from redline.api.server import ApiServer
+from redline.services import open_store
+from redline.services.tokens import create_token
+from redline.settings import ApiSettings, Settings, StoreSettings
+
+ROLES = ("viewer", "responder", "admin")
+
+
+def api_settings(url: str, **api: object) -> Settings:
+    """Settings for a test server on ``url``."""
+    values: dict[str, object] = {"max_body_bytes": TEST_MAX_BODY_BYTES, "route_poll_s": 0.2}
+    return Settings(store=StoreSettings(url=url), api=ApiSettings.model_validate(values | api))
+
+
+def _serve(url: str, options: dict[str, object]) -> Iterator[Api]:
+    store = open_store(url)
+    app = create_app(api_settings(url, **options), store=store)
+    server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
+    tokens = {role: create_token(store, name=f"{role}-test", role=role)[0] for role in ROLES}
+    try:
+        yield Api(server, store, tokens)
+    finally:
+        server.stop()
+        store.dispose()
+
+
+@pytest.fixture
+def api(empty_url: str) -> Iterator[Api]:
+    """A server on a fresh store, with admin, responder and viewer tokens."""
+    yield from _serve(empty_url, {})
+
+
+@pytest.fixture
+def api_with(empty_url: str) -> Iterator[Callable[..., Api]]:
+    """A factory: ``api_with(metrics_public=True)`` starts a server with those API settings."""
+    running: list[Iterator[Api]] = []
+
+    def start(**options: object) -> Api:
+        served = _serve(empty_url, options)
+        running.append(served)
+        return next(served)
+
+    yield start
+    for served in running:
+        next(served, None)  # runs the teardown
