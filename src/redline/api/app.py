@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from redline import __version__
+from redline.api import dashboard
 from redline.api.context import ApiContext
 from redline.api.errors import install_error_handlers
 from redline.api.limits import RequestLimits
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.include_router(router)
     for router in VERSIONED_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.router.routes.append(dashboard.mount())  # last: every API path matches first
     app.add_middleware(RequestLimits, max_body_bytes=chosen.api.max_body_bytes)
     return app
 

@@ -1,0 +1,29 @@
+"""The web dashboard: server-rendered pages over the services, logged in with an API token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from redline.api.dashboard import incidents, login, pages
+from redline.api.dashboard.web import STATIC_DIR
+
+__all__ = ["ROUTES", "STATIC_DIR", "STATIC_PATH", "mount", "router"]
+
+#: Where the stylesheet is served.
+STATIC_PATH = "/static/dashboard"
+
+#: Every page and form (plain routes: a mount needs them, not lazily included routers).
+ROUTES = [*login.router.routes, *pages.router.routes, *incidents.router.routes]
+router = APIRouter(routes=ROUTES, include_in_schema=False)
+
+
+def mount() -> Mount:
+    """The dashboard's pages and static files under ``/``, behind every API route.
+
+    A mount rather than included routes: the API's route table (and its bearer-token tests)
+    stays the API's; the pages authenticate with a session cookie instead.
+    """
+    static = Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="dashboard-static")
+    return Mount("/", routes=[static, *ROUTES], name="dashboard")

@@ -1,0 +1,51 @@
+"""Logging in with an API token (a signed session cookie) and logging out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from redline.api.context import get_context
+from redline.api.dashboard.web import VisitorDep, get_signer, render
+from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE
+from redline.services.tokens import authenticate
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    """The login form: one field, an API token."""
+    return render(request, "login.html", None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Check the token; on success set the session cookie and go to the overview."""
+    found = authenticate(get_context(request).store, token.strip())
+    if found is None:
+        message = "That token is unknown or revoked."
+        return render(request, "login.html", None, status_code=401, error=message)
+    signer = get_signer(request)
+    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    secure = request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, signer.issue(found), **signer.cookie_options(secure=secure))
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    visitor: VisitorDep,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
+) -> Response:
+    """End the session (the cookie is dropped) and return to the login form."""
+    if not get_signer(request).check_csrf(visitor.session, csrf_token):
+        return render(request, "error.html", visitor, status_code=403, error="Bad CSRF token.")
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,135 @@
+"""What every dashboard page shares: templates, the session signer and the logged-in visitor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from redline.api.context import get_context
+from redline.api.sessions import SESSION_COOKIE, SessionData, SessionSigner, session_signer
+from redline.services.tokens import ApiToken, Role, TokenNotFoundError, get_token
+
+__all__ = [
+    "STATIC_DIR",
+    "Visitor",
+    "VisitorDep",
+    "age",
+    "brief",
+    "get_signer",
+    "get_visitor",
+    "render",
+]
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+
+
+def age(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """How long ago ``moment`` was, shortly: ``42s``, ``5m``, ``3h``, ``2d``."""
+    if moment is None:
+        return "—"
+    seconds = max(((now or datetime.now(UTC)) - moment).total_seconds(), 0.0)
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def when(moment: datetime | None) -> str:
+    """A time as people read it in an operations room: UTC, to the second."""
+    return "—" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def brief(details: Mapping[str, Any], *, width: int = 90) -> str:
+    """A timeline event's details on a line or two: scalars in full, long values cut short."""
+    parts = []
+    for name, value in details.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        if len(shown) > width:
+            shown = shown[: width - 1] + "…"
+        parts.append(f"{name}={shown}")
+    return "  ".join(parts)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.filters["age"] = age
+    env.filters["when"] = when
+    env.filters["brief"] = brief
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def get_signer(request: Request) -> SessionSigner:
+    """The app's session signer, made on first use (a random secret unless one is configured)."""
+    state = request.app.state
+    signer: SessionSigner | None = getattr(state, "dashboard_signer", None)
+    if signer is None:
+        signer = session_signer(get_context(request).settings)
+        state.dashboard_signer = signer
+    return signer
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """A logged-in person: their token (re-checked on every request), session and CSRF token."""
+
+    token: ApiToken
+    session: SessionData
+    csrf: str
+
+    @property
+    def can_act(self) -> bool:
+        """True when the role may contain and resolve incidents (responder or admin)."""
+        return self.token.role.allows(Role.RESPONDER)
+
+
+def _login_redirect(request: Request) -> HTTPException:
+    # Browsers go to the login form; API clients and scripts get a plain 401.
+    if "text/html" in request.headers.get("accept", ""):
+        return HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/login"})
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail="log in at /login first")
+
+
+def get_visitor(request: Request) -> Visitor:
+    """The visitor of a valid session whose token is still active; else to the login form."""
+    signer = get_signer(request)
+    session = signer.read(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise _login_redirect(request)
+    try:
+        token = get_token(get_context(request).store, token_id=session.token_id)
+    except TokenNotFoundError:
+        raise _login_redirect(request) from None
+    if not token.active or token.role != session.role:
+        raise _login_redirect(request)
+    return Visitor(token, session, signer.csrf_token(session))
+
+
+VisitorDep = Annotated[Visitor, Depends(get_visitor)]
+
+
+def render(
+    request: Request,
+    name: str,
+    visitor: Visitor | None,
+    *,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """A page from ``templates/name`` with the visitor and the query's notice or error."""
+    values.setdefault("notice", request.query_params.get("notice", "")[:300])
+    values.setdefault("error", request.query_params.get("error", "")[:300])
+    context = {"visitor": visitor, **values}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

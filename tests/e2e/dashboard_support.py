@@ -1,0 +1,124 @@
+"""A live dashboard for the browser tests: a store with a real SEV2 incident, tokens, a server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+import redline
+from redline.api import create_app
+from redline.api.server import ApiServer
+from redline.services import open_store
+from redline.services.tokens import create_token
+from redline.services.views import list_incident_views
+from redline.settings import Settings, StoreSettings
+from redline.store import Store
+
+MODEL = "credit"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def find_chromium() -> str | None:
+    """Debian's chromium, or one on the PATH."""
+    return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+def _primary(row: dict[str, Any]) -> float:
+    return 2 * float(row["x"])
+
+
+def _rules(row: dict[str, Any]) -> float:
+    return 0.0
+
+
+def seed_incident(url: str) -> None:
+    """Run a real Guard on drifted traffic: the store gets windows, signals and a SEV2 incident."""
+    rng = np.random.default_rng(31)
+    x = rng.normal(size=20_000)
+    reference = redline.fit_reference(
+        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
+        prediction="score",
+        window_sizes=[300, 1_000, 10_000],
+    )
+    with redline.Guard(
+        model=MODEL,
+        predict=_primary,
+        fallback=_rules,
+        reference=reference,
+        store=url,
+        window_s=3600,
+        route_poll_s=0.05,
+    ) as guard:
+        drifted = np.random.default_rng(1)
+        for value, region in zip(
+            drifted.normal(1.5, 1, 1_000), drifted.choice(["n", "s"], 1_000), strict=True
+        ):
+            guard.predict({"x": float(value), "region": str(region)})
+        guard.flush()
+
+
+@dataclass
+class Dashboard:
+    """A live app serving the dashboard, its store, a token per role and the seeded incident."""
+
+    server: ApiServer
+    store: Store
+    tokens: dict[str, str]
+    key: str
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return self.server.url
+
+    @contextmanager
+    def login(self, role: str) -> Iterator[httpx.Client]:
+        """An HTTP client holding a session cookie of ``role`` (no redirects followed)."""
+        with httpx.Client(base_url=self.url, timeout=30.0) as client:
+            response = client.post("/login", data={"token": self.tokens[role]})
+            assert response.status_code == 303, response.text
+            yield client
+
+    def csrf(self, client: httpx.Client) -> str:
+        """The CSRF token the incident page gives this client's session."""
+        page = client.get(f"/incidents/{self.key}", headers={"Accept": "text/html"}).text
+        found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+        assert found is not None, page
+        return found.group(1)
+
+
+@contextmanager
+def serve_dashboard(directory: Path) -> Iterator[Dashboard]:
+    """Seed a SQLite store under ``directory`` and serve the app on 127.0.0.1 (port 0)."""
+    url = f"sqlite:///{directory / 'redline.db'}"
+    seed_incident(url)
+    store = open_store(url)
+    app = create_app(Settings(store=StoreSettings(url=url)), store=store)
+    server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
+    tokens = {
+        role: create_token(store, name=f"{role}-e2e", role=role)[0]
+        for role in ("viewer", "responder")
+    }
+    (incident,) = list_incident_views(store, model=MODEL)
+    try:
+        yield Dashboard(server, store, tokens, incident.key)
+    finally:
+        server.stop()
+        store.dispose()
