@@ -3,7 +3,6 @@ canaries pass through the fallback → the next window verifies the kill switch.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from redline.guard import Canary
 from redline.guard.guard import Guard
 from redline.profiles.reference import Reference
 from redline.store import Store, list_actions, list_incidents, list_timeline
+from rltest.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +48,6 @@ def traffic(guard: Guard, n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     for x, region in zip(rng.normal(0, 1, n), rng.choice(["n", "s"], n), strict=True):
         guard.predict({"x": float(x), "region": str(region)})
-
-
-def wait_for(check: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_bad_version_fails_the_canary_and_is_killed(empty_url: str, reference: Reference) -> None:

@@ -3,7 +3,6 @@ verified by the next window → contained → monitoring → quiet windows → r
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from redline.guard.guard import Guard
 from redline.profiles.reference import Reference
 from redline.services import transition_incident
 from redline.store import Store, list_actions, list_incidents, list_timeline
+from rltest.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +42,6 @@ def traffic(guard: Guard, n: int, shift: float, seed: int) -> None:
     rng = np.random.default_rng(seed)
     for x, region in zip(rng.normal(shift, 1, n), rng.choice(["n", "s"], n), strict=True):
         guard.predict({"x": float(x), "region": str(region)})
-
-
-def wait_for(check: Any, timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Reference) -> None:

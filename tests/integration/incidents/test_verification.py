@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from redline.guard import Canary
 from redline.profiles.reference import Reference
 from redline.services import apply_action
 from redline.store import Store, get_action, list_audit
+from rltest.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +24,6 @@ def reference() -> Reference:
 
 
 GOLDEN = Canary("golden", {"x": 1.0}, 2.0, tolerance=1e-9, every_s=3600)
-
-
-def wait_for(check: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize(

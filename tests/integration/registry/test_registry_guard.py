@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -15,13 +13,7 @@ from redline.services import apply_action, current_route
 from redline.services.artifacts import ArtifactError
 from redline.services.registry import RegistryError, deploy, list_deployments, register_version
 from redline.store import Store, add_incident
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+from rltest.waiting import wait_for
 
 
 def deploy_v1_then_v2(store: Store, models: Models) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +16,7 @@ from redline.domain.route_rules import OutputPatch
 from redline.guard import Canary, CanaryResult, Guard, MemorySink, check_canary
 from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
+from rltest.waiting import wait_for
 
 GOLDEN = {"x": 1.5}
 
@@ -261,13 +261,6 @@ def test_a_raising_model_fails_even_when_the_fallback_answers_right(reference: R
         (result,) = guard.run_canaries()
     assert (result.route, result.got, result.passed) == (Route.FALLBACK, 3.0, False)
     assert result.error == "RuntimeError: weights missing"
-
-
-def wait_for(check: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_canaries_run_on_their_schedule_and_after_a_route_change(reference: Reference) -> None:
