@@ -94,3 +94,39 @@ def test_every_module_all_names_exist(module_name: str) -> None:
     assert len(set(exported)) == len(exported), "duplicate names in __all__"
     missing = [n for n in exported if not hasattr(module, n)]
     assert missing == []
+
+
+#: Entry points: their functions are handlers registered on a router or a Typer app.
+ENTRY_POINTS = ("redline.api", "redline.cli", "redline.demo")
+
+
+@pytest.mark.parametrize("module_name", [m for m in _modules() if not m.startswith(ENTRY_POINTS)])
+def test_every_library_module_lists_its_public_names(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    if hasattr(module, "__path__") and not hasattr(module, "__all__"):
+        return  # a namespace-only package
+    public = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == module_name
+    }
+    assert public <= set(module.__all__), (
+        f"public but not in __all__: {public - set(module.__all__)}"
+    )
+
+
+#: Store modules whose helpers are the room's own building blocks, not its public surface.
+STORE_INTERNALS = ("redline.store.engine", "redline.store.tables")
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    [m for m in _modules() if m.startswith("redline.store.") and m not in STORE_INTERNALS],
+)
+def test_the_store_package_exports_every_store_module_name(module_name: str) -> None:
+    import redline.store
+
+    module = importlib.import_module(module_name)
+    assert all(getattr(redline.store, n) is getattr(module, n) for n in module.__all__)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -47,24 +46,3 @@ def test_naive_datetimes_are_refused() -> None:
         as_utc(datetime(2024, 1, 1))
     assert UTCDateTime().process_bind_param(None, sqlite.dialect()) is None
     assert as_utc(datetime(2024, 1, 1, tzinfo=UTC)).tzinfo is UTC
-
-
-@pytest.mark.parametrize(
-    "module",
-    ["redline.store", "redline.store.engine", "redline.store.queries", "redline.store.tables"],
-)
-def test_all_lists_every_public_name(module: str) -> None:
-    namespace = importlib.import_module(module)
-    is_package = hasattr(namespace, "__path__")
-
-    def defined_here(value: object) -> bool:
-        home = getattr(value, "__module__", "")
-        return home == module or (is_package and home.startswith(f"{module}."))
-
-    public = {
-        name
-        for name, value in vars(namespace).items()
-        if not name.startswith("_") and callable(value) and defined_here(value)
-    }
-    assert public <= set(namespace.__all__)
-    assert all(hasattr(namespace, name) for name in namespace.__all__)

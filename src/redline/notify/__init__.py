@@ -12,7 +12,7 @@ from redline.notify.channels import (
     WebhookChannel,
 )
 from redline.notify.delivery import DeliveryResult, DeliveryStatus, Notifier, deliver
-from redline.notify.message import IncidentNotice, NoticeError, NoticeEvent
+from redline.notify.message import IncidentNotice, NoticeError, NoticeEvent, truncate
 
 __all__ = [
     "NOTICE_SCHEMA",
@@ -29,4 +29,5 @@ __all__ = [
     "SlackChannel",
     "WebhookChannel",
     "deliver",
+    "truncate",
 ]

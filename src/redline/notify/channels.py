@@ -90,7 +90,7 @@ class SlackChannel:
     def build_request(self, notice: IncidentNotice) -> ChannelRequest:
         """A Slack incoming-webhook message for ``notice``."""
         return ChannelRequest(
-            method="POST", url=self.webhook_url, json=slack_message(notice), headers=JSON_HEADERS
+            method="POST", url=self.webhook_url, json=_slack_message(notice), headers=JSON_HEADERS
         )
 
 
@@ -108,18 +108,18 @@ class PagerDutyChannel:
         return ChannelRequest(
             method="POST",
             url=self.url,
-            json=pagerduty_event(notice, routing_key=self.routing_key, group=self.group),
+            json=_pagerduty_event(notice, routing_key=self.routing_key, group=self.group),
             headers=JSON_HEADERS,
             secrets=(self.routing_key,),
         )
 
 
-def slack_escape(text: str) -> str:
+def _slack_escape(text: str) -> str:
     """Escape the three characters Slack mrkdwn reserves."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_message(notice: IncidentNotice) -> dict[str, Any]:
+def _slack_message(notice: IncidentNotice) -> dict[str, Any]:
     """The incoming-webhook payload: ``text`` fallback, ``blocks``, coloured ``attachments``."""
     fallback = f"{notice.headline} ({notice.model}): {notice.event.value}"
     fields = [
@@ -136,7 +136,7 @@ def slack_message(notice: IncidentNotice) -> dict[str, Any]:
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*{label}*\n{slack_escape(value)}"}
+                {"type": "mrkdwn", "text": f"*{label}*\n{_slack_escape(value)}"}
                 for label, value in fields
             ],
         },
@@ -159,14 +159,14 @@ def slack_message(notice: IncidentNotice) -> dict[str, Any]:
     attachment = {
         "color": colour,
         "fallback": fallback,
-        "text": truncate(slack_escape(notice.summary or notice.title), SLACK_TEXT_MAX),
+        "text": truncate(_slack_escape(notice.summary or notice.title), SLACK_TEXT_MAX),
         "footer": f"redline · {notice.key}",
         "ts": int(notice.at.timestamp()),
     }
     return {"text": fallback, "blocks": blocks, "attachments": [attachment]}
 
 
-def pagerduty_event(notice: IncidentNotice, *, routing_key: str, group: str) -> dict[str, Any]:
+def _pagerduty_event(notice: IncidentNotice, *, routing_key: str, group: str) -> dict[str, Any]:
     """An Events API v2 body; only a trigger carries ``payload``, links and client."""
     event: dict[str, Any] = {
         "routing_key": routing_key,

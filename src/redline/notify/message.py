@@ -11,7 +11,7 @@ from typing import Any
 from redline.domain import IncidentStatus, Severity
 from redline.errors import RedlineError
 
-__all__ = ["IncidentNotice", "NoticeError", "NoticeEvent"]
+__all__ = ["IncidentNotice", "NoticeError", "NoticeEvent", "truncate"]
 
 
 class NoticeError(RedlineError, ValueError):

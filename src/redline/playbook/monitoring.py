@@ -11,7 +11,7 @@ from redline.monitors.base import Monitor
 from redline.monitors.registry import REGISTRY
 from redline.playbook.fields import Strict
 
-__all__ = ["MonitorSettings", "MonitorsConfig"]
+__all__ = ["MonitorSettings", "MonitorsBase", "MonitorsConfig"]
 
 
 class MonitorSettings(Strict):

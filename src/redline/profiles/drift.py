@@ -26,6 +26,7 @@ from redline.profiles.stats import (
 __all__ = [
     "PRIMARY",
     "categorical_statistics",
+    "kl_note",
     "numeric_statistics",
     "primary_statistic",
     "top_moves",

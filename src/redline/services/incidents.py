@@ -25,6 +25,7 @@ __all__ = [
     "SeverityChangeError",
     "change_severity",
     "incident_facts",
+    "quiet_windows",
     "transition_in",
     "transition_incident",
 ]

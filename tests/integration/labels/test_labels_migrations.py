@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-import redline.store
 from redline.store import Base, create_engine_for, current_revision, downgrade, upgrade
 from redline.store.engine import alembic_config
 
 TABLES_0003 = {"predictions", "labels", "review_items", "snoozes"}
-MODULES = [
-    "redline.store.tables_labels",
-    "redline.store.queries_labels",
-    "redline.store.queries_review",
-]
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -90,15 +82,3 @@ def test_0003_down_and_up_keeps_the_incidents_and_windows(empty_url: str) -> Non
         assert _schema_diff(engine) == []
     finally:
         engine.dispose()
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_new_store_modules_list_and_export_every_public_name(module: str) -> None:
-    namespace = importlib.import_module(module)
-    public = {
-        name
-        for name, value in vars(namespace).items()
-        if not name.startswith("_") and callable(value) and value.__module__ == module
-    }
-    assert public <= set(namespace.__all__)
-    assert all(getattr(redline.store, n) is getattr(namespace, n) for n in namespace.__all__)
