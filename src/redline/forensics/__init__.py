@@ -1,0 +1,1 @@
+"""Forensics: snapshots, replay, triage reports, data blame, post-mortems and exports."""

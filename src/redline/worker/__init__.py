@@ -1,0 +1,1 @@
+"""Background loops that claim stored work and call services: windows, canaries, SLAs, notifications."""
