@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ApiSettings", "GuardSettings", "Settings", "StoreSettings", "get_settings"]
+__all__ = [
+    "ApiSettings",
+    "ForensicsSettings",
+    "GuardSettings",
+    "Settings",
+    "StoreSettings",
+    "get_settings",
+]
 
 
 class StoreSettings(BaseModel):
@@ -40,6 +49,29 @@ class ApiSettings(BaseModel):
     route_poll_s: float = Field(
         default=0.5, gt=0, description="How often a long-poll re-reads the store."
     )
+    evaluate: Literal["inline", "worker"] = Field(
+        default="inline",
+        description="Respond to ingested windows in the request ('inline'), or only store "
+        "them for `redline worker` processes to claim ('worker').",
+    )
+
+
+class ForensicsSettings(BaseModel):
+    """What a forensic snapshot captures beyond the store (``REDLINE_FORENSICS__...``)."""
+
+    copy_artifacts: bool = Field(
+        default=True, description="Keep a copy of the model artifact's bytes in the snapshot."
+    )
+    max_artifact_mb: float = Field(default=200.0, gt=0, description="Larger artifacts: hash only.")
+    code_path: str | None = Field(
+        default=None, description="Git working tree to record (default: the current directory)."
+    )
+    data_path: str | None = Field(
+        default=None, description="Data folder whose DVC files or git commit name the data version."
+    )
+    data_version: str | None = Field(default=None, description="A data version you declare.")
+    playbook: str | None = Field(default=None, description="Playbook file to record (redacted).")
+    windows_before: int = Field(default=3, ge=0, le=100, description="Windows before the incident.")
 
 
 class Settings(BaseSettings):
@@ -50,6 +82,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     guard: GuardSettings = GuardSettings()
     api: ApiSettings = ApiSettings()
+    forensics: ForensicsSettings = ForensicsSettings()
 
 
 def get_settings() -> Settings:

@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 import redline
 from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.services import open_store
+from redline.services.catalog import save_reference
 from redline.services.tokens import create_token
 from redline.services.views import list_incident_views
 from redline.settings import Settings, StoreSettings
@@ -48,7 +51,7 @@ def _rules(row: dict[str, Any]) -> float:
     return 0.0
 
 
-def seed_incident(url: str) -> None:
+def seed_incident(url: str) -> redline.Reference:
     """Run a real Guard on drifted traffic: the store gets windows, signals and a SEV2 incident."""
     rng = np.random.default_rng(31)
     x = rng.normal(size=20_000)
@@ -72,6 +75,7 @@ def seed_incident(url: str) -> None:
         ):
             guard.predict({"x": float(value), "region": str(region)})
         guard.flush()
+    return reference
 
 
 @dataclass
@@ -108,8 +112,10 @@ class Dashboard:
 def serve_dashboard(directory: Path) -> Iterator[Dashboard]:
     """Seed a SQLite store under ``directory`` and serve the app on 127.0.0.1 (port 0)."""
     url = f"sqlite:///{directory / 'redline.db'}"
-    seed_incident(url)
+    reference = seed_incident(url)
     store = open_store(url)
+    # The model page charts windows against the stored reference, as `redline serve` keeps it.
+    save_reference(store, model=MODEL, body=reference.to_dict(), actor="test:e2e")
     app = create_app(Settings(store=StoreSettings(url=url)), store=store)
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
     tokens = {
@@ -122,3 +128,46 @@ def serve_dashboard(directory: Path) -> Iterator[Dashboard]:
     finally:
         server.stop()
         store.dispose()
+
+
+@contextmanager
+def launch_browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's); skips the calling tests only when it is not installed."""
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def log_in(browser: Browser, dashboard: Dashboard, role: str) -> Page:
+    """A fresh browser page logged in as ``role``, on the overview."""
+    page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
+    page.goto(f"{dashboard.url}/login")
+    page.fill("#token", dashboard.tokens[role])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{dashboard.url}/")
+    return page
+
+
+def shot(page: Page, directory: Path, name: str) -> None:
+    """Keep a full-page screenshot as a test artifact (its path is printed)."""
+    path = directory / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+
+
+def accept_dialogs(page: Page) -> list[str]:
+    """Accept every confirmation the page asks for; the list collects their messages."""
+    seen: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return seen

@@ -11,30 +11,59 @@ from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
 from redline.settings import Settings
-from redline.store import Store
+from redline.store import RouteListener, Store
 
 __all__ = ["ApiContext", "ContextDep", "RouteChanges", "StoreDep", "get_context", "get_store"]
 
 
 class RouteChanges:
-    """Wakes long-polls when a request through this app may have changed a RouteState."""
+    """Wakes long-polls when a RouteState may have changed.
 
-    # Other processes (workers, other API replicas) change routes too: long-polls also
-    # re-read the store on a timer, and this only makes local changes arrive sooner.
+    Changes made through this app wake them directly. On PostgreSQL a ``RouteListener``
+    (LISTEN/NOTIFY) also wakes them for changes by workers and other API processes; on
+    SQLite, or while the listener is disconnected, long-polls re-read the store on a timer.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self.generation = 0
+        self.store = store
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
+        self._listener: RouteListener | None = None
+        self._stopper: asyncio.Task[None] | None = None
+
+    @property
+    def pushed(self) -> bool:
+        """True while the database announces every route change, so waiting needs no timer."""
+        return self._listener is not None and self._listener.connected
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Attach to the event loop that serves the app (at startup)."""
+        """Attach to the event loop that serves the app (at startup); listen to the store."""
         self._loop, self._event = loop, asyncio.Event()
+        if self.store is not None and self._listener is None:
+            self._listener = RouteListener.for_store(self.store, lambda _model: self.notify())
+            if self._listener is not None:
+                self._listener.start()
+                # Stopped with the loop: the task is cancelled when the server's loop ends.
+                self._stopper = loop.create_task(self._stop_listener_with_loop())
+
+    async def _stop_listener_with_loop(self) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop listening to the database."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
 
     def notify(self) -> None:
         """Wake every waiter; safe to call from any thread."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake)
+            with contextlib.suppress(RuntimeError):  # the loop closed in between: nobody waits
+                self._loop.call_soon_threadsafe(self._wake)
 
     def _wake(self) -> None:
         self.generation += 1
@@ -58,6 +87,10 @@ class ApiContext:
     store: Store
     metrics: CollectorRegistry
     routes: RouteChanges = field(default_factory=RouteChanges)
+
+    def __post_init__(self) -> None:
+        if self.routes.store is None:
+            self.routes.store = self.store
 
 
 def get_context(request: Request) -> ApiContext:

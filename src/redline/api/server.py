@@ -70,6 +70,11 @@ class ApiServer:
             time.sleep(0.01)
         return self
 
+    @property
+    def running(self) -> bool:
+        """Whether the background thread started by ``start`` still serves."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         """Ask the server to shut down and wait for its thread."""
         self.server.should_exit = True

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from redline.cli.console import stderr_console, stdout_console
+from redline.cli.serve import BackgroundDashboard, start_dashboard
 
 if TYPE_CHECKING:
     from redline.demo import DemoOutcome, ScenarioOutcome, WindowNote
-    from redline.demo.dashboard import Dashboard
 
 __all__ = ["demo_command"]
 
@@ -80,10 +80,10 @@ class _Bars:
         self.progress.update(task, completed=total, note=note)
 
 
-def _serve_until_interrupted(console: Console, dashboard: Dashboard) -> None:
+def _serve_until_interrupted(console: Console, dashboard: BackgroundDashboard) -> None:
     console.print(f"dashboard: {dashboard.url}  (Ctrl-C to stop)")
     try:
-        while dashboard.thread.is_alive():
+        while dashboard.alive():
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -121,7 +121,6 @@ def demo_command(
 ) -> None:
     """Train a real model on real flights, break it five ways, and watch redline respond."""
     from redline.demo import check_scenarios, prepare, run_demo
-    from redline.demo.dashboard import start_dashboard
     from redline.demo.runner import MAX_INJECTED, WARMUP
 
     names = check_scenarios(scenario or [])
@@ -133,11 +132,10 @@ def demo_command(
     setup_s = time.perf_counter() - started
     if not quiet:
         console.print(f"store: {world.url}\nworking folder: {world.workdir}")
-    dashboard = None if headless else start_dashboard(world.url, world.store)
+    dashboard = None if headless else start_dashboard(world.store, world.url)
     if dashboard is not None:
         console.print(f"dashboard: {dashboard.url}")
-        if dashboard.token:
-            console.print(f"one-time admin token: {dashboard.token}")
+        console.print(f"one-time admin token (revoked when the demo stops): {dashboard.token}")
     try:
         bars = _Bars(console, names, WARMUP + MAX_INJECTED)
         if quiet:
@@ -160,8 +158,6 @@ def demo_command(
             console.print(f"{outcome.seconds:.1f} s (setup {setup_s:.1f} s)")
         if dashboard is not None:
             _serve_until_interrupted(stderr_console() if quiet else console, dashboard)
-        elif not headless:
-            console.print("dashboard: not available yet (this build has no redline.api app)")
     finally:
         world.store.dispose()
     raise typer.Exit(0 if outcome.all_detected else 1)

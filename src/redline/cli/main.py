@@ -10,13 +10,28 @@ import typer
 from typer.core import TyperGroup
 
 from redline import __version__
-from redline.cli import actions, audit, db, incidents, models, playbook, reference, review, routes
+from redline.cli import (
+    actions,
+    audit,
+    db,
+    export,
+    incidents,
+    models,
+    playbook,
+    postmortem,
+    reference,
+    review,
+    routes,
+    snapshots,
+)
 from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
 from redline.cli.demo import demo_command
 from redline.cli.example import example_command
 from redline.cli.serve import serve_command
 from redline.cli.tokens import app as tokens_app
+from redline.cli.triage import blame_command, triage_command
+from redline.cli.worker import worker_command
 from redline.errors import RedlineError
 
 __all__ = ["OneLineErrorGroup", "app", "run"]
@@ -71,6 +86,9 @@ app.command("check")(check_command)
 app.command("example")(example_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("triage")(triage_command)
+app.command("blame")(blame_command)
+app.command("worker")(worker_command)
 app.add_typer(reference.app, name="reference")
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(incidents.app, name="incidents")
@@ -81,6 +99,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(models.app, name="models")
 app.add_typer(review.app, name="review")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(snapshots.app, name="snapshot")
+app.add_typer(postmortem.app, name="postmortem")
+app.add_typer(export.app, name="export")
+app.command("replay")(snapshots.replay_command)
 
 
 def _print_version(value: bool) -> None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import signal
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from redline.cli.console import stderr_console
 from redline.cli.options import StoreOption, store_url
 
-__all__ = ["LOCAL_DEMO_HOST", "serve_command"]
+if TYPE_CHECKING:
+    from redline.api.server import ApiServer
+    from redline.store import Store
+
+__all__ = ["LOCAL_DEMO_HOST", "BackgroundDashboard", "serve_command", "start_dashboard"]
 
 LOCAL_DEMO_HOST = "127.0.0.1"
 
@@ -21,6 +26,50 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     # uvicorn re-raises the signal that stopped it once it is done; stop like Ctrl-C does,
     # so the one-time demo token is revoked before the process ends.
     raise KeyboardInterrupt
+
+
+@dataclass
+class BackgroundDashboard:
+    """The API and dashboard served from a thread, with a one-time admin token."""
+
+    server: ApiServer
+    token: str
+    token_id: int
+    store: Store
+
+    @property
+    def url(self) -> str:
+        """Where the dashboard is."""
+        return self.server.url
+
+    def alive(self) -> bool:
+        """Whether the server thread still runs."""
+        return self.server.running
+
+    def stop(self) -> None:
+        """Stop serving and revoke the token."""
+        from redline.services.tokens import revoke_token
+
+        self.server.stop()
+        revoke_token(self.store, token_id=self.token_id, actor="system:demo")
+
+
+def start_dashboard(store: Store, url: str) -> BackgroundDashboard:
+    """Serve the API and dashboard for ``store`` on a free 127.0.0.1 port, from a thread."""
+    from redline.api.app import create_app
+    from redline.api.server import ApiServer
+    from redline.services.tokens import Role, create_token
+    from redline.settings import StoreSettings, get_settings
+
+    settings = get_settings()
+    settings = settings.model_copy(update={"store": StoreSettings(url=url)})
+    server = ApiServer(
+        create_app(settings, store=store), host=LOCAL_DEMO_HOST, port=0, log_level="warning"
+    )
+    plaintext, token = create_token(
+        store, name="redline demo", role=Role.ADMIN, actor="system:demo"
+    )
+    return BackgroundDashboard(server.start(), plaintext, token.id, store)
 
 
 def serve_command(

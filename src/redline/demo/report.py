@@ -29,7 +29,8 @@ class ScenarioOutcome:
 
     ``detected_after_windows`` counts injected windows closed until the incident existed (1:
     at the close of the first); ``warmup_incidents`` counts incidents opened before the
-    injection, which would be false alarms.
+    injection, which would be false alarms; ``forensics`` holds the incident's snapshot, triage
+    report, post-mortem draft and export digests (see ``redline.demo.forensics``).
     """
 
     name: str
@@ -44,6 +45,7 @@ class ScenarioOutcome:
     windows: int = 0
     warmup_incidents: int = 0
     seconds: float = 0.0
+    forensics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def detected(self) -> bool:
@@ -65,6 +67,7 @@ class ScenarioOutcome:
             "windows": self.windows,
             "warmup_incidents": self.warmup_incidents,
             "seconds": round(self.seconds, 2),
+            "forensics": self.forensics,
         }
 
 

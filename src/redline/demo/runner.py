@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from redline.demo.forensics import collect_forensics
 from redline.demo.model import SlowModel
 from redline.demo.report import NOT_DETECTED, ActionOutcome, ScenarioOutcome
 from redline.demo.scenarios import Request, Scenario
@@ -210,4 +211,7 @@ def _outcome(
         actions=tuple(ActionOutcome(a.type.value, a.status.value) for a in detail.actions),
         status=detail.incident.status.value,
         signals=tuple(sorted({s.kind for s in detail.signals})),
+        forensics=collect_forensics(
+            world.store, model=scenario.model, key=key, cause=scenario.cause
+        ),
     )

@@ -107,7 +107,8 @@ def _attack(rng: Rng, traffic: Traffic, n: int) -> list[Request]:
 class Scenario:
     """A named failure: what it does to traffic (or to the model), and the expected response.
 
-    ``rows`` is the traffic of one window (the attack adds as many again).
+    ``cause`` is the likely cause a triage report should name; ``rows`` is the traffic of one
+    window (the attack adds as many again).
     """
 
     name: str
@@ -115,6 +116,7 @@ class Scenario:
     expected: str
     severity: str
     containment: tuple[str, ...]
+    cause: str
     inject_traffic: Callable[[Rng, Traffic, int], list[Request]] | None = None
     labels: bool = False
     min_windows: int = 2
@@ -141,6 +143,7 @@ SCENARIOS: dict[str, Scenario] = {
             "realized performance drops -> SEV2 -> fallback, verified",
             "SEV2",
             ("route_fallback",),
+            "covariate_drift",
             _summer,
             labels=True,
             min_windows=3,
@@ -152,6 +155,7 @@ SCENARIOS: dict[str, Scenario] = {
             "mapping-error signature -> SEV2 -> fallback, verified",
             "SEV2",
             ("route_fallback",),
+            "pipeline_bug",
             _carrier_shift,
             rows=3_000,  # the busiest model: a mapping error shows once rare carriers are seen
         ),
@@ -161,6 +165,7 @@ SCENARIOS: dict[str, Scenario] = {
             "source share + drift -> SEV2 -> that range blocked, verified",
             "SEV2",
             ("block_source",),
+            "adversarial_or_ood_traffic",
             _attack,
         ),
         Scenario(
@@ -169,6 +174,7 @@ SCENARIOS: dict[str, Scenario] = {
             "latency SLO breach -> SEV3, watched, no containment",
             "SEV3",
             (),
+            "infrastructure",
         ),
         Scenario(
             "bad_version",
@@ -176,6 +182,7 @@ SCENARIOS: dict[str, Scenario] = {
             "canaries fail -> SEV1 -> rollback to v1, verified",
             "SEV1",
             ("rollback",),
+            "bad_release",
         ),
     )
 }

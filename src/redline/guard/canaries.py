@@ -17,7 +17,15 @@ from redline.guard.plan import RoutePlan
 from redline.guard.serve import Router
 from redline.profiles.window import WindowProfile
 
-__all__ = ["Canary", "CanaryResult", "CanaryRunner", "CanaryTally", "check_canary", "run_canary"]
+__all__ = [
+    "Canary",
+    "CanaryResult",
+    "CanaryRunner",
+    "CanaryTally",
+    "canary_signal",
+    "check_canary",
+    "run_canary",
+]
 
 log = logging.getLogger("redline.guard")
 
@@ -139,24 +147,44 @@ class CanaryTally:
     def signals(self, model: str, window: WindowProfile) -> list[Signal]:
         """One critical signal per canary that failed in ``window``; the tally starts over."""
         out = [
-            Signal(
-                monitor="canary",
-                kind="canary_failure",
-                column=name,
-                statistic="canary_mismatch",
-                value=1.0,
-                threshold=0.0,
-                level=Level.CRITICAL,
-                window_start=window.start,
-                window_end=window.end,
+            canary_signal(
+                model,
+                result,
+                self.counts[name],
+                start=window.start,
+                end=window.end,
                 n_rows=window.n_rows,
-                model=model,
-                evidence=_evidence(result, self.counts[name]),
             )
             for name, result in self.failures.items()
         ]
         self.counts, self.failures = {}, {}
         return out
+
+
+def canary_signal(
+    model: str,
+    result: CanaryResult,
+    counts: Mapping[str, int],
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    n_rows: int = 0,
+) -> Signal:
+    """The critical ``canary_failure`` signal of a failed run (``counts``: passed and failed)."""
+    return Signal(
+        monitor="canary",
+        kind="canary_failure",
+        column=result.name,
+        statistic="canary_mismatch",
+        value=1.0,
+        threshold=0.0,
+        level=Level.CRITICAL,
+        window_start=start,
+        window_end=end,
+        n_rows=n_rows,
+        model=model,
+        evidence=_evidence(result, counts),
+    )
 
 
 class CanaryRunner:
@@ -214,7 +242,7 @@ class CanaryRunner:
             due.update({c.name: now + c.every_s for c in batch})
 
 
-def _evidence(result: CanaryResult, counts: dict[str, int]) -> dict[str, Any]:
+def _evidence(result: CanaryResult, counts: Mapping[str, int]) -> dict[str, Any]:
     return {
         "expected": _jsonable(result.expected),
         "got": _jsonable(result.got),

@@ -115,6 +115,7 @@ class Guard:
         self._buffer = RowBuffer(self._names, buffer_rows)
         self._feedback: list[Feedback] = []
         self._clock = clock
+        self._watcher: RouteWatcher | None = None
         self._worker = WindowWorker(
             guard=self,
             suite=MonitorSuite(reference, monitors, model=model),
@@ -124,7 +125,6 @@ class Guard:
         self._worker.start()
         self._runner.start()
         self._shadow.start()
-        self._watcher: RouteWatcher | None = None
         if route_source is not None:
             self._watcher = RouteWatcher(
                 route_source, self.set_route, interval_s=route_poll_s, name=f"redline-route-{model}"
@@ -243,8 +243,19 @@ class Guard:
         return taken
 
     def flush(self, timeout_s: float = 30.0) -> None:
-        """Close the open window now and wait until the sink has it."""
+        """Close the open window now, wait until the sink has it, then bring the route up to date.
+
+        Responding to a window can change the route (containment): after ``flush`` the Guard
+        serves the route that was current when the window was stored.
+        """
         self._worker.close_window(timeout_s)
+        if self._watcher is not None:
+            self._watcher.check_once()
+
+    def route_written(self) -> None:
+        """A window was handed to the sink, which may have changed the route: poll it now."""
+        if self._watcher is not None:
+            self._watcher.poll_now()
 
     def close(self) -> None:
         """Flush the open window, stop the background threads, close the sink."""

@@ -38,6 +38,7 @@ class RouteWatcher:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._checking = threading.Lock()  # the thread and flush() may check at once
         self.applied_revision = -1
         self.failures = 0
 
@@ -59,6 +60,10 @@ class RouteWatcher:
 
     def check_once(self) -> bool:
         """Fetch and apply once; True when a newer revision was applied."""
+        with self._checking:
+            return self._check()
+
+    def _check(self) -> bool:
         try:
             state = self._fetch()
             if state is None or state.revision <= self.applied_revision:

@@ -199,6 +199,7 @@ class WindowWorker:
         except Exception:
             log.exception("redline could not write a window of %s", self._guard.model)
         self.closed_windows += 1
+        self._guard.route_written()
 
 
 def _batch_chunk(

@@ -16,6 +16,7 @@ from redline.playbook.models import (
 from redline.playbook.monitoring import MonitorsConfig, MonitorSettings
 from redline.playbook.policy import ActionStep, RuleMatch, Runbook, SeverityConfig, SeverityRule
 from redline.playbook.problems import PlaybookError, Problem
+from redline.playbook.retrain import RetrainConfig
 
 __all__ = [
     "MAX_BYTES",
@@ -30,6 +31,7 @@ __all__ = [
     "PlaybookError",
     "Problem",
     "RegulatoryConfig",
+    "RetrainConfig",
     "ReviewConfig",
     "RuleMatch",
     "Runbook",

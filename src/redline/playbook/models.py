@@ -20,6 +20,7 @@ from redline.playbook.policy import (
     SeverityRule,
 )
 from redline.playbook.problems import problem_error
+from redline.playbook.retrain import RetrainConfig
 
 __all__ = [
     "Canary",
@@ -135,6 +136,7 @@ class Playbook(Strict):
     notifications: dict[str, Channel] = Field(default_factory=dict)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     regulatory: RegulatoryConfig | None = None
+    retrain: RetrainConfig | None = None
 
     @field_validator("version")
     @classmethod

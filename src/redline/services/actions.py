@@ -15,12 +15,14 @@ from redline.services.chains import record_audit, record_event
 from redline.services.effects import ActionError, EffectContext, revert_changes, route_changes
 from redline.services.registry import record_deployment_in
 from redline.services.routes import change_route, current_route
+from redline.services.snapshots import snapshot_once_in
 from redline.store import (
     ActionRow,
     Session,
     Store,
     add_action,
     get_action,
+    get_incident,
     list_actions,
     save_action,
 )
@@ -78,6 +80,7 @@ def apply_action_in(
 ) -> ActionResult:
     """Request and apply an action inside the caller's transaction (a repeat key is a no-op)."""
     key = idempotency_key or f"{model}:{type.value}:{uuid.uuid4().hex}"
+    snapshot_id = _evidence_first(session, incident_id, now, trigger)
     state = current_route(session, model=model)
     row, created = add_action(
         session,
@@ -89,6 +92,7 @@ def apply_action_in(
         requested_at=now,
         incident_id=incident_id,
         before_state=state.to_dict(),
+        snapshot_id=snapshot_id,
     )
     if not created:
         return _result(row, created=False)
@@ -129,6 +133,18 @@ def apply_action_in(
             session, incident_id=incident_id, at=now, actor=trigger, kind="debt", details=debt
         )
     return _result(row, created=True)
+
+
+def _evidence_first(
+    session: Session, incident_id: int | None, now: datetime, actor: str
+) -> str | None:
+    """The incident's snapshot, taken now if it has none: evidence before anything changes."""
+    incident = get_incident(session, incident_id=incident_id) if incident_id is not None else None
+    if incident is None:
+        return None
+    return snapshot_once_in(
+        session, incident=incident, reason="before_action", now=now, actor=actor
+    )
 
 
 def apply_action(store: Store, *, now: datetime | None = None, **kwargs: Any) -> ActionResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,11 +36,16 @@ __all__ = [
     "list_models",
     "load_reference_of",
     "parse_reference",
+    "reference_in",
     "save_reference",
 ]
 
 #: More open incidents than one model ever has: the summary counts them all.
 _ALL = 1_000_000
+#: Parsed references by content sha256 (most recently used last), shared by every request.
+_PARSED: OrderedDict[str, Reference] = OrderedDict()
+_PARSED_MAX = 32
+_PARSED_LOCK = threading.Lock()
 
 
 class UnknownModelError(RedlineError):
@@ -81,13 +88,13 @@ def _summary(session: Session, model: str) -> ModelSummary:
 
 def list_models(store: Store) -> list[ModelSummary]:
     """Every model the store has seen, by name."""
-    with store.session() as session:
+    with store.reading() as session:
         return [_summary(session, name) for name in list_model_names(session)]
 
 
 def get_model(store: Store, *, model: str) -> ModelSummary:
     """One model's summary; raises UnknownModelError if the store never saw it."""
-    with store.session() as session:
+    with store.reading() as session:
         if model not in list_model_names(session):
             raise UnknownModelError(f"no model {model!r}; GET /api/v1/models lists them")
         return _summary(session, model)
@@ -130,16 +137,34 @@ def save_reference(
     return reference
 
 
+def reference_in(session: Session, *, model: str) -> Reference | None:
+    """The reference stored last for ``model``, or None; parsed once per content hash."""
+    row = get_latest_reference(session, model=model)
+    if row is None:
+        return None
+    # Keyed by the stored sha256, so a newly stored reference is a miss: nothing to invalidate.
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(row.content_hash)
+        if parsed is not None:
+            _PARSED.move_to_end(row.content_hash)
+            return parsed
+    parsed = Reference.from_dict(row.payload)
+    with _PARSED_LOCK:
+        _PARSED[row.content_hash] = parsed
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return parsed
+
+
 def load_reference_of(store: Store, *, model: str) -> Reference | None:
     """The reference stored last for ``model``, or None."""
-    with store.session() as session:
-        row = get_latest_reference(session, model=model)
-        return None if row is None else Reference.from_dict(row.payload)
+    with store.reading() as session:
+        return reference_in(session, model=model)
 
 
 def get_reference(store: Store, *, model: str) -> tuple[str, dict[str, Any]]:
     """(content hash, body) of the reference stored last for ``model``."""
-    with store.session() as session:
+    with store.reading() as session:
         row = get_latest_reference(session, model=model)
         if row is None:
             raise ReferenceNotFoundError(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
-from redline.guard.canaries import Canary
+from redline.errors import StoreError
 from redline.guard.guard import Guard as _BaseGuard
 from redline.guard.guard import Predict
 from redline.guard.sinks import Sink
 from redline.playbook import Playbook, load_playbook
 from redline.profiles.reference import Reference
+from redline.services.canary_routes import canaries_of
+from redline.services.catalog import ReferenceNotFoundError, get_reference, save_reference
 from redline.services.registry import RegistryError, current_version, load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
@@ -20,6 +23,8 @@ from redline.settings import get_settings
 from redline.store import Store
 
 __all__ = ["Guard", "open_store"]
+
+log = logging.getLogger("redline.services")
 
 
 def _open(
@@ -40,6 +45,20 @@ def _open(
     raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
 
 
+def _keep_reference(store: Store, model: str, reference: Reference) -> None:
+    """Store the Guard's reference unless it is already the model's latest: triage, blame,
+    backtests and the dashboard judge stored windows against it."""
+    try:
+        try:
+            stored, _ = get_reference(store, model=model)
+        except ReferenceNotFoundError:
+            stored = None
+        if stored != reference.content_hash:
+            save_reference(store, model=model, body=reference.to_dict(), actor=f"guard:{model}")
+    except StoreError as exc:  # the Guard serves without its store; windows wait in the sink
+        log.warning("could not store the reference of %s: %s", model, exc)
+
+
 def _apply_model_config(playbook: Playbook, kwargs: dict[str, Any]) -> None:
     """Defaults from the playbook's entry for this model: window, monitors, canaries."""
     config = playbook.models.get(kwargs.get("model", ""))
@@ -47,11 +66,7 @@ def _apply_model_config(playbook: Playbook, kwargs: dict[str, Any]) -> None:
         return
     kwargs.setdefault("window_s", float(config.window_s))
     kwargs.setdefault("monitors", config.monitors.enabled())
-    canaries = [
-        Canary(c.name, c.input, c.expected, c.tolerance or None, float(c.every_s))
-        for c in config.canaries
-    ]
-    kwargs.setdefault("canaries", canaries)
+    kwargs.setdefault("canaries", list(canaries_of(config)))
 
 
 def _registry_loader(store: Store, model: str, trust: bool) -> Callable[[str], Predict]:
@@ -90,6 +105,8 @@ class Guard(_BaseGuard):
         sink, opened, owned = _open(store, plan, reference)
         try:
             predict = self._registry_setup(opened, predict, trust_artifacts, kwargs)
+            if opened is not None and isinstance(reference, Reference):
+                _keep_reference(opened, kwargs["model"], reference)
             super().__init__(sink=sink, predict=predict, **kwargs)
         except BaseException:
             if owned and opened is not None:  # once running, closing the sink disposes of it

@@ -8,14 +8,15 @@ from typing import Any
 from redline.domain import ActionStatus, ActionType, IncidentEvent, IncidentStatus, Severity
 from redline.domain.transitions import IncidentFacts, postmortem_required, transition
 from redline.errors import RedlineError
+from redline.forensics.postmortem_workflow import PostmortemEvent
 from redline.services.chains import record_audit, record_event
 from redline.store import (
     IncidentRow,
     Session,
     Store,
+    count_windows,
     get_incident,
     list_actions,
-    list_windows,
     save_incident,
 )
 
@@ -49,7 +50,7 @@ def quiet_windows(session: Session, row: IncidentRow) -> int:
     """Windows of the incident's model that started after its last signal."""
     if row.last_signal_at is None:
         return 0
-    return len(list_windows(session, model=row.model, since=row.last_signal_at))
+    return count_windows(session, model=row.model, since=row.last_signal_at)
 
 
 def incident_facts(
@@ -72,6 +73,10 @@ def incident_facts(
         postmortem_approved=row.postmortem_status == "approved",
         reason=reason,
     )
+
+
+#: Post-mortem statuses a recurrence sends back to draft.
+_REVIEWED = frozenset({"in_review", "approved"})
 
 
 def transition_in(
@@ -100,6 +105,11 @@ def transition_in(
     save_incident(session, incident_id=row.id, **changes)
     details = {"event": event.value, "from": before.value, "to": target.value, "reason": reason}
     record_event(session, incident_id=row.id, at=now, actor=actor, kind="status", details=details)
+    if event == IncidentEvent.REOPEN and row.postmortem_status in _REVIEWED:
+        # Imported here: the post-mortem workflow itself moves incidents through this module.
+        from redline.services.postmortem_review import change_postmortem_in
+
+        change_postmortem_in(session, row, PostmortemEvent.INCIDENT_REOPENED, actor=actor, now=now)
     record_audit(
         session,
         at=now,

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from redline.errors import StoreError
 from redline.guard.sinks import ClosedWindow
-from redline.notify import Notifier
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services.actions import verify_actions_in
+from redline.services.catalog import reference_in
 from redline.services.labels import (
     ServedPrediction,
     performance_signals_in,
     record_labels_in,
     record_served_in,
 )
-from redline.services.notifications import deliver_pending
 from redline.services.response import ResponsePlan
 from redline.services.review import queue_for_review_in
 from redline.services.triage import advance_incidents_in, triage_signals_in
@@ -26,20 +26,39 @@ from redline.store import (
     Session,
     SignalRow,
     Store,
+    WindowRow,
     add_signals,
     add_window,
+    claim_windows,
     list_incidents,
+    list_untriaged_signals,
     list_windows,
     mark_window_evaluated,
+    try_lock,
 )
 
-__all__ = ["StoreSink", "list_window_profiles", "record_window", "record_window_in"]
+if TYPE_CHECKING:  # StoreSink lives in store_sink, which imports this module
+    from redline.services.store_sink import StoreSink
+
+__all__ = [
+    "StoreSink",
+    "list_window_profiles",
+    "model_lock",
+    "record_window",
+    "record_window_in",
+    "record_windows",
+    "respond_to_window_in",
+    "respond_to_windows",
+    "store_window",
+    "store_window_in",
+    "store_windows",
+]
 
 log = logging.getLogger("redline.services")
 
 
-def record_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
-    """Store a closed window with its signals, labels, served rows and review items.
+def store_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
+    """Store a window, unevaluated, with its signals, labels, served rows and reviews.
 
     Returns the stored signal rows, or None when the window was already stored.
     """
@@ -68,8 +87,56 @@ def record_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] 
         incident = open_now[0].key if open_now else None
         items = [{**item, "incident": incident} for item in closed.reviews]
         queue_for_review_in(session, model=closed.model, items=items, now=end)
-    mark_window_evaluated(session, window_id=window.window_id, at=datetime.now(UTC))
     return rows
+
+
+def record_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
+    """Store a closed window (see :func:`store_window_in`) and mark it evaluated at once."""
+    rows = store_window_in(session, closed)
+    if rows is not None:
+        mark_window_evaluated(session, window_id=closed.window.window_id, at=datetime.now(UTC))
+    return rows
+
+
+def respond_to_window_in(
+    session: Session,
+    *,
+    model: str,
+    window: WindowProfile,
+    rows: Sequence[SignalRow],
+    now: datetime,
+    plan: ResponsePlan,
+    reference: Reference | None = None,
+) -> None:
+    """Respond to a window: verify actions, triage signals and drops (labels vs ``reference``)."""
+    signals = [row.to_signal() for row in rows]
+    verify_actions_in(session, model=model, window=window, now=now, signals=signals)
+    triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
+    if reference is not None:
+        drops = performance_signals_in(session, model=model, reference=reference, now=now)
+        if drops:
+            triage_signals_in(session, model=model, rows=drops, now=now, plan=plan)
+    advance_incidents_in(session, model=model, now=now, exit_windows=plan.exit_windows)
+
+
+def _record_in(
+    session: Session, closed: ClosedWindow, plan: ResponsePlan | None, ref: Reference | None
+) -> bool:
+    rows = record_window_in(session, closed)
+    if rows is None:
+        return False
+    if plan is not None:
+        respond_to_window_in(
+            session,
+            model=closed.model,
+            window=closed.window,
+            rows=rows,
+            # The Guard's clock: what happened is dated when the window closed, not stored.
+            now=closed.window.end or datetime.now(UTC),
+            plan=plan,
+            reference=ref,
+        )
+    return True
 
 
 def record_window(
@@ -79,81 +146,104 @@ def record_window(
     plan: ResponsePlan | None = None,
     reference: Reference | None = None,
 ) -> bool:
-    """Store a closed window and, given a response ``plan``, respond to it.
-
-    Responding means: verify applied actions against the routes the window shows, triage its
-    signals and any realized-performance drop (labels joined against ``reference``'s
-    baseline) into incidents, and advance incidents whose guards now hold. One transaction:
-    everything lands together or not at all. Returns False when the window was already stored.
-    """
-    # The Guard's clock: what happened is dated when the window closed, not when it was stored.
-    now = closed.window.end or datetime.now(UTC)
-    model = closed.model
+    """Store a window and, given a ``plan``, respond to it, in one transaction; False if a repeat."""
     with store.session() as session:
-        rows = record_window_in(session, closed)
-        if rows is None:
-            return False
-        if plan is not None:
-            verify_actions_in(
-                session, model=model, window=closed.window, now=now, signals=closed.signals
+        return _record_in(session, closed, plan, reference)
+
+
+def record_windows(
+    store: Store, windows: Sequence[ClosedWindow], *, plan: ResponsePlan | None = None
+) -> list[bool]:
+    """Store and respond to windows in order in one transaction (all or none); per window, if new.
+
+    Performance drops are measured against each model's stored reference.
+    """
+    with store.session() as session:
+        references: dict[str, Reference | None] = {}
+        created = []
+        for closed in windows:
+            if plan is not None and closed.model not in references:
+                references[closed.model] = reference_in(session, model=closed.model)
+            created.append(_record_in(session, closed, plan, references.get(closed.model)))
+        return created
+
+
+def model_lock(model: str) -> str:
+    """The lock name that serialises everyone triaging and advancing incidents of ``model``."""
+    return f"model:{model}"
+
+
+def store_window(store: Store, closed: ClosedWindow) -> bool:
+    """Store a closed window for a worker to respond to; False when it was already stored."""
+    return store_windows(store, [closed])[0]
+
+
+def store_windows(store: Store, windows: Sequence[ClosedWindow]) -> list[bool]:
+    """Store windows for a worker, in one transaction; per window, whether it was new."""
+    with store.session() as session:
+        return [store_window_in(session, closed) is not None for closed in windows]
+
+
+def respond_to_windows(
+    store: Store, *, plan: ResponsePlan, batch: int = 50, model: str | None = None
+) -> list[str]:
+    """Claim up to ``batch`` unevaluated windows and respond to each; returns their ids.
+
+    Claim, responses and ``evaluated_at`` commit together: each window is responded to
+    exactly once however many workers claim. Models another worker holds wait for a later
+    claim (one triager per model). A window whose response fails is logged and left.
+    """
+    with store.session() as session:
+        claimed = claim_windows(session, limit=batch, model=model)
+        references: dict[str, Reference | None] = {}
+        busy: set[str] = set()  # models another worker holds: all their windows wait, in order
+        done = []
+        for row in claimed:
+            if row.model in busy:
+                continue
+            if row.model not in references:
+                if not try_lock(session, name=model_lock(row.model)):
+                    busy.add(row.model)
+                    continue
+                references[row.model] = reference_in(session, model=row.model)
+            if _respond_to_row(session, row, plan=plan, reference=references[row.model]):
+                done.append(row.id)
+    return done
+
+
+def _respond_to_row(
+    session: Session, row: WindowRow, *, plan: ResponsePlan, reference: Reference | None
+) -> bool:
+    try:
+        # A savepoint per window: one that cannot be responded to does not undo the others.
+        with session.begin_nested():
+            respond_to_window_in(
+                session,
+                model=row.model,
+                window=WindowProfile.from_dict(row.payload),
+                rows=list_untriaged_signals(session, window_id=row.id),
+                now=row.end,
+                plan=plan,
+                reference=reference,
             )
-            triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
-            if reference is not None:
-                drops = performance_signals_in(session, model=model, reference=reference, now=now)
-                if drops:
-                    triage_signals_in(session, model=model, rows=drops, now=now, plan=plan)
-            advance_incidents_in(session, model=model, now=now, exit_windows=plan.exit_windows)
+            mark_window_evaluated(session, window_id=row.id, at=datetime.now(UTC))
+    except (StoreError, ValueError, KeyError, TypeError) as exc:
+        log.error("window %s of model %s could not be responded to: %s", row.id, row.model, exc)
+        return False
     return True
 
 
 def list_window_profiles(store: Store, *, model: str, limit: int = 100) -> list[WindowProfile]:
     """The stored windows of a model, oldest first."""
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_windows(session, model=model, limit=limit)
         return [WindowProfile.from_dict(row.payload) for row in rows]
 
 
-class StoreSink:
-    """The embedded sink: writes through the store; keeps a bounded backlog while it is down."""
+def __getattr__(name: str) -> object:
+    # StoreSink moved to store_sink; importing it from here still works.
+    if name == "StoreSink":
+        from redline.services.store_sink import StoreSink
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        plan: ResponsePlan | None = None,
-        reference: Reference | None = None,
-        notifier: Notifier | None = None,
-        max_backlog: int = 256,
-    ) -> None:
-        self.store = store
-        self.reference = reference
-        self.plan = plan if plan is not None else ResponsePlan()
-        self.notifier = notifier if notifier is not None else Notifier(self.plan.channels)
-        self._backlog: deque[ClosedWindow] = deque(maxlen=max_backlog)
-
-    def write(self, closed: ClosedWindow) -> None:
-        """Write this window and any backlog; on a store failure keep them for the next call."""
-        self._backlog.append(closed)
-        while self._backlog:
-            item = self._backlog[0]
-            try:
-                record_window(self.store, item, plan=self.plan, reference=self.reference)
-            except StoreError as exc:
-                log.warning(
-                    "store unavailable, %d windows kept for retry: %s", len(self._backlog), exc
-                )
-                return
-            self._backlog.popleft()
-        try:
-            deliver_pending(self.store, self.notifier)
-        except StoreError as exc:
-            log.warning("notifications wait for the store: %s", exc)
-
-    @property
-    def backlog(self) -> int:
-        """Windows waiting for the store to come back."""
-        return len(self._backlog)
-
-    def close(self) -> None:
-        """Dispose of the engine."""
-        self.store.dispose()
+        return StoreSink
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -50,6 +50,7 @@ class ModelMetrics:
     route_mode: str
     route_revision: int
     window_rows: int | None = None
+    window_end_s: float | None = None
     routes: dict[str, int] = field(default_factory=dict)
     drift: list[tuple[str, str, float, float]] = field(default_factory=list)  # col, stat, v, thr
 
@@ -94,7 +95,8 @@ def _model(session: Session, model: str, references: dict[str, Reference]) -> Mo
             drift = _drift(reference, WindowProfile.from_dict(row.payload))
         except Exception:  # one unreadable window must not fail the whole scrape
             log.warning("no drift metrics for model %r: its latest window cannot be read", model)
-    return ModelMetrics(model, route.mode.value, route.revision, row.n_rows, routes, drift)
+    end_s = row.end.timestamp()
+    return ModelMetrics(model, route.mode.value, route.revision, row.n_rows, end_s, routes, drift)
 
 
 def read_metrics(
@@ -124,35 +126,54 @@ def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, labels=labels)
 
 
-def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
-    """The Prometheus metric families of a snapshot."""
+def _window_families(models: Iterable[ModelMetrics]) -> list[Metric]:
+    """Traffic, freshness and routing of each model's latest window."""
     rows = _gauge("redline_window_rows", "Rows in the model's latest window.", ["model"])
+    ended = _gauge(
+        "redline_window_end_timestamp_seconds",
+        "When the model's latest window closed (Unix time): a Guard gone quiet stops moving it.",
+        ["model"],
+    )
     routed = _gauge(
         "redline_window_route_rows", "Rows per route in the latest window.", ["model", "route"]
     )
     revision = _gauge("redline_route_revision", "RouteState revision in force.", ["model"])
     mode = _gauge("redline_route_mode", "1 for the route mode in force.", ["model", "mode"])
-    drift = _gauge(
-        "redline_drift_statistic",
-        "Primary drift statistic of each column, latest window against the reference.",
-        ["model", "column", "statistic"],
-    )
-    threshold = _gauge(
-        "redline_drift_threshold",
-        "Calibrated threshold of each column's primary drift statistic.",
-        ["model", "column", "statistic"],
-    )
-    for m in snapshot.models:
+    for m in models:
         revision.add_metric([m.model], m.route_revision)
         for route in Route:
             mode.add_metric([m.model, route.value], float(route.value == m.route_mode))
         if m.window_rows is not None:
             rows.add_metric([m.model], m.window_rows)
+        if m.window_end_s is not None:
+            ended.add_metric([m.model], m.window_end_s)
         for route_name, n in sorted(m.routes.items()):
             routed.add_metric([m.model, route_name], n)
+    return [rows, ended, routed, revision, mode]
+
+
+def _drift_families(models: Iterable[ModelMetrics]) -> list[Metric]:
+    """Each watched column's drift statistic next to its calibrated threshold."""
+    labels = ["model", "column", "statistic"]
+    drift = _gauge(
+        "redline_drift_statistic",
+        "Primary drift statistic of each column, latest window against the reference.",
+        labels,
+    )
+    threshold = _gauge(
+        "redline_drift_threshold",
+        "Calibrated threshold of each column's primary drift statistic.",
+        labels,
+    )
+    for m in models:
         for column, statistic, value, limit in m.drift:
             drift.add_metric([m.model, column, statistic], value)
             threshold.add_metric([m.model, column, statistic], limit)
+    return [drift, threshold]
+
+
+def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
+    """The Prometheus metric families of a snapshot."""
     incidents = _gauge(
         "redline_open_incidents", "Open incidents by severity.", ["model", "severity"]
     )
@@ -169,7 +190,8 @@ def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
     for (model, action_type), values in sorted(snapshot.latencies_s.items()):
         buckets, total = _histogram(values)
         latency.add_metric([model, action_type], buckets, total)
-    return [rows, routed, revision, mode, drift, threshold, incidents, latency]
+    models = snapshot.models
+    return [*_window_families(models), *_drift_families(models), incidents, latency]
 
 
 class StoreCollector(Collector):

@@ -73,7 +73,7 @@ def _notice(payload: dict[str, Any]) -> IncidentNotice:
 
 def deliver_pending(store: Store, notifier: Notifier, *, limit: int = 100) -> int:
     """Send queued notifications (network I/O outside any transaction); returns how many were sent."""
-    with store.session() as session:
+    with store.reading() as session:
         pending = [
             (n.id, n.channel, dict(n.payload), n.attempts)
             for n in list_notifications(session, status="pending", limit=limit)

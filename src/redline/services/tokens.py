@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -135,7 +135,7 @@ def create_token(
 
 def get_token(store: Store, *, token_id: int) -> ApiToken:
     """One token by id (revoked ones too); raises TokenNotFoundError."""
-    with store.session() as session:
+    with store.reading() as session:
         row = get_api_token(session, token_id=token_id)
         if row is None:
             raise TokenNotFoundError(f"no token {token_id}; `redline tokens list` shows them")
@@ -144,7 +144,7 @@ def get_token(store: Store, *, token_id: int) -> ApiToken:
 
 def list_tokens(store: Store, *, include_revoked: bool = True) -> list[ApiToken]:
     """Every token, oldest first (revoked ones too unless told otherwise)."""
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_api_tokens(session, include_revoked=include_revoked)
         return [ApiToken.from_row(row) for row in rows]
 
@@ -172,15 +172,28 @@ def revoke_token(
         return ApiToken.from_row(row)
 
 
+def _stale(last_used_at: datetime | None, at: datetime) -> bool:
+    return last_used_at is None or at - last_used_at >= TOUCH_EVERY
+
+
 def authenticate(store: Store, token: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token whose plaintext is ``token``, or None (unknown, malformed, revoked)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     at = now or datetime.now(UTC)
-    with store.session() as session:
+    # Every request reads; only a stale last_used_at is written, in a transaction of its own
+    # that waits its turn on SQLite instead of upgrading this read to a write.
+    with store.reading() as session:
         row = get_api_token(session, token_hash=hash_token(token))
         if row is None or row.revoked_at is not None:
             return None
-        if row.last_used_at is None or at - row.last_used_at >= TOUCH_EVERY:
+        found = ApiToken.from_row(row)
+    if not _stale(found.last_used_at, at):
+        return found
+    with store.session() as session:
+        row = get_api_token(session, token_id=found.id)
+        if row is None or row.revoked_at is not None:  # revoked in between
+            return None
+        if _stale(row.last_used_at, at):  # unless a concurrent request touched it
             save_api_token(session, token_id=row.id, last_used_at=at)
-        return ApiToken.from_row(row)
+    return replace(found, last_used_at=at)

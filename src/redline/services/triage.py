@@ -19,8 +19,11 @@ from redline.services.actions import apply_action_in
 from redline.services.chains import record_event
 from redline.services.incidents import CONTAINMENT_TYPES, incident_facts, transition_in
 from redline.services.notifications import queue_notice
+from redline.services.postmortems import draft_on_resolve_in
 from redline.services.response import ResponsePlan
+from redline.services.snapshots import snapshot_once_in
 from redline.services.snoozes import drop_snoozed_in
+from redline.services.triage_reports import attach_triage_report_in
 from redline.store import (
     OPEN_INCIDENT_STATUSES,
     IncidentRow,
@@ -127,6 +130,7 @@ def triage_signals_in(
         save_incident(session, incident_id=row.id, last_signal_at=at, updated_at=now)
     add_incident_signals(session, incident_id=row.id, signal_ids=[r.id for r in rows])
     _respond(session, row, decision, now, plan)
+    attach_triage_report_in(session, incident=row, now=now)  # within the window it opened in
     return row
 
 
@@ -191,6 +195,8 @@ def _respond(
                     summary=row.title,
                     now=now,
                 )
+        elif action == ActionType.SNAPSHOT:
+            snapshot_once_in(session, incident=row, reason="declared", now=now, actor=actor)
         else:
             _record_unavailable(session, row, action, now)
 
@@ -209,9 +215,7 @@ def _params(action: ActionType, signals: Sequence[Signal]) -> dict[str, Any]:
 def _record_unavailable(
     session: Session, row: IncidentRow, action: ActionType, now: datetime
 ) -> None:
-    why = {
-        ActionType.SNAPSHOT: "forensic snapshots are not available in this version of redline",
-    }.get(action, "this action is not run automatically")
+    why = "this action is not run automatically"
     record_event(
         session,
         incident_id=row.id,
@@ -243,6 +247,7 @@ def advance_incidents_in(
             moved.append(row.key)
             if event == IncidentEvent.RESOLVE:
                 _notify_resolved(session, row, now)
+                draft_on_resolve_in(session, row, now=now)
     return moved
 
 

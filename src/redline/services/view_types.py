@@ -16,12 +16,15 @@ from redline.domain import (
     IncidentStatus,
     Severity,
 )
+from redline.profiles.reference import Reference
+from redline.profiles.window import WindowProfile
 from redline.store import ActionRow, IncidentRow, SignalRow, TimelineEventRow
 
 __all__ = [
     "ActionView",
     "IncidentDetail",
     "IncidentSummary",
+    "ModelActivity",
     "SignalView",
     "TimelineEntry",
     "View",
@@ -218,8 +221,23 @@ class IncidentDetail(View):
     actions: tuple[ActionView, ...]
     timeline: tuple[TimelineEntry, ...]
     broken_seq: int | None
+    aware_at: datetime | None = None
 
     @property
     def chain_intact(self) -> bool:
         """True when every timeline event is sealed by its hash."""
         return self.broken_seq is None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelActivity(View):
+    """What a model page charts: the stored reference and the latest windows, oldest first."""
+
+    model: str
+    reference: Reference | None
+    windows: tuple[WindowProfile, ...]
+
+    @property
+    def latest(self) -> WindowProfile | None:
+        """The window that started last, or None before the first."""
+        return self.windows[-1] if self.windows else None

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redline.domain import IncidentEvent, IncidentStatus, RouteState, Severity, allowed_events
 from redline.domain.transitions import TRANSITIONS
+from redline.profiles.reference import Reference
+from redline.profiles.window import WindowProfile
 from redline.services.incidents import IncidentNotFoundError, incident_facts
 from redline.services.integrity import first_broken_seq
 from redline.services.view_types import (
     ActionView,
     IncidentDetail,
     IncidentSummary,
+    ModelActivity,
     SignalView,
     TimelineEntry,
     View,
@@ -25,26 +28,35 @@ from redline.store import (
     RouteStateRow,
     Session,
     Store,
+    WindowRow,
+    count_open_incidents,
     current_revision,
     get_incident,
+    get_latest_reference,
+    get_latest_window,
     list_actions,
     list_incident_signals,
     list_incidents,
     list_route_states,
     list_timeline,
+    list_windows,
 )
 
 __all__ = [
     "ActionView",
     "IncidentDetail",
     "IncidentSummary",
+    "ModelActivity",
     "RouteView",
     "SchemaStatus",
     "SignalView",
     "TimelineEntry",
     "View",
+    "count_open_by_model",
+    "count_open_by_severity",
     "get_incident_id",
     "get_incident_view",
+    "get_model_activity",
     "get_route_view",
     "get_schema_status",
     "list_action_views",
@@ -131,7 +143,7 @@ def list_incident_views(
 ) -> list[IncidentSummary]:
     """Incidents matching every filter given, most recently detected first."""
     wanted = [IncidentStatus(s) for s in statuses]
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_incidents(
             session,
             model=model,
@@ -145,13 +157,13 @@ def list_incident_views(
 
 def get_incident_id(store: Store, *, key: str) -> int:
     """The id of the incident with this key; raises IncidentNotFoundError."""
-    with store.session() as session:
+    with store.reading() as session:
         return require_incident(session, key=key).id
 
 
 def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
     """One incident with its signals, actions and timeline (each event marked if verified)."""
-    with store.session() as session:
+    with store.reading() as session:
         row = require_incident(session, key=key)
         events = list_timeline(session, incident_id=row.id)
         broken = first_broken_seq(events)
@@ -175,6 +187,7 @@ def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
             actions=tuple(actions),
             timeline=timeline,
             broken_seq=broken,
+            aware_at=row.aware_at,
         )
 
 
@@ -182,7 +195,7 @@ def list_action_views(
     store: Store, *, model: str | None = None, incident_key: str | None = None, limit: int = 1000
 ) -> list[ActionView]:
     """Actions matching every filter given, in the order they were requested."""
-    with store.session() as session:
+    with store.reading() as session:
         incident_id = (
             None if incident_key is None else require_incident(session, key=incident_key).id
         )
@@ -192,7 +205,7 @@ def list_action_views(
 
 def list_route_views(store: Store, *, model: str) -> list[RouteView]:
     """Every stored RouteState revision of ``model``, oldest first, with what each changed."""
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_route_states(session, model=model)
     views: list[RouteView] = []
     previous: RouteState | None = None
@@ -215,3 +228,65 @@ def get_schema_status(store: Store) -> SchemaStatus:
     """The store's address and migration (None if it was never migrated)."""
     address = store.engine.url.render_as_string(hide_password=True)
     return SchemaStatus(address, current_revision(store.engine))
+
+
+def count_open_by_severity(store: Store, *, model: str | None = None) -> dict[Severity, int]:
+    """Open incidents per severity (every severity listed, zero when none), counted in SQL."""
+    counts = dict.fromkeys(Severity, 0)
+    for named, by_severity in count_open_by_model(store).items():
+        if model is None or named == model:
+            for severity, n in by_severity.items():
+                counts[severity] += n
+    return counts
+
+
+def count_open_by_model(store: Store) -> dict[str, dict[Severity, int]]:
+    """Open incidents per model and severity (models with none are left out), counted in SQL."""
+    counts: dict[str, dict[Severity, int]] = {}
+    with store.reading() as session:
+        for named, severity, n in count_open_incidents(session):
+            counts.setdefault(named, {})[Severity(severity)] = n
+    return counts
+
+
+def _latest_windows(session: Session, *, model: str, limit: int) -> list[WindowRow]:
+    """The ``limit`` windows of ``model`` that started last, oldest first.
+
+    The store lists windows oldest first from a start time, so this guesses the start time
+    from the latest window's length and widens the guess until enough windows are in view;
+    each query reads a bounded slice through the (model, start) index, never the history.
+    """
+    latest = get_latest_window(session, model=model)
+    if latest is None:
+        return []
+    # Windows follow each other, so a quarter more than ``limit`` lengths usually holds them all.
+    span = max(latest.end - latest.start, timedelta(seconds=1)) * 5 / 4
+    rows: list[WindowRow] = []
+    for _ in range(_WIDENINGS):
+        since = latest.start - span * limit
+        rows = list_windows(session, model=model, since=since, limit=_SLICE * limit)
+        # A full slice may have cut off the newest windows: skip ahead until it does not.
+        while len(rows) == _SLICE * limit and rows[-limit].start > since:
+            since = rows[-limit].start
+            rows = list_windows(session, model=model, since=since, limit=_SLICE * limit)
+        if len(rows) >= limit:
+            break
+        span *= 4
+    return rows[-limit:]
+
+
+#: Read windows in slices of this many times the count wanted; widen the guess this often.
+_SLICE = 3
+_WIDENINGS = 8
+
+
+def get_model_activity(store: Store, *, model: str, windows: int = 30) -> ModelActivity:
+    """The model's latest reference and its last ``windows`` window profiles, oldest first."""
+    with store.reading() as session:
+        reference = get_latest_reference(session, model=model)
+        rows = _latest_windows(session, model=model, limit=max(windows, 1))
+        return ModelActivity(
+            model=model,
+            reference=None if reference is None else Reference.from_dict(reference.payload),
+            windows=tuple(WindowProfile.from_dict(r.payload) for r in rows),
+        )

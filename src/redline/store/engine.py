@@ -30,6 +30,8 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+#: The execution option saying how a SQLite transaction begins (see ``_begin_sqlite``).
+SQLITE_BEGIN = "redline_sqlite_begin"
 PG_CONNECT_TIMEOUT_S = 10
 
 
@@ -63,7 +65,12 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> 
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock now, waiting up to the busy timeout. A deferred
+    # transaction that reads and then writes fails at once with "database is locked" when
+    # another connection committed in between (WAL never waits on that upgrade), so every
+    # transaction that may write begins IMMEDIATE; Store.reading() begins DEFERRED.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _raise_store_error(context: ExceptionContext) -> None:
@@ -104,8 +111,22 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed if the block succeeds, rolled back if not."""
+        """A session in a transaction: committed if the block succeeds, rolled back if not.
+
+        On SQLite it holds the write lock from the start: writers queue (up to the busy
+        timeout) instead of failing, so a second one in the same thread waits in vain.
+        """
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it takes no write lock, so it never queues.
+
+        A write in it can fail with "database is locked" on SQLite; use session() to write.
+        """
+        with self.sessions() as session, session.begin():
+            session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
             yield session
 
     def dispose(self) -> None:
@@ -158,4 +179,5 @@ def _run_alembic(
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None if it was never migrated."""
     with engine.connect() as connection:
+        connection.execution_options(**{SQLITE_BEGIN: "DEFERRED"})  # a read: never queue
         return MigrationContext.configure(connection).get_current_revision()

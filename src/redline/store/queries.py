@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ __all__ = [
     "add_reference",
     "add_signals",
     "add_window",
+    "count_windows",
     "get_latest_reference",
     "get_window",
     "list_signals",
@@ -123,6 +124,14 @@ def list_windows(
         query = query.where(WindowRow.start >= since)
     query = query.order_by(WindowRow.start, WindowRow.id).limit(limit)
     return list(session.scalars(query))
+
+
+def count_windows(session: Session, *, model: str, since: datetime | None = None) -> int:
+    """How many windows of ``model`` start at or after ``since``."""
+    query = select(func.count()).select_from(WindowRow).where(WindowRow.model == model)
+    if since is not None:
+        query = query.where(WindowRow.start >= since)
+    return int(session.scalar(query) or 0)
 
 
 def list_unevaluated_windows(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
@@ -32,14 +34,14 @@ def list_model_names(session: Session) -> list[str]:
     return sorted(session.scalars(select(named.c.model)))
 
 
-def get_latest_window(session: Session, *, model: str) -> WindowRow | None:
-    """The window of ``model`` that started last, or None."""
-    query = (
-        select(WindowRow)
-        .where(WindowRow.model == model)
-        .order_by(WindowRow.start.desc(), WindowRow.id.desc())
-        .limit(1)
-    )
+def get_latest_window(
+    session: Session, *, model: str, until: datetime | None = None
+) -> WindowRow | None:
+    """The window of ``model`` that started last (at or before ``until``), or None."""
+    query = select(WindowRow).where(WindowRow.model == model)
+    if until is not None:
+        query = query.where(WindowRow.start <= until)
+    query = query.order_by(WindowRow.start.desc(), WindowRow.id.desc()).limit(1)
     return session.scalars(query).first()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from redline.errors import StoreError
 from redline.store.conflicts import StaleRevisionError
 from redline.store.queries import _add_once
+from redline.store.route_listener import ROUTE_CHANNEL
 from redline.store.tables_serving import DeploymentRow, ModelVersionRow, RouteStateRow
 
 __all__ = [
@@ -50,6 +51,9 @@ def add_route_state(
             f"route state {revision} of model {model!r} was written by another writer; "
             "re-read the route state and apply the change to it"
         ) from exc
+    if session.connection().dialect.name == "postgresql":
+        # Delivered on commit, so every listener (route_listener) reads the new revision.
+        session.execute(select(func.pg_notify(ROUTE_CHANNEL, model)))
     return row
 
 

@@ -146,6 +146,8 @@ class SignalRow(Base):
     """One stored :class:`redline.domain.Signal`."""
 
     __tablename__ = "signals"
+    # A model's newest signals, read by the dashboard's model page (0006).
+    __table_args__ = (Index("ix_signals_model_created_at", "model", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model: Mapped[str] = mapped_column(String(200), index=True)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -49,6 +50,8 @@ class IncidentRow(Base):
     """One incident: what happened to which model, how bad, and the times that matter."""
 
     __tablename__ = "incidents"
+    # The dashboard lists a model's newest incidents (0006); detected_at alone serves all models.
+    __table_args__ = (Index("ix_incidents_model_detected_at", "model", "detected_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)
@@ -63,7 +66,7 @@ class IncidentRow(Base):
     impact_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     affected_decisions: Mapped[int | None] = mapped_column(Integer, nullable=True)
     first_signal_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     contained_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

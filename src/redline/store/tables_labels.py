@@ -84,6 +84,8 @@ class ReviewItemRow(Base):
     """A prediction routed to people, and what they decided about it."""
 
     __tablename__ = "review_items"
+    # The pending queue, oldest first (0006).
+    __table_args__ = (Index("ix_review_items_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model: Mapped[str] = mapped_column(String(200), index=True)

@@ -87,7 +87,7 @@ def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Ref
                 events = list_timeline(session, incident_id=incident.id)
                 kinds = [e.kind for e in events]
                 assert kinds[0] == "opened"
-                assert {"action_applied", "action_verified", "snapshot_skipped"} <= set(kinds)
+                assert {"action_applied", "action_verified", "snapshot_taken"} <= set(kinds)
                 chain = [
                     ({"at": e.at, "actor": e.actor, "kind": e.kind, "details": e.details}, e.hash)
                     for e in events

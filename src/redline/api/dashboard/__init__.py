@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from redline.api.dashboard import incidents, login, pages
+from redline.api.dashboard import forensics, incidents, login, pages, postmortems, review
 from redline.api.dashboard.web import STATIC_DIR
 
 __all__ = ["ROUTES", "STATIC_DIR", "STATIC_PATH", "mount", "router"]
@@ -15,7 +15,14 @@ __all__ = ["ROUTES", "STATIC_DIR", "STATIC_PATH", "mount", "router"]
 STATIC_PATH = "/static/dashboard"
 
 #: Every page and form (plain routes: a mount needs them, not lazily included routers).
-ROUTES = [*login.router.routes, *pages.router.routes, *incidents.router.routes]
+ROUTES = [
+    *login.router.routes,
+    *pages.router.routes,
+    *incidents.router.routes,
+    *forensics.router.routes,
+    *postmortems.router.routes,
+    *review.router.routes,
+]
 router = APIRouter(routes=ROUTES, include_in_schema=False)
 
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
 from redline.api.auth import actor_of
 from redline.api.context import get_context
-from redline.api.dashboard.web import Visitor, VisitorDep, get_signer, render
-from redline.api.sessions import CSRF_FIELD
+from redline.api.dashboard.evidence import forensic_values
+from redline.api.dashboard.forensics import EXPORTS
+from redline.api.dashboard.postmortems import STEPS
+from redline.api.dashboard.web import Csrf, VisitorDep, back_to, refusal, render
 from redline.domain import ActionType, IncidentEvent
-from redline.errors import RedlineError
+from redline.domain.decision import REVIEW_MODES
+from redline.errors import DataError, RedlineError
 from redline.services.actions import apply_action
 from redline.services.incidents import IncidentNotFoundError, transition_incident
 from redline.services.views import get_incident_id, get_incident_view, get_route_view
 
-__all__ = ["BUTTON_ACTIONS", "BUTTON_EVENTS", "router"]
+__all__ = [
+    "ACTION_FIELDS",
+    "BUTTON_ACTIONS",
+    "BUTTON_EVENTS",
+    "action_params",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,21 +36,54 @@ router = APIRouter(include_in_schema=False)
 BUTTON_ACTIONS: dict[ActionType, str] = {
     ActionType.KILL_SWITCH: "Kill switch",
     ActionType.ROLLBACK: "Roll back",
+    ActionType.SHADOW: "Shadow",
+    ActionType.THRESHOLD_CHANGE: "Set threshold",
+}
+#: The form fields each action passes on as its params (the rest of the form is ignored).
+ACTION_FIELDS: dict[ActionType, tuple[str, ...]] = {
+    ActionType.ROLLBACK: ("version",),
+    ActionType.SHADOW: ("baseline", "version"),
+    ActionType.THRESHOLD_CHANGE: ("threshold", "review_mode"),
 }
 #: The transitions the incident page offers.
 BUTTON_EVENTS: dict[IncidentEvent, str] = {IncidentEvent.RESOLVE: "Resolve"}
 
-Csrf = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
+Field = Annotated[str, Form(max_length=200)]
+
+
+def action_params(chosen: ActionType, form: dict[str, str]) -> dict[str, Any]:
+    """The params of ``chosen`` from its form fields (blank ones left out, numbers checked)."""
+    params: dict[str, Any] = {}
+    for name in ACTION_FIELDS.get(chosen, ()):
+        value = form.get(name, "").strip()
+        if value:
+            params[name] = value
+    if "threshold" in params:
+        try:
+            params["threshold"] = float(params["threshold"])
+        except ValueError:
+            raise DataError(f"threshold must be a number, not {params['threshold']!r}") from None
+        if not math.isfinite(params["threshold"]):
+            raise DataError("threshold must be a finite number")
+    if "review_mode" in params and params["review_mode"] not in REVIEW_MODES:
+        raise DataError(f"review_mode must be one of {', '.join(REVIEW_MODES)}")
+    return params
 
 
 @router.get("/incidents/{key}", response_class=HTMLResponse)
 def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
-    """An incident: header, signals, actions, the timeline and the containment buttons."""
+    """An incident: header, signals, actions, forensics, post-mortem, clocks and the timeline."""
     store = get_context(request).store
     try:
         detail = get_incident_view(store, key=key)
     except IncidentNotFoundError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
+    forensics = forensic_values(
+        get_context(request),
+        key=detail.incident.key,
+        aware_at=detail.aware_at,
+        now=datetime.now(UTC),
+    )
     return render(
         request,
         "incident.html",
@@ -50,23 +93,11 @@ def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
         route=get_route_view(store, model=detail.incident.model),
         actions=BUTTON_ACTIONS,
         events=BUTTON_EVENTS,
+        review_modes=REVIEW_MODES,
+        steps=STEPS,
+        exports=EXPORTS,
+        **forensics,
     )
-
-
-def _refusal(request: Request, visitor: Visitor, submitted: str) -> Response | None:
-    """A 403 page when the CSRF token is wrong or the role may not act; None when allowed."""
-    if not get_signer(request).check_csrf(visitor.session, submitted or None):
-        message = "The form's CSRF token is missing or wrong: reload the page and try again."
-        return render(request, "error.html", visitor, status_code=403, error=message)
-    if not visitor.can_act:
-        message = f"This needs a responder or admin; {visitor.token.name!r} is a viewer."
-        return render(request, "error.html", visitor, status_code=403, error=message)
-    return None
-
-
-def _back(key: str, **message: str) -> RedirectResponse:
-    query = f"?{urlencode(message)}" if message else ""
-    return RedirectResponse(f"/incidents/{key}{query}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/incidents/{key}/actions")
@@ -76,9 +107,13 @@ def act_on_incident(
     visitor: VisitorDep,
     csrf_token: Csrf = "",
     type: Annotated[str, Form(max_length=64)] = "",
+    baseline: Field = "",
+    version: Field = "",
+    threshold: Field = "",
+    review_mode: Field = "",
 ) -> Response:
     """Apply a containment action to the incident's model, linked to the incident."""
-    refused = _refusal(request, visitor, csrf_token)
+    refused = refusal(request, visitor, csrf_token)
     if refused is not None:
         return refused
     context = get_context(request)
@@ -87,8 +122,10 @@ def act_on_incident(
         if chosen not in BUTTON_ACTIONS:
             raise ValueError
     except ValueError:
-        return _back(key, error=f"{type!r} is not an action this page offers")
+        return back_to(key, error=f"{type!r} is not an action this page offers")
+    form = {"baseline": baseline, "version": version, "threshold": threshold}
     try:
+        params = action_params(chosen, form | {"review_mode": review_mode})
         incident_id = get_incident_id(context.store, key=key)
         model = get_incident_view(context.store, key=key).incident.model
         result = apply_action(
@@ -96,17 +133,18 @@ def act_on_incident(
             model=model,
             type=chosen,
             trigger=actor_of(visitor.token),
+            params=params,
             incident_id=incident_id,
         )
     except IncidentNotFoundError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
     except (RedlineError, TypeError, ValueError) as exc:
-        return _back(key, error=f"{chosen.value} was refused: {exc}")
+        return back_to(key, error=f"{chosen.value} was refused: {exc}")
     context.routes.notify()
     if result.error:
-        return _back(key, error=f"{chosen.value} failed: {result.error}")
+        return back_to(key, error=f"{chosen.value} failed: {result.error}")
     revision = "" if result.revision is None else f" (route revision {result.revision})"
-    return _back(key, notice=f"{chosen.value} {result.status.value}{revision}")
+    return back_to(key, notice=f"{chosen.value} {result.status.value}{revision}")
 
 
 @router.post("/incidents/{key}/transitions")
@@ -119,7 +157,7 @@ def transition(
     reason: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
     """Move the incident by ``event``; a refused transition comes back as a message."""
-    refused = _refusal(request, visitor, csrf_token)
+    refused = refusal(request, visitor, csrf_token)
     if refused is not None:
         return refused
     try:
@@ -133,7 +171,7 @@ def transition(
     except IncidentNotFoundError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
     except ValueError:
-        return _back(key, error=f"{event!r} is not an incident event")
+        return back_to(key, error=f"{event!r} is not an incident event")
     except RedlineError as exc:
-        return _back(key, error=f"{event} was refused: {exc}")
-    return _back(key, notice=f"{event}: the incident is now {target.value}")
+        return back_to(key, error=f"{event} was refused: {exc}")
+    return back_to(key, notice=f"{event}: the incident is now {target.value}")

@@ -6,16 +6,22 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from redline.api.context import get_context
+from redline.api.dashboard.charts import feature_charts, series_of
 from redline.api.dashboard.web import VisitorDep, render
-from redline.domain import Severity
+from redline.domain import IncidentStatus, Severity
 from redline.services.catalog import UnknownModelError, get_model, list_models
-from redline.services.ingest import list_window_profiles
 from redline.services.records import list_signal_views
-from redline.services.views import SignalView, get_route_view, list_incident_views
+from redline.services.views import (
+    SignalView,
+    count_open_by_model,
+    get_model_activity,
+    get_route_view,
+    list_incident_views,
+)
 
 __all__ = ["FeatureDrift", "feature_drift", "router"]
 
@@ -23,23 +29,32 @@ router = APIRouter(include_in_schema=False)
 
 #: How many windows and incidents a page shows.
 RECENT_WINDOWS = 20
+#: How many windows the model page's charts span (the only windows it reads).
+CHART_WINDOWS = 40
 LATEST_INCIDENTS = 25
+#: The newest signals of a model searched for the latest window's (a window has a few).
+LATEST_SIGNALS = 100
+#: The most incidents the incident list shows at once.
+LIST_LIMIT = 500
 
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, visitor: VisitorDep) -> Response:
     """Models, open incidents by severity and the latest incidents."""
     store = get_context(request).store
-    open_counts = Counter(
-        i.severity for i in list_incident_views(store, open_only=True, limit=10_000)
-    )
-    counts = [(s.value, open_counts.get(s, 0)) for s in Severity]
+    by_model = count_open_by_model(store)
+    totals = Counter[Severity]()
+    for counts in by_model.values():
+        totals.update(counts)
+    # A model's health is its worst open severity (Severity sorts SEV1 first).
+    health = {model: min(counts) for model, counts in by_model.items() if counts}
     return render(
         request,
         "overview.html",
         visitor,
         models=list_models(store),
-        counts=counts,
+        counts=[(s.value, totals.get(s, 0)) for s in Severity],
+        health=health,
         incidents=list_incident_views(store, limit=LATEST_INCIDENTS),
     )
 
@@ -86,22 +101,26 @@ def feature_drift(columns: list[str], signals: list[SignalView]) -> list[Feature
 def _model_values(request: Request, model: str) -> dict[str, Any]:
     store = get_context(request).store
     summary = get_model(store, model=model)
-    windows = list_window_profiles(store, model=model, limit=2_000)[-RECENT_WINDOWS:]
-    latest = windows[-1] if windows else None
+    activity = get_model_activity(store, model=model, windows=CHART_WINDOWS)
+    latest = activity.latest
     drift: list[FeatureDrift] = []
     if latest is not None:
         signals = [
             s
-            for s in list_signal_views(store, model=model, limit=500)
+            for s in list_signal_views(store, model=model, limit=LATEST_SIGNALS)
             if s.window_start == latest.start
         ]
         drift = feature_drift(list(latest.columns), signals)
+    reference = activity.reference
     return {
         "model": summary,
         "route": get_route_view(store, model=model),
-        "windows": list(reversed(windows)),
+        "windows": list(reversed(activity.windows[-RECENT_WINDOWS:])),
         "latest": latest,
         "drift": drift,
+        "features": [] if reference is None else feature_charts(reference, activity.windows),
+        "series": series_of(reference, activity.windows),
+        "reference": reference,
         "incidents": list_incident_views(store, model=model, limit=10),
     }
 
@@ -114,3 +133,42 @@ def model_page(model: str, request: Request, visitor: VisitorDep) -> Response:
     except UnknownModelError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
     return render(request, "model.html", visitor, **values)
+
+
+def _choice(value: str, allowed: type[Severity] | type[IncidentStatus]) -> str:
+    """``value`` when it names a member of ``allowed``, else "" (an unknown filter is no filter)."""
+    return value if value in {m.value for m in allowed} else ""
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incident_list(
+    request: Request,
+    visitor: VisitorDep,
+    model: str = "",
+    status: str = "",
+    severity: str = "",
+    open: str = "",
+    limit: int = Query(100, ge=1, le=LIST_LIMIT),
+) -> Response:
+    """Incidents filtered by model, status, severity and openness, most recent first."""
+    status, severity = _choice(status, IncidentStatus), _choice(severity, Severity)
+    incidents = list_incident_views(
+        get_context(request).store,
+        model=model.strip() or None,
+        statuses=[IncidentStatus(status)] if status else [],
+        severity=Severity(severity) if severity else None,
+        open_only=open == "1",
+        limit=limit,
+    )
+    filters = {"model": model, "status": status, "severity": severity, "open": open}
+    return render(
+        request,
+        "incidents.html",
+        visitor,
+        incidents=incidents,
+        filters=filters,
+        statuses=[s.value for s in IncidentStatus],
+        severities=[s.value for s in Severity],
+        limit=limit,
+        empty_incidents="No incident matches these filters.",
+    )

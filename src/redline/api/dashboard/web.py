@@ -8,27 +8,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from redline.api.context import get_context
-from redline.api.sessions import SESSION_COOKIE, SessionData, SessionSigner, session_signer
+from redline.api.sessions import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SessionData,
+    SessionSigner,
+    session_signer,
+)
 from redline.services.tokens import ApiToken, Role, TokenNotFoundError, get_token
 
 __all__ = [
+    "FRAGMENT_HEADER",
     "STATIC_DIR",
+    "Csrf",
     "Visitor",
     "VisitorDep",
     "age",
+    "back_to",
     "brief",
     "get_signer",
     "get_visitor",
+    "refusal",
     "render",
 ]
 
+#: The header live refresh sends to get a page's content without its frame.
+FRAGMENT_HEADER = "X-Redline-Fragment"
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 
@@ -94,6 +107,11 @@ class Visitor:
         """True when the role may contain and resolve incidents (responder or admin)."""
         return self.token.role.allows(Role.RESPONDER)
 
+    @property
+    def is_admin(self) -> bool:
+        """True for an admin: may approve post-mortems or send them back."""
+        return self.token.role.allows(Role.ADMIN)
+
 
 def _login_redirect(request: Request) -> HTTPException:
     # Browsers go to the login form; API clients and scripts get a plain 401.
@@ -131,5 +149,32 @@ def render(
     """A page from ``templates/name`` with the visitor and the query's notice or error."""
     values.setdefault("notice", request.query_params.get("notice", "")[:300])
     values.setdefault("error", request.query_params.get("error", "")[:300])
+    # Live refresh asks for the page's content only; it swaps the parts marked data-live.
+    values.setdefault("fragment", request.headers.get(FRAGMENT_HEADER) == "1")
     context = {"visitor": visitor, **values}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+Csrf = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
+
+
+def refusal(
+    request: Request, visitor: Visitor, submitted: str, *, needed: Role = Role.RESPONDER
+) -> Response | None:
+    """A 403 page when the CSRF token is wrong or the role is below ``needed``; None if allowed."""
+    if not get_signer(request).check_csrf(visitor.session, submitted or None):
+        message = "The form's CSRF token is missing or wrong: reload the page and try again."
+        return render(request, "error.html", visitor, status_code=403, error=message)
+    if not visitor.token.role.allows(needed):
+        wanted = "an admin" if needed == Role.ADMIN else "a responder or admin"
+        role = visitor.token.role.value
+        message = f"This needs {wanted}; {visitor.token.name!r} is a {role}."
+        return render(request, "error.html", visitor, status_code=403, error=message)
+    return None
+
+
+def back_to(key: str, **message: str) -> RedirectResponse:
+    """A redirect to the incident page, carrying a notice or an error."""
+    query = f"?{urlencode(message)}" if message else ""
+    target = f"/incidents/{quote(key, safe='')}{query}"
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)

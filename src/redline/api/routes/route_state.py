@@ -31,8 +31,9 @@ def _read(view: RouteView) -> RouteRead:
     response_model=RouteRead,
     description=(
         "With `after_revision`, answers as soon as a newer revision is stored: changes made "
-        "through this service wake the wait at once, others are seen within "
-        "`api.route_poll_s`; 304 with no body after `wait_s` (capped by `api.route_wait_max_s`)."
+        "through this service, and on PostgreSQL by any process (LISTEN/NOTIFY), wake the "
+        "wait at once; others are seen within `api.route_poll_s`; 304 with no body after "
+        "`wait_s` (capped by `api.route_wait_max_s`)."
     ),
     responses={304: {"description": "No revision after `after_revision` within `wait_s`."}},
 )
@@ -62,7 +63,9 @@ async def get_route(
         remaining = deadline - loop.time()
         if remaining <= 0:
             return Response(status_code=status.HTTP_304_NOT_MODIFIED)
-        await context.routes.wait(generation, min(settings.route_poll_s, remaining))
+        # Announced changes need no timer; without announcements re-read every route_poll_s.
+        step = remaining if context.routes.pushed else min(settings.route_poll_s, remaining)
+        await context.routes.wait(generation, step)
 
 
 @router.get("/models/{model}/route/history", response_model=list[RouteRead])

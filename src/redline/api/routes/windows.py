@@ -11,8 +11,7 @@ from redline.api.ingest import closed_window
 from redline.api.params import ModelPath
 from redline.api.schemas import WindowBatchCreate
 from redline.api.schemas_read import WindowIngestRead, WindowResultRead
-from redline.services.catalog import load_reference_of
-from redline.services.ingest import record_window
+from redline.services.ingest import record_windows, store_windows
 from redline.services.response import ResponsePlan
 
 __all__ = ["router"]
@@ -28,8 +27,10 @@ router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES)
     description=(
         "Each window is stored with its signals, labels, served rows and reviews, then "
         "responded to with the default response plan and the model's stored reference (if "
-        "any): applied actions verified, signals triaged into incidents, guards advanced. A "
-        "window whose id is already stored is skipped (`created: false`): senders may retry."
+        "any): applied actions verified, signals triaged into incidents, guards advanced. The "
+        "windows of one request are stored in order in one transaction: all or none. A "
+        "window whose id is already stored is skipped (`created: false`): senders may retry. "
+        "With `api.evaluate = worker` windows are only stored; `redline worker` responds."
     ),
 )
 def ingest_windows(
@@ -41,17 +42,15 @@ def ingest_windows(
 ) -> WindowIngestRead:
     """Store closed windows of a model once each, and respond to what they show."""
     closed = [closed_window(model, item) for item in body.windows]  # all checked before any write
-    reference = load_reference_of(context.store, model=model)
-    plan = ResponsePlan()
+    if context.settings.api.evaluate == "worker":
+        new = store_windows(context.store, closed)
+    else:
+        new = record_windows(context.store, closed, plan=ResponsePlan())
+        context.routes.notify()  # triage may have contained an incident
     results = [
-        WindowResultRead(
-            window_id=item.window.window_id,
-            created=record_window(context.store, item, plan=plan, reference=reference),
-        )
-        for item in closed
+        WindowResultRead(window_id=item.window.window_id, created=created)
+        for item, created in zip(closed, new, strict=True)
     ]
-    context.routes.notify()  # triage may have contained an incident
-    created = sum(r.created for r in results)
-    if not created:
+    if not any(new):
         response.status_code = status.HTTP_200_OK
-    return WindowIngestRead(model=model, created=created, windows=results)
+    return WindowIngestRead(model=model, created=sum(new), windows=results)

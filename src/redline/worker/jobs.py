@@ -1,0 +1,63 @@
+"""What a worker does on each tick besides windows and SLAs: advance incidents, page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from redline.notify import Notifier
+from redline.services.ingest import model_lock
+from redline.services.notifications import deliver_pending
+from redline.services.response import ResponsePlan
+from redline.services.triage import advance_incidents_in
+from redline.store import (
+    IncidentRow,
+    Store,
+    list_incidents,
+    list_unevaluated_windows,
+    release_lease,
+    try_lease,
+    try_lock,
+)
+
+__all__ = ["advance_open_incidents", "deliver_notifications"]
+
+MAX_OPEN = 1000
+OUTBOX_LEASE = "notifications"
+#: Longer than a delivery round takes (retries included), short enough to survive a crash.
+OUTBOX_LEASE_TIME = timedelta(minutes=5)
+
+
+def _open_incidents(store: Store) -> list[IncidentRow]:
+    with store.session() as session:
+        return list_incidents(session, open_only=True, limit=MAX_OPEN)
+
+
+def advance_open_incidents(store: Store, *, plan: ResponsePlan, now: datetime) -> list[str]:
+    """Move open incidents on whose exit criteria now hold; returns the keys that moved."""
+    moved: list[str] = []
+    for model in sorted({row.model for row in _open_incidents(store)}):
+        with store.session() as session:
+            if not try_lock(session, name=model_lock(model)):
+                continue  # another worker is on this model
+            # Exit criteria count stored windows: wait until they are responded to, since one
+            # may hold the very signals that keep the incident open (its response advances).
+            if list_unevaluated_windows(session, model=model, limit=1):
+                continue
+            moved += advance_incidents_in(
+                session, model=model, now=now, exit_windows=plan.exit_windows
+            )
+    return moved
+
+
+def deliver_notifications(store: Store, notifier: Notifier, *, now: datetime) -> int:
+    """Send the notification outbox unless another worker is sending it; returns how many sent."""
+    # A lease, not a lock: deliver_pending commits through its own sessions, which SQLite
+    # would make wait behind a write lock held here.
+    with store.session() as session:
+        if not try_lease(session, name=OUTBOX_LEASE, now=now, until=now + OUTBOX_LEASE_TIME):
+            return 0
+    try:
+        return deliver_pending(store, notifier)
+    finally:
+        with store.session() as session:
+            release_lease(session, name=OUTBOX_LEASE)

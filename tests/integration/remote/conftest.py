@@ -1,0 +1,40 @@
+"""Services for the remote Guard tests: on each backend, or on a SQLite file only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from remote_support import Service, fit_reference
+
+from redline.profiles.reference import Reference
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    """The reference every window is profiled on."""
+    return fit_reference()
+
+
+@pytest.fixture
+def service(empty_url: str) -> Iterator[Service]:
+    """A running service on a fresh SQLite file, then on a fresh PostgreSQL schema."""
+    running = Service(empty_url).start()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    """A service on a SQLite file of its own, not started: the spool tests start it late."""
+    created = Service(f"sqlite:///{tmp_path / 'redline.db'}")
+    yield created
+    created.close()
+
+
+@pytest.fixture
+def down_service(sqlite_service: Service) -> Service:
+    """A service that ran once and stopped: its port refuses connections until ``start()``."""
+    sqlite_service.start().stop()
+    return sqlite_service
