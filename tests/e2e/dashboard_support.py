@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
@@ -24,8 +23,8 @@ from redline.services.tokens import create_token
 from redline.services.views import list_incident_views
 from redline.settings import Settings, StoreSettings
 from redline.store import Store
+from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
-MODEL = "credit"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -43,38 +42,11 @@ def find_chromium() -> str | None:
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
-def _primary(row: dict[str, Any]) -> float:
-    return 2 * float(row["x"])
-
-
-def _rules(row: dict[str, Any]) -> float:
-    return 0.0
-
-
 def seed_incident(url: str) -> redline.Reference:
     """Run a real Guard on drifted traffic: the store gets windows, signals and a SEV2 incident."""
-    rng = np.random.default_rng(31)
-    x = rng.normal(size=20_000)
-    reference = redline.fit_reference(
-        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
-        prediction="score",
-        window_sizes=[300, 1_000, 10_000],
-    )
-    with redline.Guard(
-        model=MODEL,
-        predict=_primary,
-        fallback=_rules,
-        reference=reference,
-        store=url,
-        window_s=3600,
-        route_poll_s=0.05,
-    ) as guard:
-        drifted = np.random.default_rng(1)
-        for value, region in zip(
-            drifted.normal(1.5, 1, 1_000), drifted.choice(["n", "s"], 1_000), strict=True
-        ):
-            guard.predict({"x": float(value), "region": str(region)})
-        guard.flush()
+    reference = fit_reference()
+    with credit_guard(url, reference, route_poll_s=0.05) as guard:
+        send_traffic(guard, 1_000, shift=1.5, seed=1)
     return reference
 
 
@@ -109,8 +81,11 @@ class Dashboard:
 
 
 @contextmanager
-def serve_dashboard(directory: Path) -> Iterator[Dashboard]:
-    """Seed a SQLite store under ``directory`` and serve the app on 127.0.0.1 (port 0)."""
+def serve_dashboard(
+    directory: Path, *, roles: tuple[str, ...] = ("viewer", "responder")
+) -> Iterator[Dashboard]:
+    """Seed a SQLite store under ``directory`` and serve the app on 127.0.0.1 (port 0), with a
+    token per role in ``roles``."""
     url = f"sqlite:///{directory / 'redline.db'}"
     reference = seed_incident(url)
     store = open_store(url)
@@ -118,10 +93,7 @@ def serve_dashboard(directory: Path) -> Iterator[Dashboard]:
     save_reference(store, model=MODEL, body=reference.to_dict(), actor="test:e2e")
     app = create_app(Settings(store=StoreSettings(url=url)), store=store)
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
-    tokens = {
-        role: create_token(store, name=f"{role}-e2e", role=role)[0]
-        for role in ("viewer", "responder")
-    }
+    tokens = {role: create_token(store, name=f"{role}-e2e", role=role)[0] for role in roles}
     (incident,) = list_incident_views(store, model=MODEL)
     try:
         yield Dashboard(server, store, tokens, incident.key)
@@ -142,6 +114,36 @@ def launch_browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def dashboard_fixture(
+    directory: str,
+    *,
+    roles: tuple[str, ...] = ("viewer", "responder"),
+    prepare: Callable[[Dashboard], None] | None = None,
+) -> Any:
+    """A module-scoped ``dashboard`` fixture: a live dashboard under a fresh ``directory``,
+    ``prepare``d before the first test (assign it to a module-level ``dashboard``)."""
+
+    @pytest.fixture(scope="module", name="dashboard")
+    def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+        with serve_dashboard(tmp_path_factory.mktemp(directory), roles=roles) as served:
+            if prepare is not None:
+                prepare(served)
+            yield served
+
+    return dashboard
+
+
+def browser_fixture() -> Any:
+    """A module-scoped ``browser`` fixture, headless Chromium (assign it to ``browser``)."""
+
+    @pytest.fixture(scope="module", name="browser")
+    def browser() -> Iterator[Browser]:
+        with launch_browser() as launched:
+            yield launched
+
+    return browser
 
 
 def log_in(browser: Browser, dashboard: Dashboard, role: str) -> Page:

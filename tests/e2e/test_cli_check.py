@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,31 +12,10 @@ import pytest
 
 import redline
 from redline.profiles.specs import Role
+from rltest.cli import run_redline
 
 REQUIRED_KEYS = {"name", "kind", "role", "statistic", "value", "threshold", "drifted"}
 REQUIRED_KEYS |= {"calibrated_threshold", "floor", "n_rows", "statistics", "top_moves", "note"}
-
-
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
-
-
-def run_redline(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain (uncoloured) output."""
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "COLUMNS"}}
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [_redline_script(), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def _frame(rng: np.random.Generator, n: int, shift_sd: float) -> pd.DataFrame:

@@ -4,49 +4,25 @@ on a SQLite store where a real Guard saw drifted traffic and opened a SEV2 incid
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-import redline
 from redline.domain import ActionType
 from redline.services import apply_action, open_store
-
-MODEL = "credit"
-
-
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
+from rltest.cli import cli_env
+from rltest.cli import run_redline as run_script
+from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 
 def run_redline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the console script with plain output and no configured store."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"FORCE_COLOR", "COLUMNS", "REDLINE_STORE__URL"}
-    }
-    clean["NO_COLOR"] = "1"
-    return subprocess.run(
-        [_redline_script(), *args],
-        capture_output=True,
-        text=True,
-        env=clean | (env or {}),
-        timeout=120,
-        check=False,
-    )
+    return run_script(*args, env=cli_env(("COLUMNS", "REDLINE_STORE__URL"), extra=env))
 
 
 def run_json(*args: str) -> Any:
@@ -60,26 +36,8 @@ def run_json(*args: str) -> Any:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file holding one SEV2 drift incident of ``credit``, contained by a fallback."""
     path = tmp_path_factory.mktemp("seeded") / "redline.db"
-    rng = np.random.default_rng(31)
-    x = rng.normal(size=20_000)
-    reference = redline.fit_reference(
-        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
-        prediction="score",
-        window_sizes=[300, 1_000, 10_000],
-    )
-    with redline.Guard(
-        model=MODEL,
-        predict=lambda row: 2 * float(row["x"]),
-        fallback=lambda row: 0.0,
-        reference=reference,
-        store=f"sqlite:///{path}",
-        window_s=3600,
-    ) as guard:
-        traffic = np.random.default_rng(1)
-        values, regions = traffic.normal(1.5, 1, 1_000), traffic.choice(["n", "s"], 1_000)
-        for value, region in zip(values, regions, strict=True):
-            guard.predict({"x": float(value), "region": str(region)})
-        guard.flush()
+    with credit_guard(f"sqlite:///{path}", fit_reference()) as guard:
+        send_traffic(guard, 1_000, shift=1.5, seed=1)
     with sqlite3.connect(path) as connection:  # fold the WAL into the file before copying it
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import joblib
@@ -15,14 +12,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from redline.services.artifacts import sha256_of
-
-
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
+from rltest.cli import run_redline
 
 
 @pytest.fixture
@@ -43,16 +33,7 @@ def artifact(tmp_path: Path) -> Path:
 
 
 def redline(*args: str | Path, store: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "COLUMNS"}}
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [_redline_script(), *map(str, args), "--store", store],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_redline(*args, "--store", store)
 
 
 def test_register_deploy_and_read_the_history(store: str, artifact: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from rltest.cli import cli_env
+from rltest.cli import run_redline as run_script
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "redline.yaml"
 SECRETS = {
@@ -27,28 +27,10 @@ runbooks:
 """
 
 
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
-
-
 def run_redline(*args: str | Path, secrets: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the console script with plain output; the example's secrets in the environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "COLUMNS", *SECRETS}}
-    env["NO_COLOR"] = "1"
-    if secrets:
-        env.update(SECRETS)
-    return subprocess.run(
-        [_redline_script(), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    env = cli_env(("COLUMNS", *SECRETS), extra=SECRETS if secrets else None)
+    return run_script(*args, env=env)
 
 
 @pytest.fixture

@@ -4,66 +4,34 @@ on a SQLite store where a real Guard saw drift, fell back, and resolved a SEV2 i
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-import redline
 from redline.services import open_store
 from redline.services.catalog import save_reference
-
-MODEL = "credit"
+from rltest.cli import cli_env
+from rltest.cli import run_redline as run_script
+from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 
 def run_redline(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the console script with plain output and no configured store."""
-    beside = Path(sys.executable).parent / "redline"
-    script = str(beside) if beside.exists() else shutil.which("redline")
-    assert script is not None, "the redline console script is not installed (pip install -e .)"
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "REDLINE_STORE__URL"}}
-    env |= {"NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run(
-        [script, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-
-
-def _traffic(guard: redline.Guard, shift: float, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    for x, region in zip(rng.normal(shift, 1, 1_000), rng.choice(["n", "s"], 1_000), strict=True):
-        guard.predict({"x": float(x), "region": str(region)})
-    guard.flush()
+    return run_script(*args, env=cli_env(("REDLINE_STORE__URL",), extra={"COLUMNS": "200"}))
 
 
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """(store URL, incident key) of a resolved SEV2 drift incident with a drafted post-mortem."""
     url = f"sqlite:///{tmp_path_factory.mktemp('pm') / 'redline.db'}"
-    rng = np.random.default_rng(31)
-    x = rng.normal(size=20_000)
-    reference = redline.fit_reference(
-        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
-        prediction="score",
-        window_sizes=[300, 1_000, 10_000],
-    )
+    reference = fit_reference()
     store = open_store(url)
     save_reference(store, model=MODEL, body=reference.to_dict(), actor="person:test")
     store.dispose()
-    with redline.Guard(
-        model=MODEL,
-        predict=lambda row: 2 * float(row["x"]),
-        fallback=lambda row: 0.0,
-        reference=reference,
-        store=url,
-        window_s=3600,
-        route_poll_s=0.05,
-    ) as guard:
+    with credit_guard(url, reference, route_poll_s=0.05) as guard:
         for seed, shift in [(11, 0.0), (12, 0.0), (1, 1.5), (2, 1.5), (3, 0.0), (4, 0.0), (5, 0.0)]:
-            _traffic(guard, shift, seed)
+            send_traffic(guard, 1_000, shift=shift, seed=seed)
     listed = run_redline("incidents", "list", "--store", url, "--json")
     (incident,) = json.loads(listed.stdout)
     assert incident["status"] == "resolved"

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,27 +12,12 @@ import pytest
 from redline.services import open_store
 from redline.services.review import ReviewRequest, queue_for_review
 from redline.store import add_predictions, list_audit, list_labelled_predictions
-
-
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
+from rltest.cli import cli_env, run_redline
 
 
 def redline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the console script with plain output."""
-    base = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "COLUMNS"}}
-    return subprocess.run(
-        [_redline_script(), *args],
-        capture_output=True,
-        text=True,
-        env={**base, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-        check=False,
-    )
+    return run_redline(*args, env=cli_env(extra=env))
 
 
 @pytest.fixture

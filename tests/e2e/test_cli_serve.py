@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,19 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
+from rltest.cli import cli_env, redline_script, run_redline
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REDLINE_API__")}
-    env["NO_COLOR"] = "1"
-    return env
+    return cli_env((), prefix="REDLINE_API__")
 
 
 @pytest.fixture
@@ -37,20 +26,13 @@ def store(tmp_path: Path) -> str:
 
 
 def redline(*args: str, store: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [_redline_script(), *args, "--store", store],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-        check=False,
-    )
+    return run_redline(*args, "--store", store, env=_env())
 
 
 @pytest.fixture
 def served(store: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     """``redline serve --local-demo --port 0`` running; yields (process, base URL, token)."""
-    command = [_redline_script(), "serve", "--local-demo", "--port", "0", "--log-level", "warning"]
+    command = [redline_script(), "serve", "--local-demo", "--port", "0", "--log-level", "warning"]
     with subprocess.Popen(
         [*command, "--store", store],
         stdout=subprocess.PIPE,

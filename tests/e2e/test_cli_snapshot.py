@@ -4,11 +4,8 @@ installed console script, on a SQLite store where a registered scikit-learn mode
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -22,26 +19,12 @@ import redline
 from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.services.registry import deploy, register_version
-
-
-def _script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
+from rltest.cli import cli_env, run_redline
 
 
 def run(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "REDLINE_STORE__URL"}}
-    return subprocess.run(
-        [_script(), *args, "--store", url],
-        capture_output=True,
-        text=True,
-        env={**env, "NO_COLOR": "1", "COLUMNS": "200"},
-        timeout=120,
-        check=False,
-    )
+    env = cli_env(("REDLINE_STORE__URL",), extra={"COLUMNS": "200"})
+    return run_redline(*args, "--store", url, env=env)
 
 
 @pytest.fixture(scope="module")

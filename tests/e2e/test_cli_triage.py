@@ -5,34 +5,35 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import redline
 from redline.services import open_store
-from redline.services.catalog import save_reference
-from redline.store import list_incidents
+from rltest.cli import cli_env
+from rltest.cli import run_redline as run_script
+from rltest.credit import open_incident
 
 ATTACKER = "198.51.100.0/24"
 
 
 def run_redline(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the console script with plain output and no configured store."""
-    beside = Path(sys.executable).parent / "redline"
-    script = str(beside) if beside.exists() else shutil.which("redline")
-    if script is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "REDLINE_STORE__URL"}}
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [script, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    return run_script(*args, env=cli_env(("REDLINE_STORE__URL",)))
+
+
+def _window(rng: np.random.Generator, attack: int) -> Iterator[tuple[dict[str, Any], str]]:
+    """500 rows from two ranges; the first ``attack`` of them far out of range, from ATTACKER."""
+    for i in range(500):
+        row, source = {"x": float(rng.normal()), "z": float(rng.normal())}, "10.1.0.0/24"
+        if i < attack:
+            row["x"], source = float(rng.normal(15, 1)), ATTACKER
+        yield row, source if i % 2 or i < attack else "10.2.0.0/24"
 
 
 @pytest.fixture(scope="module")
@@ -44,27 +45,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     )
     store = open_store(url)
     try:
-        save_reference(store, model="credit", body=reference.to_dict(), actor="person:test")
-        with redline.Guard(
-            model="credit",
-            predict=lambda row: float(row["x"]),
-            reference=reference,
-            store=store,
-            window_s=3600,
-            record_served=True,
-        ) as guard:
-            for attack in (0, 0, 0, 150):
-                for i in range(500):
-                    row, source = (
-                        {"x": float(rng.normal()), "z": float(rng.normal())},
-                        "10.1.0.0/24",
-                    )
-                    if i < attack:
-                        row["x"], source = float(rng.normal(15, 1)), ATTACKER
-                    guard.predict(row, source=source if i % 2 or i < attack else "10.2.0.0/24")
-                guard.flush()
-        with store.session() as session:
-            key = list_incidents(session, model="credit")[0].key
+        key = open_incident(store, reference, (_window(rng, attack) for attack in (0, 0, 0, 150)))
     finally:
         store.dispose()
     return url, key

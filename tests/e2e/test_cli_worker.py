@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from redline.profiles.window import WindowProfile
 from redline.services import open_store
 from redline.services.ingest import store_window
 from redline.store import list_incidents, list_unevaluated_windows
+from rltest.cli import cli_env, redline_script, run_redline
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PLAYBOOK = """\
@@ -35,30 +33,12 @@ severity:
 """
 
 
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
-
-
 def _env() -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REDLINE_")},
-        "NO_COLOR": "1",
-    }
+    return cli_env((), prefix="REDLINE_")
 
 
 def redline_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [_redline_script(), *args],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-        check=False,
-    )
+    return run_redline(*args, env=_env())
 
 
 @pytest.fixture
@@ -103,7 +83,7 @@ def test_worker_once_responds_to_every_stored_window_with_the_playbook(
 
 
 def test_worker_stops_cleanly_on_sigterm(store: str) -> None:
-    command = [_redline_script(), "worker", "--interval", "0.1", "--store", store]
+    command = [redline_script(), "worker", "--interval", "0.1", "--store", store]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
     ) as process:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,9 @@ from dashboard_support import (
     MODEL,
     Dashboard,
     accept_dialogs,
-    launch_browser,
+    browser_fixture,
+    dashboard_fixture,
     log_in,
-    serve_dashboard,
     shot,
 )
 from playwright.sync_api import Browser
@@ -25,18 +24,9 @@ from redline.services.views import get_route_view
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """One live dashboard on a store with a real SEV2 incident, shared by this module."""
-    with serve_dashboard(tmp_path_factory.mktemp("controls")) as served:
-        yield served
+dashboard = dashboard_fixture("controls")
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium for this module."""
-    with launch_browser() as launched:
-        yield launched
+browser = browser_fixture()
 
 
 def test_shadow_and_threshold_are_confirmed_and_change_the_route(

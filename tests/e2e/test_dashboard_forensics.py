@@ -3,7 +3,6 @@ blame on demand, the post-mortem taken from draft to approved by role, clocks an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,9 +11,9 @@ from dashboard_support import (
     MODEL,
     Dashboard,
     accept_dialogs,
-    launch_browser,
+    browser_fixture,
+    dashboard_fixture,
     log_in,
-    serve_dashboard,
     shot,
 )
 from playwright.sync_api import Browser
@@ -23,25 +22,13 @@ from redline.api.dashboard.evidence import clock_rows, duration, triage_summary
 from redline.api.dashboard.forensics import verification_message
 from redline.forensics.manifest import FileCheck, Verification
 from redline.services.snapshots import list_snapshot_views
-from redline.services.tokens import create_token
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """A live dashboard whose SEV2 incident came through a real Guard, plus an admin token."""
-    directory = tmp_path_factory.mktemp("forensics")
-    with serve_dashboard(directory) as served:
-        served.tokens["admin"] = create_token(served.store, name="admin-e2e", role="admin")[0]
-        yield served
+dashboard = dashboard_fixture("forensics", roles=("viewer", "responder", "admin"))
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium for this module."""
-    with launch_browser() as launched:
-        yield launched
+browser = browser_fixture()
 
 
 def _snapshots(dashboard: Dashboard) -> int:

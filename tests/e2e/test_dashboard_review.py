@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,9 @@ from dashboard_support import (
     MODEL,
     Dashboard,
     accept_dialogs,
-    launch_browser,
+    browser_fixture,
+    dashboard_fixture,
     log_in,
-    serve_dashboard,
     shot,
 )
 from playwright.sync_api import Browser
@@ -23,30 +22,25 @@ from redline.services.review import list_reviews, queue_for_review
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """A live dashboard whose queue holds five low-confidence predictions."""
-    with serve_dashboard(tmp_path_factory.mktemp("review")) as served:
-        items = [
-            {
-                "request_id": f"req-{i}",
-                "reason": "low_confidence",
-                "input": {"x": i / 10, "region": "n"},
-                "output": 1,
-                "confidence": 0.4 + i / 100,
-                "threshold": 0.6,
-            }
-            for i in range(5)
-        ]
-        queue_for_review(served.store, model=MODEL, items=items)
-        yield served
+def _queue_five(served: Dashboard) -> None:
+    """Five low-confidence predictions waiting in the review queue."""
+    items = [
+        {
+            "request_id": f"req-{i}",
+            "reason": "low_confidence",
+            "input": {"x": i / 10, "region": "n"},
+            "output": 1,
+            "confidence": 0.4 + i / 100,
+            "threshold": 0.6,
+        }
+        for i in range(5)
+    ]
+    queue_for_review(served.store, model=MODEL, items=items)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium for this module."""
-    with launch_browser() as launched:
-        yield launched
+dashboard = dashboard_fixture("review", prepare=_queue_five)
+
+browser = browser_fixture()
 
 
 def _decided(dashboard: Dashboard) -> dict[str, tuple[str | None, object]]:

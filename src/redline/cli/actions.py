@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from redline.cli.console import EXIT_ERROR, print_error, stderr_console, stdout_console
+from redline.cli.console import (
+    EXIT_ERROR,
+    command_group,
+    print_error,
+    stderr_console,
+    stdout_console,
+)
 from redline.cli.incident_render import actions_table
 from redline.cli.options import (
     ActorOption,
     JsonOption,
+    ModelFilterOption,
     StoreOption,
     actor_name,
     opened_store,
@@ -25,10 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "apply_command", "list_command", "parse_params", "revert_command"]
 
-app = typer.Typer(
-    help="Apply, revert and list containment actions (they change what a model serves).",
-    invoke_without_command=True,
-)
+app = command_group("Apply, revert and list containment actions (they change what a model serves).")
 
 #: Parameters that hold a list; on the command line their items are separated by commas.
 LIST_PARAMS = frozenset({"sources"})
@@ -63,13 +67,6 @@ def parse_params(items: list[str]) -> dict[str, Any]:
             raise typer.BadParameter(f"{item!r} is not key=value", param_hint="'--param'")
         params[key.strip()] = _value(key.strip(), text.strip())
     return params
-
-
-@app.callback()
-def actions_group(ctx: typer.Context) -> None:
-    """Apply, revert and list containment actions (they change what a model serves)."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
 
 
 def _report(result: ActionResult, model: str, as_json: bool) -> None:
@@ -157,7 +154,7 @@ def revert_command(
 
 @app.command("list")
 def list_command(
-    model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    model: ModelFilterOption = None,
     incident: Annotated[
         str | None, typer.Option("--incident", help="Only this incident's actions.")
     ] = None,

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+import typer
 from rich.console import Console, RenderableType
 from rich.text import Text
 
@@ -14,6 +15,7 @@ __all__ = [
     "EXIT_DRIFT",
     "EXIT_ERROR",
     "EXIT_OK",
+    "command_group",
     "emit",
     "print_error",
     "render_plain",
@@ -55,9 +57,23 @@ def render_plain(renderables: list[RenderableType]) -> str:
     return buffer.getvalue()
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` as UTF-8, or to stdout when no file is given."""
+def emit(text: str, output: Path | None, *, note: str | None = None) -> None:
+    """Write ``text`` to ``output`` as UTF-8 (then ``note`` on stderr), or to stdout."""
     if output is None:
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")
+    if note is not None:
+        typer.echo(note, err=True)
+
+
+def command_group(help_text: str) -> typer.Typer:
+    """A command group that prints its help when called without a subcommand."""
+    group = typer.Typer(help=help_text, invoke_without_command=True)
+
+    @group.callback()
+    def show_help(ctx: typer.Context) -> None:
+        if ctx.invoked_subcommand is None:
+            typer.echo(ctx.get_help())
+
+    return group

@@ -8,25 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from redline.cli.options import StoreOption, opened_store
+from redline.cli.console import command_group, emit
+from redline.cli.options import IncidentKeyArgument, OutputOption, StoreOption, opened_store
 
 __all__ = ["aiid_command", "app", "art73_command", "assessment_command", "nist_command"]
 
-app = typer.Typer(
-    help="Export an incident: EU AI Act Art. 73-style report, NIST AI 600-1 record, AIID record, "
-    "reportability assessment. Computed, never submitted; not legal advice.",
-    invoke_without_command=True,
+app = command_group(
+    "Export an incident: EU AI Act Art. 73-style report, NIST AI 600-1 record, AIID record, "
+    "reportability assessment. Computed, never submitted; not legal advice."
 )
 
-KeyArgument = Annotated[
-    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option(
-        "-o", "--output", help="Write to this file instead of stdout.", show_default=False
-    ),
-]
 PlaybookOption = Annotated[
     Path | None,
     typer.Option(
@@ -35,13 +26,6 @@ PlaybookOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-@app.callback()
-def export_group(ctx: typer.Context) -> None:
-    """Export an incident for regulators or for sharing (not legal advice)."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
 
 
 def _regulatory(playbook: Path | None) -> dict[str, Any] | None:
@@ -64,16 +48,12 @@ def _export(
         render_export(document, kind=kind, fmt=fmt)
         or json.dumps(document, indent=2, sort_keys=True) + "\n"
     )
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, "utf-8")
-        typer.echo(f"wrote {output} (payload sha256 {document['sha256']})", err=True)
+    emit(text, output, note=f"wrote {output} (payload sha256 {document['sha256']})")
 
 
 @app.command("art73")
 def art73_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     fmt: Annotated[str, typer.Option("--format", help="json, md or html.")] = "json",
     output: OutputOption = None,
     playbook: PlaybookOption = None,
@@ -84,14 +64,16 @@ def art73_command(
 
 
 @app.command("nist")
-def nist_command(key: KeyArgument, output: OutputOption = None, store: StoreOption = None) -> None:
+def nist_command(
+    key: IncidentKeyArgument, output: OutputOption = None, store: StoreOption = None
+) -> None:
     """A NIST AI 600-1 (GV-4.3-002) incident record as JSON."""
     _export("nist", key, "json", output, None, store)
 
 
 @app.command("aiid")
 def aiid_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     output: OutputOption = None,
     playbook: PlaybookOption = None,
     store: StoreOption = None,
@@ -102,7 +84,7 @@ def aiid_command(
 
 @app.command("assessment")
 def assessment_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     output: OutputOption = None,
     playbook: PlaybookOption = None,
     store: StoreOption = None,

@@ -9,11 +9,13 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from redline.cli.console import stderr_console, stdout_console
+from redline.cli.console import command_group, stderr_console, stdout_console
 from redline.cli.incident_render import incident_page, incidents_table
 from redline.cli.options import (
     ActorOption,
+    IncidentKeyArgument,
     JsonOption,
+    ModelFilterOption,
     StoreOption,
     actor_name,
     format_time,
@@ -31,29 +33,18 @@ __all__ = [
     "transition_command",
 ]
 
-app = typer.Typer(
-    help="List, show and move incidents (acknowledge, resolve, close, reopen, any event).",
-    invoke_without_command=True,
+app = command_group(
+    "List, show and move incidents (acknowledge, resolve, close, reopen, any event)."
 )
 
-KeyArgument = Annotated[
-    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
-]
 ReasonOption = Annotated[
     str, typer.Option("--reason", help="Why, as recorded on the timeline and in the audit log.")
 ]
 
 
-@app.callback()
-def incidents_group(ctx: typer.Context) -> None:
-    """List, show and move incidents (acknowledge, resolve, close, reopen, any event)."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-
-
 @app.command("list")
 def list_command(
-    model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    model: ModelFilterOption = None,
     status: Annotated[
         list[IncidentStatus] | None,
         typer.Option("--status", help="Only these statuses (repeat the option for several)."),
@@ -87,7 +78,9 @@ def list_command(
 
 
 @app.command("show")
-def show_command(key: KeyArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
+def show_command(
+    key: IncidentKeyArgument, as_json: JsonOption = False, store: StoreOption = None
+) -> None:
     """Show an incident: its signals and evidence, actions, and the verified timeline."""
     from redline.services.views import get_incident_view
 
@@ -115,7 +108,7 @@ def _transition(
 
 @app.command("transition")
 def transition_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     event: Annotated[
         IncidentEvent, typer.Argument(help="What happens to the incident.", show_default=False)
     ],
@@ -129,7 +122,7 @@ def transition_command(
 
 def _shortcut(event: IncidentEvent) -> Callable[..., None]:
     def command(
-        key: KeyArgument,
+        key: IncidentKeyArgument,
         actor: ActorOption = None,
         reason: ReasonOption = "",
         store: StoreOption = None,
@@ -145,7 +138,9 @@ for _event in (IncidentEvent.RESOLVE, IncidentEvent.CLOSE, IncidentEvent.REOPEN)
 
 
 @app.command("ack")
-def ack_command(key: KeyArgument, actor: ActorOption = None, store: StoreOption = None) -> None:
+def ack_command(
+    key: IncidentKeyArgument, actor: ActorOption = None, store: StoreOption = None
+) -> None:
     """Acknowledge an incident: record who owns it, once, on its timeline."""
     from redline.services.acknowledge import acknowledge_incident
 
@@ -160,7 +155,7 @@ def ack_command(key: KeyArgument, actor: ActorOption = None, store: StoreOption 
 
 @app.command("severity")
 def severity_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     severity: Annotated[Severity, typer.Argument(help="The new severity.", show_default=False)],
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
     actor: ActorOption = None,

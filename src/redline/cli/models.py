@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from redline.cli.console import stdout_console
+from redline.cli.console import command_group, stdout_console
 from redline.cli.options import (
     ActorOption,
     JsonOption,
@@ -28,14 +28,10 @@ __all__ = [
     "deploy_command",
     "history_command",
     "list_command",
-    "models_group",
     "register_command",
 ]
 
-app = typer.Typer(
-    help="Register model versions, deploy them, and read the deployment history.",
-    invoke_without_command=True,
-)
+app = command_group("Register model versions, deploy them, and read the deployment history.")
 
 ModelArgument = Annotated[str, typer.Argument(help="The model's name.", show_default=False)]
 VersionArgument = Annotated[str, typer.Argument(help="The version's name.", show_default=False)]
@@ -49,13 +45,6 @@ def _metric(text: str) -> tuple[str, Any]:
         return name.strip(), json.loads(value)
     except json.JSONDecodeError:
         return name.strip(), value
-
-
-@app.callback()
-def models_group(ctx: typer.Context) -> None:
-    """Register model versions, deploy them, and read the deployment history."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
 
 
 @app.command("register")

@@ -1,4 +1,5 @@
-"""Options shared by the store commands: ``--store``, ``--actor``, ``--json``; time formatting."""
+"""Options shared by the store commands: ``--store``, ``--actor``, ``--json``, ``-o``, the
+incident key; time formatting."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,7 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActorOption",
+    "IncidentKeyArgument",
     "JsonOption",
+    "ModelFilterOption",
+    "OutputOption",
     "StoreOption",
     "actor_name",
     "format_age",
@@ -44,6 +49,16 @@ ActorOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+IncidentKeyArgument = Annotated[
+    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
+]
+ModelFilterOption = Annotated[str | None, typer.Option("--model", help="Only this model.")]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "-o", "--output", help="Write to this file instead of stdout.", show_default=False
+    ),
+]
 
 _AGE_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60))
 

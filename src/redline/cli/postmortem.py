@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from redline.cli.console import command_group, emit
 from redline.cli.options import (
     ActorOption,
+    IncidentKeyArgument,
     JsonOption,
+    OutputOption,
     StoreOption,
     actor_name,
     opened_store,
@@ -30,22 +33,12 @@ __all__ = [
     "submit_command",
 ]
 
-app = typer.Typer(
-    help="Post-mortems: draft, read, edit, review and approve them; hand off retraining.",
-    invoke_without_command=True,
+app = command_group(
+    "Post-mortems: draft, read, edit, review and approve them; hand off retraining."
 )
 
-KeyArgument = Annotated[
-    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
-]
 FormatOption = Annotated[
     str, typer.Option("--format", help="md (Markdown) or html (one self-contained page).")
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option(
-        "-o", "--output", help="Write to this file instead of stdout.", show_default=False
-    ),
 ]
 PlaybookOption = Annotated[
     Path | None,
@@ -58,13 +51,6 @@ PlaybookOption = Annotated[
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, as recorded on the timeline.")]
 
 
-@app.callback()
-def postmortem_group(ctx: typer.Context) -> None:
-    """Post-mortems: draft, read, edit, review and approve them; hand off retraining."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-
-
 def _report(view: PostmortemView, as_json: bool, verb: str) -> None:
     if as_json:
         summary = view.to_dict()
@@ -75,17 +61,9 @@ def _report(view: PostmortemView, as_json: bool, verb: str) -> None:
         typer.echo(f"{view.key}: post-mortem {verb} (status {view.status}, version {view.version})")
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, "utf-8")
-        typer.echo(f"wrote {output}", err=True)
-
-
 @app.command("generate")
 def generate_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     playbook: PlaybookOption = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Discard a person's edits to the draft.")
@@ -107,7 +85,7 @@ def generate_command(
 
 @app.command("show")
 def show_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     fmt: FormatOption = "md",
     output: OutputOption = None,
     store: StoreOption = None,
@@ -116,12 +94,12 @@ def show_command(
     from redline.services.postmortems import render_postmortem
 
     with opened_store(store) as opened:
-        _write(render_postmortem(opened, key=key, fmt=fmt), output)
+        emit(render_postmortem(opened, key=key, fmt=fmt), output, note=f"wrote {output}")
 
 
 @app.command("edit")
 def edit_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     file: Annotated[Path, typer.Option("--file", help="The edited Markdown.", show_default=False)],
     reason: ReasonOption,
     version: Annotated[
@@ -150,7 +128,7 @@ def edit_command(
 
 @app.command("submit")
 def submit_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     actor: ActorOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -165,7 +143,7 @@ def submit_command(
 
 @app.command("approve")
 def approve_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     by: Annotated[str, typer.Option("--by", help="The person approving it.", show_default=False)],
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -180,7 +158,7 @@ def approve_command(
 
 @app.command("request-changes")
 def request_changes_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     reason: ReasonOption,
     actor: ActorOption = None,
     as_json: JsonOption = False,
@@ -196,7 +174,7 @@ def request_changes_command(
 
 @app.command("retrain")
 def retrain_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     playbook: Annotated[
         Path, typer.Option("--playbook", help="The playbook with a 'retrain' section.")
     ],

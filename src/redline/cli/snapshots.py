@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from redline.cli.console import EXIT_DRIFT, stderr_console, stdout_console
+from redline.cli.console import EXIT_DRIFT, command_group, stderr_console, stdout_console
 from redline.cli.options import (
     ActorOption,
     JsonOption,
+    ModelFilterOption,
     StoreOption,
     actor_name,
     format_time,
@@ -20,9 +21,6 @@ from redline.cli.options import (
     print_json,
 )
 from redline.cli.snapshot_render import format_size, print_replay, snapshot_summary
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "app",
@@ -34,9 +32,8 @@ __all__ = [
     "verify_command",
 ]
 
-app = typer.Typer(
-    help="Forensic snapshots: model, code, environment, data and windows, sealed by sha256.",
-    invoke_without_command=True,
+app = command_group(
+    "Forensic snapshots: model, code, environment, data and windows, sealed by sha256."
 )
 
 IdArgument = Annotated[
@@ -46,13 +43,6 @@ ModelOption = Annotated[str, typer.Option("--model", help="The model.", show_def
 IncidentOption = Annotated[
     str | None, typer.Option("--incident", help="Incident key, e.g. RL-2026-0042.")
 ]
-
-
-@app.callback()
-def snapshot_group(ctx: typer.Context) -> None:
-    """Forensic snapshots: model, code, environment, data and windows, sealed by sha256."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
 
 
 @app.command("take")
@@ -77,7 +67,7 @@ def take_command(
 
 @app.command("list")
 def list_command(
-    model: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    model: ModelFilterOption = None,
     incident: IncidentOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
     as_json: JsonOption = False,

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from redline.cli.console import stderr_console, stdout_console
+from redline.cli.console import command_group, stderr_console, stdout_console
 from redline.cli.options import (
     ActorOption,
     JsonOption,
@@ -22,21 +22,11 @@ from redline.cli.options import (
 if TYPE_CHECKING:
     from redline.services.tokens import ApiToken
 
-__all__ = ["app", "create_command", "list_command", "revoke_command", "tokens_group"]
+__all__ = ["app", "create_command", "list_command", "revoke_command"]
 
 ROLES = ("viewer", "responder", "admin")
 
-app = typer.Typer(
-    help="Create, list and revoke API tokens (viewer, responder or admin).",
-    invoke_without_command=True,
-)
-
-
-@app.callback()
-def tokens_group(ctx: typer.Context) -> None:
-    """Create, list and revoke API tokens (viewer, responder or admin)."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+app = command_group("Create, list and revoke API tokens (viewer, responder or admin).")
 
 
 @app.command("create")

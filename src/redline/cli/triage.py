@@ -12,7 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from redline.cli.console import stderr_console, stdout_console
-from redline.cli.options import JsonOption, StoreOption, format_time, opened_store, print_json
+from redline.cli.options import (
+    IncidentKeyArgument,
+    JsonOption,
+    StoreOption,
+    format_time,
+    opened_store,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from redline.services.data_blame import BlameView
@@ -20,9 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["blame_command", "triage_command"]
 
-KeyArgument = Annotated[
-    str, typer.Argument(help="The incident key, e.g. RL-2026-0001.", show_default=False)
-]
 ExportOption = Annotated[
     Path | None,
     typer.Option(
@@ -83,7 +87,7 @@ def _report_page(view: TriageReportView) -> Group:
 
 
 def triage_command(
-    key: KeyArgument, as_json: JsonOption = False, store: StoreOption = None
+    key: IncidentKeyArgument, as_json: JsonOption = False, store: StoreOption = None
 ) -> None:
     """Show an incident's latest triage report: likely cause, evidence, input isolation."""
     from redline.services.triage_reports import get_triage_report
@@ -133,7 +137,7 @@ def _format(path: Path) -> Literal["csv", "parquet"]:
 
 
 def blame_command(
-    key: KeyArgument,
+    key: IncidentKeyArgument,
     as_json: JsonOption = False,
     export: ExportOption = None,
     store: StoreOption = None,

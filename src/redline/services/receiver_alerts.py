@@ -98,6 +98,35 @@ def _labels_fingerprint(labels: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _signal(
+    monitor: str,
+    names: Mapping[str, Any],
+    numbers: Mapping[str, Any],
+    *,
+    statistic: str,
+    status: str,
+    severity: Any,
+    window: tuple[datetime | None, datetime | None],
+    model: str,
+    evidence: dict[str, Any],
+) -> Signal:
+    """The signal of an outside alert: kind and column from ``names`` (labels or details), value
+    and threshold from ``numbers`` (a firing alert without a value counts 1, others 0)."""
+    return Signal(
+        monitor=monitor,
+        kind=_text(names.get("kind"), _NAME_LIMIT) or DEFAULT_KIND,
+        column=_text(names.get("feature") or names.get("column"), _COLUMN_LIMIT),
+        statistic=statistic,
+        value=_number(numbers.get("value"), 1.0 if status == "firing" else 0.0),
+        threshold=_number(numbers.get("threshold"), 0.0),
+        level=level_of(severity),
+        window_start=window[0],
+        window_end=window[1],
+        model=model,
+        evidence=evidence,
+    )
+
+
 def _alertmanager_alert(
     alert: Mapping[str, Any], payload: Mapping[str, Any], index: int, model: str | None
 ) -> ExternalAlert:
@@ -127,16 +156,14 @@ def _alertmanager_alert(
         "receiver": payload.get("receiver"),
         "external_url": payload.get("externalURL"),
     }
-    signal = Signal(
-        monitor="alertmanager",
-        kind=_text(labels.get("kind"), _NAME_LIMIT) or DEFAULT_KIND,
-        column=_text(labels.get("feature") or labels.get("column"), _COLUMN_LIMIT),
+    signal = _signal(
+        "alertmanager",
+        labels,
+        annotations,
         statistic=_text(labels.get("alertname"), _NAME_LIMIT) or "alert",
-        value=_number(annotations.get("value"), 1.0 if status == "firing" else 0.0),
-        threshold=_number(annotations.get("threshold"), 0.0),
-        level=level_of(labels.get("severity")),
-        window_start=starts,
-        window_end=ended,
+        status=status,
+        severity=labels.get("severity"),
+        window=(starts, ended),
         model=name,
         evidence=evidence,
     )
@@ -186,15 +213,14 @@ def signal_from_pagerduty(
         "timestamp": at.isoformat() if at else None,
         "custom_details": details,
     }
-    signal = Signal(
-        monitor="pagerduty",
-        kind=_text(details.get("kind"), _NAME_LIMIT) or DEFAULT_KIND,
-        column=_text(details.get("feature") or details.get("column"), _COLUMN_LIMIT),
+    signal = _signal(
+        "pagerduty",
+        details,
+        details,
         statistic=_text(payload.get("class"), _NAME_LIMIT) or "event",
-        value=_number(details.get("value"), 1.0 if status == "firing" else 0.0),
-        threshold=_number(details.get("threshold"), 0.0),
-        level=level_of(payload.get("severity")),
-        window_start=at,
+        status=status,
+        severity=payload.get("severity"),
+        window=(at, None),
         model=name,
         evidence=evidence,
     )

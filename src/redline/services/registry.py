@@ -151,20 +151,20 @@ def register_version(
 
 def list_versions(store: Store, model: str) -> list[ModelVersion]:
     """Registered versions of ``model``, oldest first."""
-    with store.session() as session:
+    with store.reading() as session:
         return [ModelVersion.of(r) for r in list_model_versions(session, model=model)]
 
 
 def current_version(store: Store, model: str, alias: str = "production") -> str | None:
     """The version ``alias`` of ``model`` serves according to the deployment history, or None."""
-    with store.session() as session:
+    with store.reading() as session:
         row = get_current_deployment(session, model=model, alias=alias)
         return None if row is None else row.version
 
 
 def list_deployments(store: Store, model: str, alias: str | None = None) -> list[Deployment]:
     """The deployment history of ``model`` (one alias or all), oldest first."""
-    with store.session() as session:
+    with store.reading() as session:
         return [Deployment.of(r) for r in _deployment_rows(session, model=model, alias=alias)]
 
 
@@ -236,7 +236,7 @@ def record_deployment_in(
 
 def load_version(store: Store, *, model: str, version: str, trust: bool = False) -> Predictor:
     """Load a registered version's artifact after checking its sha256."""
-    with store.session() as session:
+    with store.reading() as session:
         row = _registered(session, model, version)
         uri, digest = row.artifact_uri, row.sha256
     return load_artifact(uri, sha256=digest, trust=trust)

@@ -35,7 +35,7 @@ def route_source(store: Store, *, model: str) -> Callable[[], RouteState | None]
     """A function a Guard polls for the latest stored RouteState of ``model``."""
 
     def fetch() -> RouteState | None:
-        with store.session() as session:
+        with store.reading() as session:
             row = get_route_state(session, model=model)
             return None if row is None else RouteState.from_dict(row.state)
 

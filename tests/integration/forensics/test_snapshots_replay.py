@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from snapshot_world import MODEL, World, build_world, register, serve
+from snapshot_fixtures import store_fixture, world_fixture
+from snapshot_world import MODEL, World, register, serve
 from sqlalchemy import text
 
 from redline.services import open_store
@@ -17,18 +17,8 @@ from redline.services.replay import replay_snapshot
 from redline.services.snapshots import take_snapshot
 from redline.store import Store, get_blob
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def store(empty_url: str, world: World) -> Iterator[Store]:
-    opened = open_store(empty_url)
-    register(opened, world)
-    yield opened
-    opened.dispose()
+world = world_fixture()
+store = store_fixture()
 
 
 def _environment(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import gzip
 import tarfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from snapshot_world import MODEL, World, build_world, register, serve
+from snapshot_fixtures import store_fixture, world_fixture
+from snapshot_world import MODEL, World, serve
 
 from redline.domain import ActionType, Severity
-from redline.services import apply_action, open_store
+from redline.services import apply_action
 from redline.services.snapshots import export_snapshot, list_snapshot_views, verify_snapshot
 from redline.store import Store, add_incident, list_actions, list_incidents, list_timeline
 
@@ -46,17 +46,8 @@ notifications:
 """
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def store(empty_url: str, world: World) -> Iterator[Store]:
-    opened = open_store(empty_url)
-    register(opened, world)
-    yield opened
-    opened.dispose()
+world = world_fixture()
+store = store_fixture()
 
 
 @pytest.fixture
@@ -110,18 +101,22 @@ def _sha(manifest: dict[str, object], name: str) -> str:
     return str(next(f["sha256"] for f in files if f["name"] == name))
 
 
-def test_the_first_manual_action_on_an_incident_takes_a_snapshot_first(store: Store) -> None:
+def _declare(store: Store, title: str, severity: Severity) -> int:
+    """A performance incident of MODEL declared now; its id."""
     with store.session() as session:
-        incident = add_incident(
+        return add_incident(
             session,
             model=MODEL,
-            title="declared by a person",
+            title=title,
             category="performance",
-            severity=Severity.SEV2,
+            severity=severity,
             policy_version="1",
             detected_at=datetime.now(UTC),
-        )
-        incident_id = incident.id
+        ).id
+
+
+def test_the_first_manual_action_on_an_incident_takes_a_snapshot_first(store: Store) -> None:
+    incident_id = _declare(store, "declared by a person", Severity.SEV2)
     results = [
         apply_action(
             store,
@@ -147,16 +142,7 @@ def test_a_failed_snapshot_is_recorded_and_containment_proceeds(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REDLINE_FORENSICS__WINDOWS_BEFORE", "-5")  # invalid: capture fails
-    with store.session() as session:
-        incident_id = add_incident(
-            session,
-            model=MODEL,
-            title="snapshot cannot be taken",
-            category="performance",
-            severity=Severity.SEV1,
-            policy_version="1",
-            detected_at=datetime.now(UTC),
-        ).id
+    incident_id = _declare(store, "snapshot cannot be taken", Severity.SEV1)
     result = apply_action(
         store,
         model=MODEL,

@@ -13,10 +13,10 @@ import redline
 from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.services import open_store
-from redline.services.catalog import save_reference
 from redline.services.tokens import create_token
 from redline.settings import ApiSettings, Settings, StoreSettings
-from redline.store import Store, list_incidents
+from redline.store import Store
+from rltest.credit import open_incident
 
 
 def _seed(store: Store) -> str:
@@ -26,21 +26,11 @@ def _seed(store: Store) -> str:
         {"x": rng.normal(size=10_000), "region": rng.choice(["n", "s"], 10_000)},
         window_sizes=[300, 1_000],
     )
-    save_reference(store, model="credit", body=reference.to_dict(), actor="person:test")
-    with redline.Guard(
-        model="credit",
-        predict=lambda row: float(row["x"]),
-        reference=reference,
-        store=store,
-        window_s=3600,
-        record_served=True,
-    ) as guard:
-        for shift in (0.0, 0.0, 0.0, 2.0):
-            for x in rng.normal(shift, 1.0, 500):
-                guard.predict({"x": float(x), "region": str(rng.choice(["n", "s"]))})
-            guard.flush()
-    with store.session() as session:
-        return list_incidents(session, model="credit")[0].key
+    windows = (
+        [({"x": float(x), "region": str(rng.choice(["n", "s"]))}, None) for x in xs]
+        for xs in (rng.normal(shift, 1.0, 500) for shift in (0.0, 0.0, 0.0, 2.0))
+    )
+    return open_incident(store, reference, windows)
 
 
 @pytest.fixture

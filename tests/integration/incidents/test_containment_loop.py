@@ -3,59 +3,27 @@ verified by the next window → contained → monitoring → quiet windows → r
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
 import pytest
 
 import redline
 from redline.domain import ActionStatus, ActionType, IncidentEvent, Route
 from redline.domain.timeline import verify_chain
 from redline.domain.transitions import TransitionError
-from redline.guard.guard import Guard
 from redline.profiles.reference import Reference
 from redline.services import transition_incident
 from redline.store import Store, list_actions, list_incidents, list_timeline
+from rltest.credit import credit_guard, fit_reference, primary, send_traffic
 from rltest.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
 def reference() -> Reference:
-    rng = np.random.default_rng(31)
-    x = rng.normal(size=20_000)
-    return redline.fit_reference(
-        {"x": x, "region": rng.choice(["n", "s"], 20_000), "score": 2 * x},
-        prediction="score",
-        window_sizes=[300, 1_000, 10_000],
-    )
-
-
-def primary(row: dict[str, Any]) -> float:
-    return 2 * float(row["x"])
-
-
-def rules(row: dict[str, Any]) -> float:
-    return 0.0
-
-
-def traffic(guard: Guard, n: int, shift: float, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    for x, region in zip(rng.normal(shift, 1, n), rng.choice(["n", "s"], n), strict=True):
-        guard.predict({"x": float(x), "region": str(region)})
+    return fit_reference()
 
 
 def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Reference) -> None:
-    with redline.Guard(
-        model="credit",
-        predict=primary,
-        fallback=rules,
-        reference=reference,
-        store=empty_url,
-        window_s=3600,
-        route_poll_s=0.05,
-    ) as guard:
-        traffic(guard, 1_000, shift=1.5, seed=1)
-        guard.flush()
+    with credit_guard(empty_url, reference, route_poll_s=0.05) as guard:
+        send_traffic(guard, 1_000, shift=1.5, seed=1)
         store = Store.from_url(empty_url)
         try:
             with store.session() as session:
@@ -67,8 +35,8 @@ def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Ref
             wait_for(lambda: guard.route.mode is Route.FALLBACK)
             assert guard.predict({"x": 0.1, "region": "n"}).route is Route.FALLBACK
 
-            traffic(guard, 1_000, shift=1.5, seed=2)  # still drifted, now served by the fallback
-            guard.flush()
+            # Still drifted, now served by the fallback.
+            send_traffic(guard, 1_000, shift=1.5, seed=2)
             with store.session() as session:
                 (incident,) = list_incidents(session, model="credit")
                 assert incident.status == "monitoring"
@@ -78,8 +46,7 @@ def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Ref
                 assert action.verification["routes"]["fallback"] > 0
 
             for seed in (3, 4, 5):  # inputs back to normal
-                traffic(guard, 1_000, shift=0.0, seed=seed)
-                guard.flush()
+                send_traffic(guard, 1_000, shift=0.0, seed=seed)
             with store.session() as session:
                 (incident,) = list_incidents(session, model="credit")
                 assert incident.status == "resolved"
@@ -104,8 +71,7 @@ def test_no_incident_without_drift(empty_url: str, reference: Reference) -> None
     with redline.Guard(
         model="quiet", predict=primary, reference=reference, store=empty_url, window_s=3600
     ) as guard:
-        traffic(guard, 1_000, shift=0.0, seed=9)
-        guard.flush()
+        send_traffic(guard, 1_000, shift=0.0, seed=9)
     store = Store.from_url(empty_url)
     try:
         with store.session() as session:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-from worker_support import closed_window, run_threads, store_windows
+from worker_support import (
+    closed_window,
+    paging_plan,
+    race_paging_workers,
+    store_fixture,
+    store_windows,
+)
 
 from redline.api import create_app
 from redline.api.server import ApiServer
-from redline.domain import Level, Severity
-from redline.notify import Notifier, WebhookChannel
-from redline.services import open_store
+from redline.domain import Level
 from redline.services.acknowledge import acknowledge_incident
 from redline.services.ingest import record_window, store_window
 from redline.services.response import ResponsePlan
@@ -31,29 +33,11 @@ from redline.store import (
 from redline.worker import ESCALATION_KIND, Worker
 from rltest.waiting import wait_for
 
-HOOK = "https://hooks.example.test/redline"
+store = store_fixture()
 
 
-@pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    opened = open_store(empty_url)
-    yield opened
-    opened.dispose()
-
-
-def _paging_plan() -> ResponsePlan:
-    return ResponsePlan(
-        channels={"ops": WebhookChannel(HOOK, name="ops")}, paged={Severity.SEV2: ("ops",)}
-    )
-
-
-def _recording_notifier(sent: list[dict[str, object]]) -> Notifier:
-    def receive(request: httpx.Request) -> httpx.Response:
-        sent.append({"url": str(request.url), "body": request.read().decode()})
-        return httpx.Response(202)
-
-    client = httpx.Client(transport=httpx.MockTransport(receive))
-    return Notifier({"ops": WebhookChannel(HOOK, name="ops")}, client, retries=0)
+def _request(request: httpx.Request) -> dict[str, object]:
+    return {"url": str(request.url), "body": request.read().decode()}
 
 
 def test_an_unacknowledged_sev2_is_escalated_once_by_two_workers(
@@ -61,16 +45,9 @@ def test_an_unacknowledged_sev2_is_escalated_once_by_two_workers(
 ) -> None:
     detected = datetime.now(UTC) - timedelta(hours=2)  # SEV2 must be acknowledged within 1 h
     closed = closed_window("credit", 0, level=Level.ALARM, start=detected)
-    assert record_window(store, closed, plan=_paging_plan())
+    assert record_window(store, closed, plan=paging_plan())
     sent: list[dict[str, object]] = []
-    others = [Store.from_url(empty_url) for _ in range(2)]
-    workers = [Worker(s, plan=_paging_plan(), notifier=_recording_notifier(sent)) for s in others]
-    try:
-        run_threads([w.tick for w in workers] * 2)
-        summary = workers[0].tick()
-    finally:
-        for other in others:
-            other.dispose()
+    summary = race_paging_workers(empty_url, lambda r: sent.append(_request(r)))
     assert summary.escalated == []
     with store.session() as session:
         (incident,) = list_incidents(session, model="credit")

@@ -1,22 +1,31 @@
-"""Helpers for the worker tests: a small reference, windows with one signal, stores, threads."""
+"""Helpers for the worker tests: a small reference, windows with one signal, stores, threads, and
+an ops webhook that pages for SEV2 and records what it is sent."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import numpy as np
+import pytest
 
 import redline
-from redline.domain import Level, Signal
+from redline.domain import Level, Severity, Signal
 from redline.guard.sinks import ClosedWindow
+from redline.notify import Notifier, WebhookChannel
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
+from redline.services import open_store
 from redline.services.ingest import store_window
+from redline.services.response import ResponsePlan
 from redline.store import Store
+from redline.worker import TickSummary, Worker
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+HOOK = "https://hooks.example.test/redline"
 _REFERENCE: list[Reference] = []
 
 
@@ -26,6 +35,36 @@ def reference() -> Reference:
         rng = np.random.default_rng(7)
         _REFERENCE.append(redline.fit_reference({"x": rng.normal(size=2_000)}, window_sizes=[50]))
     return _REFERENCE[0]
+
+
+def store_fixture() -> Any:
+    """A ``store`` fixture: the migrated empty store of ``empty_url``, disposed after the test."""
+
+    @pytest.fixture(name="store")
+    def store(empty_url: str) -> Iterator[Store]:
+        opened = open_store(empty_url)
+        yield opened
+        opened.dispose()
+
+    return store
+
+
+def paging_plan() -> ResponsePlan:
+    """The built-in policy, paging the ``ops`` webhook (HOOK) for SEV2 incidents."""
+    return ResponsePlan(
+        channels={"ops": WebhookChannel(HOOK, name="ops")}, paged={Severity.SEV2: ("ops",)}
+    )
+
+
+def recording_notifier(record: Callable[[httpx.Request], object]) -> Notifier:
+    """A notifier for the ``ops`` webhook that hands each request to ``record`` and answers 202."""
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        record(request)
+        return httpx.Response(202)
+
+    client = httpx.Client(transport=httpx.MockTransport(receive))
+    return Notifier({"ops": WebhookChannel(HOOK, name="ops")}, client, retries=0)
 
 
 def closed_window(
@@ -88,3 +127,16 @@ def run_threads(targets: list[Callable[[], None]], timeout_s: float = 120.0) -> 
     assert not any(t.is_alive() for t in threads), "a worker thread did not finish"
     if failures:
         raise failures[0]
+
+
+def race_paging_workers(url: str, record: Callable[[httpx.Request], object]) -> TickSummary:
+    """Two paging workers, each on its own engine, tick twice at once; then the first ticks
+    again and its summary is returned. Every page they send goes to ``record``."""
+    others = [Store.from_url(url) for _ in range(2)]
+    workers = [Worker(s, plan=paging_plan(), notifier=recording_notifier(record)) for s in others]
+    try:
+        run_threads([w.tick for w in workers] * 2)
+        return workers[0].tick()
+    finally:
+        for other in others:
+            other.dispose()
