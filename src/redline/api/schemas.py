@@ -31,6 +31,7 @@ __all__ = [
     "ModelVersionCreate",
     "Name",
     "NoteCreate",
+    "Part",
     "ReviewDecisionCreate",
     "ReviewRequestCreate",
     "ServedCreate",
@@ -89,10 +90,17 @@ def _encodable(text: str) -> bool:
     return True
 
 
-class Body(BaseModel):
-    """Base of every request body: unknown fields refused, JSON the store can keep."""
+class Part(BaseModel):
+    """A part nested in a request body: unknown fields refused; the body checks its JSON."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Body(Part):
+    """Base of every request body: unknown fields refused, JSON the store can keep.
+
+    The check walks the whole body once; nested parts are ``Part``s, so no value is walked twice.
+    """
 
     @model_validator(mode="before")
     @classmethod
@@ -101,7 +109,7 @@ class Body(BaseModel):
         return data
 
 
-class SignalCreate(Body):
+class SignalCreate(Part):
     """A monitor's finding sent with its window (the model is the one in the path)."""
 
     monitor: Name
@@ -117,7 +125,7 @@ class SignalCreate(Body):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
-class FeedbackCreate(Body):
+class FeedbackCreate(Part):
     """A label for an earlier prediction, joined to it by request id."""
 
     request_id: Name
@@ -125,7 +133,7 @@ class FeedbackCreate(Body):
     at: UtcTime
 
 
-class ServedCreate(Body):
+class ServedCreate(Part):
     """What was served for one request, so a later label can be joined to it."""
 
     request_id: Name
@@ -133,7 +141,7 @@ class ServedCreate(Body):
     route: Route
 
 
-class ReviewRequestCreate(Body):
+class ReviewRequestCreate(Part):
     """A prediction the Guard held for people (``row``/``value`` stand for ``input``/``output``)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -146,7 +154,7 @@ class ReviewRequestCreate(Body):
     threshold: Number | None = None
 
 
-class ClosedWindowCreate(Body):
+class ClosedWindowCreate(Part):
     """One closed window: its profile (``WindowProfile.to_dict()``) and what came with it."""
 
     window: dict[str, Any]

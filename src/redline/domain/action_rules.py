@@ -1,4 +1,7 @@
-"""The containment-action status table: requested → applied → verified | failed → reverted."""
+"""The containment-action status table: requested → applied → verified | failed → reverted.
+
+A verified action can still fail, but only on a canary failure on the route it put in place.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from redline.domain.transitions import TransitionError
 
 __all__ = [
     "ACTION_RULES",
+    "CANARY_FAILURE",
     "REVERSIBLE",
     "ActionRule",
     "advance_action",
@@ -18,6 +22,9 @@ __all__ = [
 
 A = ActionStatus
 
+#: The evidence a verified action can fail on: canaries answering wrong on its route.
+CANARY_FAILURE = "canary_failure"
+
 #: Action types that change the data plane and can therefore be undone.
 #: A snapshot only reads, and a page cannot be unsent, so neither is reversible.
 REVERSIBLE = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
@@ -25,12 +32,13 @@ REVERSIBLE = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
 
 @dataclass(frozen=True, slots=True)
 class ActionRule:
-    """FROM ``source`` an action may move TO ``target``; ``needs_change`` gates reverts."""
+    """FROM ``source`` TO ``target``; ``needs_change`` gates reverts, ``needs`` the evidence."""
 
     source: ActionStatus
     target: ActionStatus
     reason: str
     needs_change: bool = False
+    needs: str | None = None
 
 
 #: Every allowed move; anything not listed (including staying put) is refused.
@@ -41,6 +49,12 @@ ACTION_RULES: tuple[ActionRule, ...] = (
     ActionRule(A.APPLIED, A.FAILED, "verification showed the route is not serving"),
     ActionRule(A.APPLIED, A.REVERTED, "undone before verification finished"),
     ActionRule(A.VERIFIED, A.REVERTED, "undone after containment is no longer needed"),
+    ActionRule(
+        A.VERIFIED,
+        A.FAILED,
+        "canaries later failed on the route it put in place; a drift signal is not enough",
+        needs=CANARY_FAILURE,
+    ),
     ActionRule(
         A.FAILED,
         A.REVERTED,
@@ -76,13 +90,18 @@ def advance_action(
     *,
     changed: bool = True,
     action_type: ActionType | None = None,
+    evidence: str | None = None,
 ) -> ActionStatus:
-    """Return ``to`` if the table, ``changed`` and ``action_type`` allow it; else TransitionError."""
+    """Return ``to`` if the table, ``changed``, ``action_type`` and ``evidence`` allow it."""
     rule = next((r for r in ACTION_RULES if r.source is status and r.target is to), None)
     if rule is None:
         raise _refuse(status, to, "not in the action table", None)
     if rule.needs_change and not changed:
         raise _refuse(status, to, "the failed action changed nothing", "something_changed")
+    if rule.needs is not None and evidence != rule.needs:
+        raise _refuse(
+            status, to, f"only a {rule.needs} shows it ({evidence or 'none'} given)", "evidence"
+        )
     if to is A.REVERTED and action_type is not None and not is_reversible(action_type):
         raise _refuse(status, to, f"a {action_type} action cannot be undone", "reversible")
     return to

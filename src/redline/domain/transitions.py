@@ -10,6 +10,7 @@ from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
 from redline.errors import RedlineError
 
 __all__ = [
+    "ON_CONTAINMENT_LOST",
     "POSTMORTEM_ACTIONS",
     "POSTMORTEM_SEVERITIES",
     "TRANSITIONS",
@@ -18,6 +19,7 @@ __all__ = [
     "TransitionError",
     "TransitionRule",
     "allowed_events",
+    "containment_lost_event",
     "postmortem_required",
     "transition",
 ]
@@ -137,6 +139,22 @@ TRANSITIONS: tuple[TransitionRule, ...] = (
         S.DECLARED,
     ),
 )
+
+
+#: What the system does on its own when a verified containment action later fails and the
+#: incident has no other: a status that rested on containment goes back to declared (the
+#: guard of CONTAIN no longer holds). Other statuses keep only the timeline entry.
+ON_CONTAINMENT_LOST: dict[IncidentStatus, IncidentEvent] = {
+    S.CONTAINED: E.REOPEN,
+    S.MONITORING: E.REOPEN,
+}
+
+
+def containment_lost_event(status: IncidentStatus, facts: IncidentFacts) -> IncidentEvent | None:
+    """The event a lost containment sends the incident by, or None (still contained, or moot)."""
+    if facts.has_verified_containment:
+        return None
+    return ON_CONTAINMENT_LOST.get(status)
 
 
 def _rules_for(status: IncidentStatus, event: IncidentEvent) -> list[TransitionRule]:

@@ -12,6 +12,7 @@ from redline.errors import RedlineError
 from redline.services.artifacts import Predictor, describe_artifact, load_artifact
 from redline.services.chains import record_audit, record_event
 from redline.services.routes import change_route
+from redline.services.snapshots import snapshot_once_in
 from redline.store import (
     DeploymentRow,
     ModelVersionRow,
@@ -210,7 +211,10 @@ def deploy(
         incident = None if incident_key is None else get_incident(session, key=incident_key)
         if incident_key is not None and incident is None:
             raise RegistryError(f"no incident {incident_key!r}")
-        incident_id = None if incident is None else incident.id
+        incident_id = None
+        if incident is not None:  # evidence before change, as for any action on an incident
+            snapshot_once_in(session, incident=incident, reason="before_action", now=at)
+            incident_id = incident.id
         row = _append(session, model, version, at, actor, reason, incident_id, alias=alias)
         details = Deployment.of(row).to_dict()
         if field := ALIAS_ROUTE_FIELDS.get(alias):

@@ -133,6 +133,15 @@ def test_nan_in_a_body_is_refused(api: Api, reference: Reference) -> None:
     assert response.status_code == 422
 
 
+def test_a_nul_deep_inside_a_window_is_refused(api: Api, reference: Reference) -> None:
+    window = window_payload(reference)
+    window["window_id"] = "w-\x00"
+    with api.client("responder") as client:
+        response = client.post(URL, json={"windows": [{"window": window}]})
+    assert response.status_code == 422
+    assert "NUL" in json.dumps(response.json())
+
+
 def test_a_body_over_the_limit_is_413_with_a_clear_message(api: Api) -> None:
     body = b'{"windows": [{"window": {"pad": "' + b"x" * TEST_MAX_BODY_BYTES + b'"}}]}'
     with api.client("responder") as client:

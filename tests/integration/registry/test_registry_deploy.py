@@ -116,7 +116,8 @@ def test_a_deploy_for_an_incident_lands_on_its_timeline(store: Store, models: Mo
     assert row.incident_id == incident_id
     with store.session() as session:
         kinds = [e.kind for e in list_timeline(session, incident_id=incident_id)]
-    assert "model_deployed" in kinds
+    # Evidence before change: the snapshot comes first, then the deployment.
+    assert kinds.index("snapshot_taken") < kinds.index("model_deployed")
 
 
 def test_rollback_restores_the_recorded_previous_version_and_records_it(
