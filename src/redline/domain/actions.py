@@ -23,7 +23,7 @@ class ActionType(StrEnum):
 
 
 class ActionStatus(StrEnum):
-    """requested → applied → verified | failed → reverted."""
+    """requested → applied → verified | failed → reverted; verified → failed on a canary failure."""
 
     REQUESTED = "requested"
     APPLIED = "applied"

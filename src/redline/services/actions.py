@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from redline.domain import ActionStatus, ActionType, IncidentStatus, Route, Signal
-from redline.domain.action_rules import CANARY_FAILURE, advance_action
-from redline.domain.transitions import containment_lost_event
+from redline.domain import ActionStatus, ActionType, Route, Signal
+from redline.domain.action_rules import advance_action
 from redline.profiles.window import WindowProfile
-from redline.services.chains import record_audit, record_event
+from redline.services.action_failures import (
+    fail_action_in,
+    failed_canaries,
+    record_action_event,
+)
+from redline.services.chains import record_event
 from redline.services.effects import ActionError, EffectContext, revert_changes, route_changes
-from redline.services.incidents import incident_facts, transition_in
 from redline.services.registry import record_deployment_in
 from redline.services.routes import change_route, current_route
 from redline.services.snapshots import snapshot_once_in
@@ -105,7 +108,7 @@ def apply_action_in(
     except ActionError as exc:
         status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
         save_action(session, action_id=row.id, status=status, error=str(exc), failed_at=now)
-        _record(session, row, now, trigger, "action_failed", {"error": str(exc)})
+        record_action_event(session, row, now, trigger, "action_failed", {"error": str(exc)})
         return _result(row, created=True)
     status = advance_action(ActionStatus.REQUESTED, ActionStatus.APPLIED)
     save_action(
@@ -116,7 +119,7 @@ def apply_action_in(
         after_state=after.to_dict(),
         applied_at=now,
     )
-    _record(
+    record_action_event(
         session,
         row,
         now,
@@ -182,7 +185,7 @@ def revert_action(
                     incident_id=row.incident_id,
                 )
         save_action(session, action_id=row.id, status=status, reverted_at=at)
-        _record(session, row, at, actor, "action_reverted", {})
+        record_action_event(session, row, at, actor, "action_reverted", {})
         return _result(row, created=False)
 
 
@@ -200,11 +203,12 @@ def verify_actions_in(
     route; failed (on the timeline, for people to see) when a canary failed on it. A verified
     action fails only when a canary later fails on the route it serves; other signals leave it.
     """
-    out = [
-        _fail(session, row, failed, now, evidence={"was": ActionStatus.VERIFIED.value})
-        for row in list_actions(session, model=model, status=ActionStatus.VERIFIED)
-        if (failed := _failed_canaries(row, signals, on_route=True))
-    ]
+    out = []
+    for row in list_actions(session, model=model, status=ActionStatus.VERIFIED):
+        routes = EXPECTED_ROUTE.get(ActionType(row.type), ())
+        if failed := failed_canaries(row, signals, routes=routes):
+            fail_action_in(session, row, failed, now=now, evidence={"window_id": window.window_id})
+            out.append(_result(row, created=False))
     served = {route: n for route, n in window.routes.items() if n}
     for row in list_actions(session, model=model, status=ActionStatus.APPLIED):
         revision = int((row.after_state or {}).get("revision", 0))
@@ -214,8 +218,9 @@ def verify_actions_in(
             "route_revision": window.route_revision,
             "routes": served,
         }
-        if failed := _failed_canaries(row, signals):
-            out.append(_fail(session, row, failed, now, evidence=evidence))
+        if failed := failed_canaries(row, signals):
+            fail_action_in(session, row, failed, now=now, evidence=evidence)
+            out.append(_result(row, created=False))
         elif (
             window.route_revision >= revision
             and any(r in served for r in expected)
@@ -225,68 +230,9 @@ def verify_actions_in(
             save_action(
                 session, action_id=row.id, status=status, verification=evidence, verified_at=now
             )
-            _record(session, row, now, "system", "action_verified", evidence)
+            record_action_event(session, row, now, "system", "action_verified", evidence)
             out.append(_result(row, created=False))
     return out
-
-
-def _failed_canaries(
-    row: ActionRow, signals: Sequence[Signal], *, on_route: bool = False
-) -> dict[str, int]:
-    """Canaries failed at or after the action's revision (``on_route``: on a route it serves)."""
-    revision = int((row.after_state or {}).get("revision", 0))
-    routes = EXPECTED_ROUTE.get(ActionType(row.type), ())
-    return {
-        str(s.column): int(s.evidence.get("revision", -1))
-        for s in signals
-        if s.kind == CANARY_FAILURE
-        and int(s.evidence.get("revision", -1)) >= revision
-        and (not on_route or s.evidence.get("route") in routes)
-    }
-
-
-def _fail(
-    session: Session,
-    row: ActionRow,
-    failed: Mapping[str, int],
-    now: datetime,
-    *,
-    evidence: dict[str, Any],
-) -> ActionResult:
-    """Fail an action on its canaries; its before/after state stay as they were."""
-    was = ActionStatus(row.status)
-    names = sorted(failed)
-    error = f"canaries failed on the new route: {', '.join(names)}"
-    status = advance_action(was, ActionStatus.FAILED, evidence=CANARY_FAILURE)
-    details = {**evidence, "canaries": names, "canary_revision": max(failed.values())}
-    # A verified action keeps the evidence that verified it; the failure is added beside it.
-    verification = (
-        {**(row.verification or {}), "failed": details} if was is ActionStatus.VERIFIED else details
-    )
-    save_action(
-        session,
-        action_id=row.id,
-        status=status,
-        verification=verification,
-        error=error,
-        failed_at=now,
-    )
-    _record(session, row, now, "system", "verification_failed", {**details, "error": error})
-    if was is ActionStatus.VERIFIED:
-        _containment_lost(session, row, now)
-    return _result(row, created=False)
-
-
-def _containment_lost(session: Session, row: ActionRow, now: datetime) -> None:
-    """Send the action's incident back as the table says when no verified containment is left."""
-    incident = get_incident(session, incident_id=row.incident_id) if row.incident_id else None
-    if incident is None:
-        return
-    facts = incident_facts(session, incident)
-    event = containment_lost_event(IncidentStatus(incident.status), facts)
-    if event is not None:
-        reason = f"verified {row.type} action {row.id} later failed its canaries"
-        transition_in(session, incident, event, actor="system", now=now, reason=reason)
 
 
 def _shadow_ran(row: ActionRow, window: WindowProfile) -> bool:
@@ -295,19 +241,6 @@ def _shadow_ran(row: ActionRow, window: WindowProfile) -> bool:
         return True
     suspect = (row.after_state or {}).get("shadow_version")
     return int(window.shadow.get(str(suspect), {}).get("n", 0)) > 0
-
-
-def _record(
-    session: Session, row: ActionRow, at: datetime, actor: str, kind: str, details: dict[str, Any]
-) -> None:
-    details = {"action_id": row.id, "type": row.type, **details}
-    if row.incident_id is not None:
-        record_event(
-            session, incident_id=row.incident_id, at=at, actor=actor, kind=kind, details=details
-        )
-    record_audit(
-        session, at=at, actor=actor, action=kind, target=f"model:{row.model}", details=details
-    )
 
 
 def _jsonable(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -219,7 +219,8 @@ def respond_to_canaries_in(
     """Store failed canaries' signals, fail the actions whose route they ran on, triage them.
 
     Returns the key of the incident they joined or opened. As with a Guard's canary window,
-    the run is judged as a window without rows: it fails actions, it never verifies one.
+    the run is judged as a window without rows: it fails actions (applied ones, and verified
+    ones whose route it ran on, which can send their incident back), it never verifies one.
     """
     rows = add_signals(session, signals=signals)
     run = WindowProfile("", {}, start=now, end=now, window_id=f"canaries:{model}:{revision}")

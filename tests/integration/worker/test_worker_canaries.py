@@ -16,8 +16,10 @@ from canary_support import (
 )
 from worker_support import START, run_threads
 
+from redline.profiles.window import WindowProfile
 from redline.services import open_store
 from redline.services.canary_runs import RUN_LEASE
+from redline.services.ingest import respond_to_window_in
 from redline.services.registry import deploy
 from redline.services.routes import current_route
 from redline.store import (
@@ -115,7 +117,59 @@ def test_the_canaries_run_again_on_the_route_the_kill_switch_made(
     assert (again.canaries_run, again.canaries_failed) == (BOTH, [])  # the fallback passes
     with store.session() as session:
         (action,) = list_actions(session, model="credit")
-    assert action.status == "applied"  # nothing failed on its route; a window will verify it
+    assert action.status == "applied"  # nothing failed on its route; a window will verify it,
+    # and a verified action can still fail later on its route (next test)
+
+
+def _serve_a_fallback_window(store: Store, at: datetime) -> None:
+    """A window served by the fallback under the current revision, as a Guard would send."""
+    with store.session() as session:
+        revision = current_route(session, model="credit").revision
+        window = WindowProfile("", {}, start=at, end=at, window_id="served-by-fallback")
+        window.routes, window.route_revision = {"fallback": 200}, revision
+        respond_to_window_in(
+            session, model="credit", window=window, rows=[], now=at, plan=paging_plan()
+        )
+
+
+def test_a_verified_kill_switch_whose_fallback_later_fails_is_failed_and_reopened(
+    store: Store, tmp_path: Path
+) -> None:
+    clock = Clock(START)
+    worker = _worker(store, tmp_path, clock)
+    worker.tick()
+    deploy(store, model="credit", version="v2", actor="ci", reason="new release", now=START)
+    worker.tick()  # SEV1 declared, kill switch applied
+    assert worker.tick().canaries_failed == []  # the fallback passes on the new revision
+    _serve_a_fallback_window(store, clock.at)
+    with store.session() as session:
+        (incident,) = list_incidents(session, model="credit")
+        (action,) = list_actions(session, incident_id=incident.id)
+        revision = current_route(session, model="credit").revision
+        before, after = action.before_state, action.after_state
+    assert (incident.status, action.status) == ("monitoring", "verified")
+
+    clock.at += timedelta(seconds=61)  # the canaries are due again; the fallback now answers 0
+    later = _worker(store, tmp_path, clock, fallback="broken")
+    assert later.tick().canaries_failed == BOTH
+    with store.session() as session:
+        (incident,) = list_incidents(session, model="credit")
+        (action,) = list_actions(session, incident_id=incident.id)
+        events = list_timeline(session, incident_id=incident.id)
+    assert (action.status, action.before_state, action.after_state) == ("failed", before, after)
+    assert action.verification is not None
+    assert action.verification["window_id"] == "served-by-fallback"  # what verified it stays
+    assert action.verification["failed"]["canaries"] == ["golden-high", "golden-low"]
+    (failure,) = [e.details for e in events if e.kind == "verification_failed"]
+    assert (failure["canaries"], failure["route_revision"]) == (
+        ["golden-high", "golden-low"],
+        revision,
+    )
+    assert (failure["action_id"], failure["was"]) == (action.id, "verified")
+    # Nothing contains the incident any more: it goes back to declared, on the timeline.
+    assert incident.status == "declared"
+    status = [e.details for e in events if e.kind == "status"][-1]
+    assert (status["event"], status["from"], status["to"]) == ("reopen", "monitoring", "declared")
 
 
 def test_an_action_whose_route_fails_its_canaries_is_marked_failed(

@@ -8,11 +8,15 @@ from redline.domain import (
     REVERSIBLE,
     ActionStatus,
     ActionType,
+    IncidentEvent,
+    IncidentStatus,
+    Severity,
     TransitionError,
     advance_action,
     next_action_statuses,
 )
-from redline.domain.action_rules import is_reversible
+from redline.domain.action_rules import CANARY_FAILURE, is_reversible
+from redline.domain.transitions import ON_CONTAINMENT_LOST, IncidentFacts, containment_lost_event
 
 A = ActionStatus
 
@@ -31,7 +35,7 @@ EXPECTED: dict[tuple[ActionStatus, ActionStatus], bool] = {
     (A.VERIFIED, A.REQUESTED): False,
     (A.VERIFIED, A.APPLIED): False,
     (A.VERIFIED, A.VERIFIED): False,
-    (A.VERIFIED, A.FAILED): False,
+    (A.VERIFIED, A.FAILED): True,
     (A.VERIFIED, A.REVERTED): True,
     (A.FAILED, A.REQUESTED): False,
     (A.FAILED, A.APPLIED): False,
@@ -53,12 +57,37 @@ def test_the_expected_table_covers_every_pair() -> None:
 @pytest.mark.parametrize(("source", "target"), list(EXPECTED))
 def test_every_pair(source: ActionStatus, target: ActionStatus) -> None:
     if EXPECTED[(source, target)]:
-        assert advance_action(source, target) is target
+        assert advance_action(source, target, evidence=CANARY_FAILURE) is target
         assert target in next_action_statuses(source)
     else:
         with pytest.raises(TransitionError, match=f"from {source} to {target}: not in the"):
             advance_action(source, target)
         assert target not in next_action_statuses(source)
+
+
+@pytest.mark.parametrize("evidence", [None, "feature_drift", "performance_drop"])
+def test_a_verified_action_fails_only_on_a_canary_failure(evidence: str | None) -> None:
+    with pytest.raises(TransitionError, match="only a canary_failure shows it") as info:
+        advance_action(A.VERIFIED, A.FAILED, evidence=evidence)
+    assert info.value.guard == "evidence"
+    assert advance_action(A.VERIFIED, A.FAILED, evidence=CANARY_FAILURE) is A.FAILED
+    # Evidence only gates the verified → failed move: an unverified action fails as before.
+    assert advance_action(A.APPLIED, A.FAILED) is A.FAILED
+    assert advance_action(A.REQUESTED, A.FAILED, evidence=evidence) is A.FAILED
+
+
+@pytest.mark.parametrize("status", list(IncidentStatus))
+@pytest.mark.parametrize("still_contained", [True, False])
+def test_a_lost_containment_sends_back_only_what_rested_on_it(
+    status: IncidentStatus, still_contained: bool
+) -> None:
+    facts = IncidentFacts(severity=Severity.SEV1, has_verified_containment=still_contained)
+    event = containment_lost_event(status, facts)
+    if still_contained or status not in {IncidentStatus.CONTAINED, IncidentStatus.MONITORING}:
+        assert event is None
+    else:
+        assert event is IncidentEvent.REOPEN
+        assert ON_CONTAINMENT_LOST[status] is IncidentEvent.REOPEN
 
 
 def test_refusal_lists_the_allowed_moves() -> None:
@@ -96,4 +125,5 @@ def test_revert_respects_the_action_type(action_type: ActionType) -> None:
 
 def test_next_action_statuses() -> None:
     assert next_action_statuses(A.REQUESTED) == (A.APPLIED, A.FAILED)
+    assert next_action_statuses(A.VERIFIED) == (A.REVERTED, A.FAILED)
     assert next_action_statuses(A.REVERTED) == ()
