@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
 
 from redline.api.dashboard import forensics, incidents, login, pages, postmortems, review
+from redline.api.dashboard.headers import SecurityHeaders
 from redline.api.dashboard.web import STATIC_DIR
 
 __all__ = ["ROUTES", "STATIC_DIR", "STATIC_PATH", "mount", "router"]
@@ -30,7 +31,9 @@ def mount() -> Mount:
     """The dashboard's pages and static files under ``/``, behind every API route.
 
     A mount rather than included routes: the API's route table (and its bearer-token tests)
-    stays the API's; the pages authenticate with a session cookie instead.
+    stays the API's; the pages authenticate with a session cookie instead. Every response
+    carries the dashboard's security headers (a CSP without inline script among them).
     """
     static = Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="dashboard-static")
-    return Mount("/", routes=[static, *ROUTES], name="dashboard")
+    pages = Router(routes=[static, *ROUTES])
+    return Mount("/", app=SecurityHeaders(pages), name="dashboard")

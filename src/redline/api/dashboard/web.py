@@ -32,6 +32,7 @@ __all__ = [
     "Visitor",
     "VisitorDep",
     "age",
+    "as_json",
     "back_to",
     "brief",
     "get_signer",
@@ -73,8 +74,18 @@ def brief(details: Mapping[str, Any], *, width: int = 90) -> str:
     return "  ".join(parts)
 
 
+def as_json(value: Any) -> str:
+    """A value as JSON text, escaped by the template like any other text.
+
+    Jinja's own ``tojson`` returns markup that keeps ``"`` as is (it is meant for ``<script>``),
+    so in a double-quoted attribute a stored value could close the attribute and add a handler.
+    """
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.filters["tojson"] = as_json
     env.filters["age"] = age
     env.filters["when"] = when
     env.filters["brief"] = brief
