@@ -139,3 +139,17 @@ def test_every_dashboard_response_carries_the_policy(dashboard: Dashboard) -> No
     assert [a.headers.get("content-security-policy") for a in answers] == [DASHBOARD_CSP] * 3
     assert {a.headers.get("x-content-type-options") for a in answers} == {"nosniff"}
     assert {a.headers.get("x-frame-options") for a in answers} == {"DENY"}
+
+
+def test_a_login_posted_from_another_site_is_refused(dashboard: Dashboard) -> None:
+    token = {"token": dashboard.tokens["viewer"]}
+    own = dashboard.url.removeprefix("http://")
+    with httpx.Client(base_url=dashboard.url, timeout=30) as client:
+        refused = [
+            client.post("/login", data=token, headers={"Origin": "https://evil.example"}),
+            client.post("/login", data=token, headers={"Sec-Fetch-Site": "cross-site"}),
+        ]
+        allowed = client.post("/login", data=token, headers={"Origin": f"https://{own}"})
+    assert [r.status_code for r in refused] == [403, 403]
+    assert all("set-cookie" not in r.headers for r in refused)
+    assert allowed.status_code == 303

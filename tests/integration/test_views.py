@@ -204,8 +204,8 @@ def test_verify_chains_names_the_first_changed_entry_of_each_chain(store: Store)
     report = verify_chains(store)
     assert not report.intact
     assert [b.to_dict() for b in report.breaks] == [
-        {"chain": "timeline", "incident_key": key, "seq": 2},
-        {"chain": "audit", "incident_key": None, "seq": 2},
+        {"chain": "timeline", "incident_key": key, "seq": 2, "problem": "hash"},
+        {"chain": "audit", "incident_key": None, "seq": 2, "problem": "hash"},
     ]
     assert report.breaks[0].describe().startswith(f"timeline of {key}: entry 2 fails")
     detail = get_incident_view(store, key=key)

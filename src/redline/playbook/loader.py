@@ -100,12 +100,22 @@ def parse_playbook(
     return playbook
 
 
+#: Values at least this long are redacted wherever they appear; shorter ones (``s``, ``1``) would
+#: match inside ordinary words, so they are redacted only where a message quotes a value.
+_REDACT_ANYWHERE = 8
+
+
 def _redact(problem: Problem, secrets: Mapping[str, str]) -> Problem:
     """The problem with every value read from the environment shown as its ``${VAR}``."""
     message, hint = problem.message, problem.hint
     for value in sorted(filter(None, secrets), key=len, reverse=True):
-        message = message.replace(value, secrets[value])
-        hint = hint.replace(value, secrets[value])
+        name = secrets[value]
+        if len(value) >= _REDACT_ANYWHERE:
+            pairs = [(value, name)]
+        else:
+            pairs = [(f"{q}{value}{q}", f"{q}{name}{q}") for q in ("'", '"')]
+        for found, shown in pairs:
+            message, hint = message.replace(found, shown), hint.replace(found, shown)
     return replace(problem, message=message, hint=hint)
 
 

@@ -92,6 +92,11 @@ def load_artifact(path: str | Path, *, sha256: str, trust: bool = False) -> Pred
             "(register the new artifact as a new version)"
         )
     if is_reference(uri):
+        if not trust:
+            raise ArtifactError(
+                f"loading {uri!r} imports that module, which runs its code; "
+                "pass trust=True (--trust-artifacts) only for modules you wrote"
+            )
         return _as_predictor(_import_reference(uri), uri)
     resolved = Path(uri)
     return _as_predictor(_loader_for(resolved)(resolved, trust), uri)

@@ -11,6 +11,7 @@ from redline.forensics.archive import write_archive
 from redline.forensics.manifest import Verification, check_files
 from redline.services.chains import record_audit, record_event
 from redline.services.evidence import SnapshotConfig, collect_in
+from redline.services.integrity import chain_head_in
 from redline.services.snapshot_views import (
     SnapshotNotFoundError,
     SnapshotView,
@@ -61,6 +62,8 @@ def take_snapshot_in(
     builder, sections = collect_in(
         session, model=model, incident=incident, now=now, config=chosen, environ=environ
     )
+    # The chains' tips travel with the evidence: a later truncation shows against them.
+    builder.add_json("chain_head.json", chain_head_in(session, now=now).to_dict())
     for entry in {f.sha256: f for f in builder.files}.values():
         add_blob(session, content=builder.contents[entry.sha256], media_type=entry.media_type)
     key = incident.key if incident is not None else None

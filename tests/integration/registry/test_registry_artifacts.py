@@ -76,14 +76,29 @@ def test_a_module_function_reference_is_imported_after_its_hash_is_checked() -> 
     assert is_reference(reference)
     uri, digest = describe_artifact(reference)
     assert (uri, digest) == (reference, hashlib.sha256(reference.encode()).hexdigest())
-    predictor = load_artifact(reference, sha256=digest)
+    predictor = load_artifact(reference, sha256=digest, trust=True)
     assert predictor({"a": 1}) == json.dumps({"a": 1})
     assert predictor.batch([{"a": 1}, {"a": 2}]) == ['{"a": 1}', '{"a": 2}']
     with pytest.raises(ArtifactError, match="sha256 mismatch"):
-        load_artifact("json:loads", sha256=digest)
+        load_artifact("json:loads", sha256=digest, trust=True)
     missing = "json:no_such_function"
     with pytest.raises(ArtifactError, match="cannot import 'json:no_such_function'"):
-        load_artifact(missing, sha256=describe_artifact(missing)[1])
+        load_artifact(missing, sha256=describe_artifact(missing)[1], trust=True)
+
+
+def test_a_module_function_reference_is_not_imported_without_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "planted_model.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef predict(row):\n    return 1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reference = "planted_model:predict"
+    with pytest.raises(ArtifactError, match="runs its code; pass trust=True"):
+        load_artifact(reference, sha256=describe_artifact(reference)[1])
+    assert not marker.exists()
 
 
 def test_unknown_or_missing_artifacts_are_refused(tmp_path: Path) -> None:

@@ -256,3 +256,12 @@ def test_secrets_never_appear_in_error_messages() -> None:
     assert len(found) == 4  # window_s, the URL, the unknown key, the unknown severity
     assert "this URL must start with http:// or https://" in [p.message for p in found]
     assert all(secret not in str(p) for p in found)
+
+
+def test_a_short_environment_value_is_redacted_without_garbling_the_message() -> None:
+    found = problems_of(GOOD_MODEL + "    window_s: ${WINDOW}\n    windw: 1\n", env={"WINDOW": "s"})
+    messages = sorted(p.message for p in found)
+    assert messages == [
+        "invalid duration '${WINDOW}'",
+        "unknown model key 'windw' — did you mean 'window_s'?",
+    ]

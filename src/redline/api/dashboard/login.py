@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,7 +13,7 @@ from redline.api.dashboard.web import VisitorDep, get_signer, render
 from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE
 from redline.services.tokens import authenticate
 
-__all__ = ["router"]
+__all__ = ["cross_site", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,9 +24,26 @@ def login_form(request: Request) -> Response:
     return render(request, "login.html", None)
 
 
+def cross_site(request: Request) -> bool:
+    """True when a browser says the form was posted from another site.
+
+    Hosts are compared without the scheme: a proxy that ends TLS still forwards the Host header.
+    """
+    if request.headers.get("sec-fetch-site", "") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, token: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Check the token; on success set the session cookie and go to the overview."""
+    if cross_site(request):
+        # Login CSRF: another site must not log a browser in under its attacker's token.
+        message = "Log in from the dashboard's own login page."
+        return render(request, "login.html", None, status_code=403, error=message)
     found = authenticate(get_context(request).store, token.strip())
     if found is None:
         message = "That token is unknown or revoked."
