@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -39,10 +39,9 @@ class ApiSettings(BaseModel):
     local_demo: bool = Field(
         default=False, description="Bind 127.0.0.1 only and print a one-time admin token."
     )
-    session_secret: SecretStr | None = Field(
-        default=None, description="Key that signs dashboard session cookies (random if unset)."
+    session_max_age_s: int = Field(
+        default=12 * 3600, gt=0, description="How long a dashboard login lasts."
     )
-    session_max_age_s: int = Field(default=12 * 3600, gt=0)
     metrics_public: bool = Field(default=False, description="Serve /metrics without a token.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     route_wait_max_s: float = Field(default=60.0, gt=0, description="Longest route long-poll.")

@@ -119,9 +119,12 @@ from redline.store.queries_timeline import (
 )
 from redline.store.queries_tokens import (
     add_api_token,
+    add_dashboard_session,
     get_api_token,
+    get_dashboard_session,
     list_api_tokens,
     save_api_token,
+    save_dashboard_session,
 )
 from redline.store.queries_triage import (
     add_triage_report,
@@ -164,7 +167,7 @@ from redline.store.tables_labels import (
     SnoozeRow,
 )
 from redline.store.tables_serving import DeploymentRow, ModelVersionRow, RouteStateRow
-from redline.store.tables_tokens import TOKEN_ROLES, ApiTokenRow
+from redline.store.tables_tokens import TOKEN_ROLES, ApiTokenRow, DashboardSessionRow
 
 __all__ = [
     "LABEL_SOURCES",
@@ -185,6 +188,7 @@ __all__ = [
     "Base",
     "BlobRow",
     "CounterRow",
+    "DashboardSessionRow",
     "DeploymentRow",
     "IncidentChanges",
     "IncidentDetails",
@@ -219,6 +223,7 @@ __all__ = [
     "add_api_token",
     "add_audit_entry",
     "add_blob",
+    "add_dashboard_session",
     "add_deployment",
     "add_incident",
     "add_incident_signals",
@@ -248,6 +253,7 @@ __all__ = [
     "get_api_token",
     "get_blob",
     "get_current_deployment",
+    "get_dashboard_session",
     "get_incident",
     "get_last_audit_entry",
     "get_last_timeline_event",
@@ -293,6 +299,7 @@ __all__ = [
     "release_lease",
     "save_action",
     "save_api_token",
+    "save_dashboard_session",
     "save_incident",
     "save_mark",
     "save_notification",

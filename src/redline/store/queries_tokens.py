@@ -7,9 +7,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from redline.store.tables_tokens import ApiTokenRow
+from redline.store.tables_tokens import ApiTokenRow, DashboardSessionRow
 
-__all__ = ["add_api_token", "get_api_token", "list_api_tokens", "save_api_token"]
+__all__ = [
+    "add_api_token",
+    "add_dashboard_session",
+    "get_api_token",
+    "get_dashboard_session",
+    "list_api_tokens",
+    "save_api_token",
+    "save_dashboard_session",
+]
 
 
 def add_api_token(
@@ -57,5 +65,35 @@ def save_api_token(
         row.last_used_at = last_used_at
     if revoked_at is not None:
         row.revoked_at = revoked_at
+    session.flush()
+    return row
+
+
+def add_dashboard_session(
+    session: Session, *, token_id: int, secret_hash: str, created_at: datetime, expires_at: datetime
+) -> DashboardSessionRow:
+    """Store a new dashboard session (the hash of its cookie only)."""
+    row = DashboardSessionRow(
+        token_id=token_id, secret_hash=secret_hash, created_at=created_at, expires_at=expires_at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_dashboard_session(session: Session, *, secret_hash: str) -> DashboardSessionRow | None:
+    """The dashboard session whose cookie hashes to ``secret_hash``, or None."""
+    query = select(DashboardSessionRow).where(DashboardSessionRow.secret_hash == secret_hash)
+    return session.scalars(query).first()
+
+
+def save_dashboard_session(
+    session: Session, *, session_id: int, revoked_at: datetime
+) -> DashboardSessionRow | None:
+    """Mark a dashboard session revoked; None if there is no such session."""
+    row = session.get(DashboardSessionRow, session_id)
+    if row is None:
+        return None
+    row.revoked_at = revoked_at
     session.flush()
     return row

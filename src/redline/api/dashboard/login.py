@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from redline.api.context import get_context
-from redline.api.dashboard.web import VisitorDep, get_signer, render
-from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE
+from redline.api.dashboard.web import VisitorDep, render
+from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE, check_csrf, cookie_options
+from redline.services.sessions import end_session, start_session
 from redline.services.tokens import authenticate
 
 __all__ = ["cross_site", "router"]
@@ -44,14 +45,16 @@ def login(request: Request, token: Annotated[str, Form(max_length=200)] = "") ->
         # Login CSRF: another site must not log a browser in under its attacker's token.
         message = "Log in from the dashboard's own login page."
         return render(request, "login.html", None, status_code=403, error=message)
-    found = authenticate(get_context(request).store, token.strip())
+    context = get_context(request)
+    found = authenticate(context.store, token.strip())
     if found is None:
         message = "That token is unknown or revoked."
         return render(request, "login.html", None, status_code=401, error=message)
-    signer = get_signer(request)
+    max_age_s = context.settings.api.session_max_age_s
+    cookie = start_session(context.store, token=found, max_age_s=max_age_s)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, signer.issue(found), **signer.cookie_options(secure=secure))
+    options = cookie_options(max_age_s=max_age_s, secure=request.url.scheme == "https")
+    response.set_cookie(SESSION_COOKIE, cookie, **options)
     return response
 
 
@@ -61,9 +64,10 @@ def logout(
     visitor: VisitorDep,
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
 ) -> Response:
-    """End the session (the cookie is dropped) and return to the login form."""
-    if not get_signer(request).check_csrf(visitor.session, csrf_token):
+    """End the session in the store (the cookie stops working everywhere) and return to login."""
+    if not check_csrf(visitor.cookie, csrf_token):
         return render(request, "error.html", visitor, status_code=403, error="Bad CSRF token.")
+    end_session(get_context(request).store, visitor.cookie)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE)
     return response

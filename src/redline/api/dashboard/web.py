@@ -16,14 +16,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from redline.api.context import get_context
-from redline.api.sessions import (
-    CSRF_FIELD,
-    SESSION_COOKIE,
-    SessionData,
-    SessionSigner,
-    session_signer,
-)
-from redline.services.tokens import ApiToken, Role, TokenNotFoundError, get_token
+from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE, check_csrf
+from redline.services.sessions import DashboardSession, csrf_token, read_session
+from redline.services.tokens import ApiToken, Role
 
 __all__ = [
     "FRAGMENT_HEADER",
@@ -35,7 +30,6 @@ __all__ = [
     "as_json",
     "back_to",
     "brief",
-    "get_signer",
     "get_visitor",
     "refusal",
     "render",
@@ -95,23 +89,18 @@ def _environment() -> Environment:
 templates = Jinja2Templates(env=_environment())
 
 
-def get_signer(request: Request) -> SessionSigner:
-    """The app's session signer, made on first use (a random secret unless one is configured)."""
-    state = request.app.state
-    signer: SessionSigner | None = getattr(state, "dashboard_signer", None)
-    if signer is None:
-        signer = session_signer(get_context(request).settings)
-        state.dashboard_signer = signer
-    return signer
-
-
 @dataclass(frozen=True, slots=True)
 class Visitor:
-    """A logged-in person: their token (re-checked on every request), session and CSRF token."""
+    """A logged-in person: their session (re-read on every request), its cookie and CSRF token."""
 
-    token: ApiToken
-    session: SessionData
+    session: DashboardSession
+    cookie: str
     csrf: str
+
+    @property
+    def token(self) -> ApiToken:
+        """The API token the session stands for, as it is now."""
+        return self.session.token
 
     @property
     def can_act(self) -> bool:
@@ -132,18 +121,12 @@ def _login_redirect(request: Request) -> HTTPException:
 
 
 def get_visitor(request: Request) -> Visitor:
-    """The visitor of a valid session whose token is still active; else to the login form."""
-    signer = get_signer(request)
-    session = signer.read(request.cookies.get(SESSION_COOKIE))
-    if session is None:
+    """The visitor of an open session whose token is still active; else to the login form."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = read_session(get_context(request).store, cookie)
+    if session is None or cookie is None:
         raise _login_redirect(request)
-    try:
-        token = get_token(get_context(request).store, token_id=session.token_id)
-    except TokenNotFoundError:
-        raise _login_redirect(request) from None
-    if not token.active or token.role != session.role:
-        raise _login_redirect(request)
-    return Visitor(token, session, signer.csrf_token(session))
+    return Visitor(session, cookie, csrf_token(cookie))
 
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
@@ -173,7 +156,7 @@ def refusal(
     request: Request, visitor: Visitor, submitted: str, *, needed: Role = Role.RESPONDER
 ) -> Response | None:
     """A 403 page when the CSRF token is wrong or the role is below ``needed``; None if allowed."""
-    if not get_signer(request).check_csrf(visitor.session, submitted or None):
+    if not check_csrf(visitor.cookie, submitted or None):
         message = "The form's CSRF token is missing or wrong: reload the page and try again."
         return render(request, "error.html", visitor, status_code=403, error=message)
     if not visitor.token.role.allows(needed):
