@@ -7,6 +7,7 @@ __all__ = [
     "RedlineError",
     "ReferenceFileError",
     "SchemaError",
+    "StoreBusyError",
     "StoreError",
 ]
 
@@ -29,3 +30,7 @@ class ReferenceFileError(RedlineError):
 
 class StoreError(RedlineError):
     """The store cannot be reached or holds something unexpected."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer holds the store's lock longer than the wait allows (SQLite): retry."""

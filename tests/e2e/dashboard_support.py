@@ -24,6 +24,7 @@ from redline.services.views import list_incident_views
 from redline.settings import Settings, StoreSettings
 from redline.store import Store
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
+from rltest.policy import drift_fallback_playbook
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,9 +44,11 @@ def find_chromium() -> str | None:
 
 
 def seed_incident(url: str) -> redline.Reference:
-    """Run a real Guard on drifted traffic: the store gets windows, signals and a SEV2 incident."""
+    """Run a real Guard on drifted traffic: the store gets windows, signals and a SEV2 incident,
+    contained by the fallback (the playbook opts into rerouting confirmed drift)."""
     reference = fit_reference()
-    with credit_guard(url, reference, route_poll_s=0.05) as guard:
+    playbook = drift_fallback_playbook()
+    with credit_guard(url, reference, route_poll_s=0.05, playbook=playbook) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
     return reference
 

@@ -18,6 +18,7 @@ from redline.services import apply_action, open_store
 from rltest.cli import cli_env
 from rltest.cli import run_redline as run_script
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
+from rltest.policy import drift_fallback_playbook
 
 
 def run_redline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,7 +37,8 @@ def run_json(*args: str) -> Any:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file holding one SEV2 drift incident of ``credit``, contained by a fallback."""
     path = tmp_path_factory.mktemp("seeded") / "redline.db"
-    with credit_guard(f"sqlite:///{path}", fit_reference()) as guard:
+    playbook = drift_fallback_playbook()  # opts into rerouting confirmed drift
+    with credit_guard(f"sqlite:///{path}", fit_reference(), playbook=playbook) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
     with sqlite3.connect(path) as connection:  # fold the WAL into the file before copying it
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -292,7 +294,9 @@ def test_audit_verify_finds_a_changed_timeline_event(url: str, key: str) -> None
     assert broken.returncode == 1
     assert f"✗ timeline of {key}: entry 2 fails the hash check" in broken.stdout
     report = json.loads(run_redline("audit", "verify", "--json", "--store", url).stdout)
-    assert report["breaks"] == [{"chain": "timeline", "incident_key": key, "seq": 2}]
+    assert report["breaks"] == [
+        {"chain": "timeline", "incident_key": key, "seq": 2, "problem": "hash"}
+    ]
     detail = run_json("incidents", "show", key, "--store", url)
     assert (detail["chain_intact"], detail["broken_seq"]) == (False, 2)
     assert [e["verified"] for e in detail["timeline"][:2]] == [True, False]
@@ -314,8 +318,9 @@ def test_audit_verify_finds_a_changed_audit_entry(url: str) -> None:
 def test_db_current_and_upgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     before = run_redline("db", "current", "--store", url)
-    assert before.returncode == 0, before.stderr
-    assert before.stdout.strip() == f"{url}: not migrated (run `redline db upgrade`)"
+    assert before.returncode == 2, before.stderr
+    assert "does not exist; create or migrate it with 'redline db upgrade'" in before.stderr
+    assert not (tmp_path / "new.db").exists()
     upgraded = run_redline("db", "upgrade", "--store", url)
     assert upgraded.returncode == 0, upgraded.stderr
     assert re.fullmatch(rf"{re.escape(url)}: at migration \w+", upgraded.stdout.strip())

@@ -116,3 +116,26 @@ def test_mistakes_are_one_red_line_and_exit_2(store: str, artifact: Path, tmp_pa
     changed = redline("models", "register", "credit", "v1", artifact, store=store)
     assert changed.returncode == 2
     assert "a changed artifact needs a new version" in changed.stderr
+
+
+def test_a_model_off_its_primary_route_is_listed_as_degraded(store: str) -> None:
+    applied = redline("actions", "apply", "credit", "kill_switch", "--actor", "ana", store=store)
+    assert applied.returncode == 0, applied.stderr
+    (listed,) = json.loads(redline("models", "list", "--json", store=store).stdout)
+    assert (listed["name"], listed["degraded"], listed["departures"]) == (
+        "credit",
+        True,
+        ["fallback"],
+    )
+    assert listed["open_incidents"] == 0
+    table = redline("models", "list", store=store)
+    assert table.returncode == 0, table.stderr
+    assert "degraded: fallback" in table.stdout
+    versions = redline("models", "list", "credit", store=store)
+    assert "route revision 1: degraded: fallback" in versions.stdout
+
+    (action,) = json.loads(redline("actions", "list", "--json", store=store).stdout)
+    assert redline("actions", "revert", str(action["id"]), store=store).returncode == 0
+    (listed,) = json.loads(redline("models", "list", "--json", store=store).stdout)
+    assert (listed["degraded"], listed["departures"]) == (False, [])
+    assert "route revision 2: ok" in redline("models", "list", "credit", store=store).stdout

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from redline.domain import Route
 from redline.services import open_store
 from redline.services.catalog import save_reference
 from rltest.cli import cli_env
 from rltest.cli import run_redline as run_script
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
+from rltest.policy import drift_fallback_playbook
+from rltest.waiting import wait_for
 
 
 def run_redline(*args: str) -> subprocess.CompletedProcess[str]:
@@ -29,9 +32,12 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     store = open_store(url)
     save_reference(store, model=MODEL, body=reference.to_dict(), actor="person:test")
     store.dispose()
-    with credit_guard(url, reference, route_poll_s=0.05) as guard:
+    playbook = drift_fallback_playbook()  # opts into rerouting confirmed drift
+    with credit_guard(url, reference, route_poll_s=0.05, playbook=playbook) as guard:
         for seed, shift in [(11, 0.0), (12, 0.0), (1, 1.5), (2, 1.5), (3, 0.0), (4, 0.0), (5, 0.0)]:
             send_traffic(guard, 1_000, shift=shift, seed=seed)
+        wait_for(lambda: guard.route.mode is Route.PRIMARY)  # quiet: the primary is restored
+        send_traffic(guard, 1_000, shift=0.0, seed=6)  # a clean window on it verifies that
     listed = run_redline("incidents", "list", "--store", url, "--json")
     (incident,) = json.loads(listed.stdout)
     assert incident["status"] == "resolved"

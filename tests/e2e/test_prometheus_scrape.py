@@ -63,7 +63,8 @@ def _window(reference: Reference, *, index: int, shift: float, route: str, revis
 
 
 def _seed(client: httpx.Client, admin: str) -> None:
-    """A drifted window (SEV2: fallback), a window served by the fallback, an upstream SEV1."""
+    """A drifted window losing recall (SEV2: fallback), a window served by the fallback, an
+    upstream SEV1."""
     rng = np.random.default_rng(5)
     x = rng.normal(size=5_000)
     data = {"x": x, "region": rng.choice(["n", "s"], 5_000), "score": 2 * x}
@@ -79,9 +80,11 @@ def _seed(client: httpx.Client, admin: str) -> None:
         "threshold": 0.1,
         "level": "alarm",
     }
+    # Drift alone only keeps evidence; the recall lost on labels is the harm that reroutes.
+    harm = {**signal, "kind": "performance_drop", "statistic": "recall", "value": 0.5}
     drifted = _window(reference, index=0, shift=2.0, route="primary", revision=0)
     served = _window(reference, index=1, shift=2.0, route="fallback", revision=1)
-    for body in ({"window": drifted, "signals": [signal]}, {"window": served}):
+    for body in ({"window": drifted, "signals": [signal, harm]}, {"window": served}):
         posted = client.post(f"/api/v1/models/{MODEL}/windows", json={"windows": [body]})
         posted.raise_for_status()
     alert = {

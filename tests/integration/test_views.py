@@ -17,6 +17,7 @@ from redline.domain import ActionType, IncidentEvent, IncidentStatus, Route, Sev
 from redline.profiles.reference import Reference
 from redline.services import IncidentNotFoundError, apply_action, open_store
 from redline.services.acknowledge import AcknowledgeError, acknowledge_incident
+from redline.services.catalog import list_models
 from redline.services.integrity import verify_chains
 from redline.services.views import (
     get_incident_id,
@@ -28,6 +29,7 @@ from redline.services.views import (
     list_route_views,
 )
 from redline.store import Store, add_incident, list_audit
+from rltest.policy import drift_fallback_playbook
 
 MODEL = "credit"
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -54,6 +56,7 @@ def store(empty_url: str, reference: Reference) -> Iterator[Store]:
         reference=reference,
         store=empty_url,
         window_s=3600,
+        playbook=drift_fallback_playbook(),  # opts into rerouting confirmed drift
     ) as guard:
         rng = np.random.default_rng(1)
         values, regions = rng.normal(1.5, 1, 1_000), rng.choice(["n", "s"], 1_000)
@@ -149,8 +152,16 @@ def test_action_and_route_views(store: Store) -> None:
         ("10.0.0.0/8",),
     )
     assert now.to_dict()["revision"] == 2
+    assert (now.degraded, now.departures) == (True, ("fallback", "blocked_sources"))
+    assert now.to_dict()["departures"] == ["fallback", "blocked_sources"]
     unseen = get_route_view(store, model="unseen")
     assert (unseen.revision, unseen.state.mode, unseen.created_by) == (0, Route.PRIMARY, None)
+    assert (unseen.degraded, unseen.departures) == (False, ())
+    health = {m.name: (m.degraded, m.departures, m.open_incidents) for m in list_models(store)}
+    assert health == {
+        MODEL: (True, ("fallback", "blocked_sources"), 1),
+        "other": (True, ("fallback",), 0),  # no incident open, still off its primary route
+    }
     assert list_route_views(store, model="unseen") == []
 
 

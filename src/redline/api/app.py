@@ -17,6 +17,7 @@ from redline.api.limits import RequestLimits
 from redline.api.routes import API_PREFIX, ROOT_ROUTERS, VERSIONED_ROUTERS
 from redline.services.metrics import StoreCollector
 from redline.services.store_access import open_store
+from redline.services.tokens import TokenTouches
 from redline.settings import Settings, get_settings
 from redline.store import Store
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(opened))
     context = ApiContext(settings=chosen, store=opened, metrics=registry)
+    context.touches = TokenTouches(opened)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         try:
             yield
         finally:
+            if context.touches is not None:
+                context.touches.close()
             if owned:
                 opened.dispose()
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from redline.api.context import get_store
+from redline.api.context import get_context
 from redline.services.tokens import ApiToken, Role, authenticate
 
 __all__ = ["Admin", "Principal", "Responder", "Viewer", "actor_of", "require"]
@@ -42,7 +42,8 @@ def require(role: Role) -> Callable[..., ApiToken]:
                 "this needs an API token: send 'Authorization: Bearer rl_...' "
                 "(create one with `redline tokens create NAME --role ROLE`)"
             )
-        token = authenticate(get_store(request), credentials.credentials)
+        context = get_context(request)
+        token = authenticate(context.store, credentials.credentials, touch=context.touches)
         if token is None:
             raise _unauthorized("the API token is unknown or revoked")
         if not token.role.allows(role):

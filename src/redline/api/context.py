@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
+from redline.services.tokens import TokenTouches
 from redline.settings import Settings
 from redline.store import RouteListener, Store
 
@@ -87,6 +88,8 @@ class ApiContext:
     store: Store
     metrics: CollectorRegistry
     routes: RouteChanges = field(default_factory=RouteChanges)
+    #: Where requests hand a token's last use, to be written off the request path.
+    touches: TokenTouches | None = None
 
     def __post_init__(self) -> None:
         if self.routes.store is None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from redline.api.schemas_read import ErrorRead
 from redline.domain import TransitionError
-from redline.errors import RedlineError, StoreError
+from redline.errors import RedlineError, StoreBusyError, StoreError
 from redline.services.acknowledge import AcknowledgeError
 from redline.services.catalog import ReferenceNotFoundError, UnknownModelError
 from redline.services.incidents import IncidentNotFoundError
@@ -20,10 +20,11 @@ from redline.services.records import (
     ActionNotFoundError,
     VersionConflictError,
 )
+from redline.services.restore import RestoreError
 from redline.services.tokens import TokenNotFoundError
 from redline.store import StaleChainError, StaleRevisionError
 
-__all__ = ["ERROR_RESPONSES", "STATUS_OF", "install_error_handlers", "status_of"]
+__all__ = ["ERROR_RESPONSES", "RETRY_AFTER_S", "STATUS_OF", "install_error_handlers", "status_of"]
 
 log = logging.getLogger("redline.api")
 
@@ -34,6 +35,7 @@ STATUS_OF: dict[type[BaseException], int] = {
     StaleRevisionError: 409,
     StaleChainError: 409,
     TransitionError: 409,
+    RestoreError: 409,
     AcknowledgeError: 409,
     IncidentNotFoundError: 404,
     UnknownModelError: 404,
@@ -43,6 +45,9 @@ STATUS_OF: dict[type[BaseException], int] = {
     ActionKeyConflictError: 409,
     VersionConflictError: 409,
 }
+
+#: ``Retry-After`` seconds on a 503: a busy SQLite lock frees quickly, an absent store less so.
+RETRY_AFTER_S: dict[type[BaseException], int] = {StoreBusyError: 1, StoreError: 5}
 
 #: The error answers every route documents (FastAPI documents 422 itself).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -69,9 +74,12 @@ def status_of(exc: BaseException) -> int:
 
 async def _redline_error(request: Request, exc: Exception) -> JSONResponse:
     code = status_of(exc)
+    headers = {}
     if code >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+        retry = next((RETRY_AFTER_S[c] for c in type(exc).__mro__ if c in RETRY_AFTER_S), None)
+        headers = {} if retry is None else {"Retry-After": str(retry)}
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from redline.domain import ActionType, IncidentEvent, Level, Route
+from redline.domain.action_params import check_action_params
 from redline.services.review import ReviewDecision
 from redline.services.tokens import Role
 
@@ -175,6 +176,8 @@ class TransitionCreate(Body):
 
     event: IncidentEvent
     reason: Text = ""
+    #: Resolve with the containment kept as the new normal, for this reason (a person's call).
+    accept_containment: Text = ""
 
 
 class NoteCreate(Body):
@@ -190,6 +193,11 @@ class ActionCreate(Body):
     params: dict[str, Any] = Field(default_factory=dict)
     incident: Name | None = None
     idempotency_key: Name | None = None
+
+    @model_validator(mode="after")
+    def _checked_params(self) -> ActionCreate:
+        self.params = check_action_params(self.type, self.params)  # a 422 naming the parameter
+        return self
 
 
 class ReviewDecisionCreate(Body):

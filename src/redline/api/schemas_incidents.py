@@ -20,6 +20,7 @@ __all__ = [
     "IncidentRead",
     "NoteRead",
     "NotificationRead",
+    "RestoreRead",
     "ReviewItemRead",
     "SnoozeRead",
     "TimelineEntryRead",
@@ -100,6 +101,13 @@ class TransitionRead(BaseModel):
 
     key: str
     status: IncidentStatus
+
+
+class RestoreRead(BaseModel):
+    """The restore action asked for: verified once the primary passes canaries and a window."""
+
+    key: str
+    action_id: int
 
 
 class AcknowledgementRead(BaseModel):

@@ -67,6 +67,8 @@ class RouteRead(BaseModel):
     created_at: datetime | None
     created_by: str | None
     changes: dict[str, Any]
+    departures: list[str]
+    degraded: bool
 
 
 class ModelRead(BaseModel):
@@ -80,6 +82,8 @@ class ModelRead(BaseModel):
     last_window_end: datetime | None
     last_window_rows: int | None
     open_incidents: int
+    departures: list[str]
+    degraded: bool
 
 
 class ReferenceRead(BaseModel):

@@ -26,6 +26,7 @@ from redline.cli.options import (
     print_json,
 )
 from redline.domain import ActionType
+from redline.domain.action_params import check_action_params
 
 if TYPE_CHECKING:
     from redline.services import ActionResult
@@ -120,7 +121,7 @@ def apply_command(
     store: StoreOption = None,
 ) -> None:
     """Apply an action to MODEL now; a failed action is recorded and exits 2."""
-    params = parse_params(param or [])
+    params = check_action_params(action_type, parse_params(param or []))
     from redline.services import apply_action
     from redline.services.views import get_incident_id
 
@@ -164,7 +165,7 @@ def list_command(
     """List actions in the order they were requested."""
     from redline.services.views import list_action_views
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         actions = list_action_views(opened, model=model, incident_key=incident)
     if as_json:
         print_json([a.to_dict() for a in actions])

@@ -87,7 +87,7 @@ def head_command(
     from redline.services.integrity import take_chain_head
 
     key = _read_key(key_file)
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         head = take_chain_head(opened, key=key)
     text = json.dumps(head.to_dict(), indent=2) + "\n"
     emit(text, output, note=f"chain head {head.digest()[:16]}… written to {output}")
@@ -107,7 +107,7 @@ def verify_command(
     if key is not None and recorded is None:
         print_error("--key-file checks a recorded head's MAC: give the head with --head")
         raise typer.Exit(EXIT_ERROR)
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         report = verify_chains(opened, head=recorded, key=key)
     if as_json:
         print_json(report.to_dict())

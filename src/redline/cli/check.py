@@ -13,13 +13,14 @@ from rich.text import Text
 
 from redline.cli.console import (
     EXIT_DRIFT,
+    EXIT_INTEGRITY,
     emit,
     render_plain,
     stderr_console,
     stdout_console,
 )
 from redline.cli.drift_table import drift_renderables
-from redline.reports import drift_summary, render_drift_html
+from redline.reports import drift_summary, gate_summary, render_drift_html
 
 __all__ = ["ReportFormat", "check_command"]
 
@@ -57,6 +58,17 @@ def _write(report: dict[str, Any], output_format: ReportFormat, output: Path | N
     if output is not None:
         status = f"Wrote {output_format.value} report to {output}. {drift_summary(report)}"
         stderr_console().print(Text(status))
+    if output is not None or output_format is not ReportFormat.TABLE:
+        gate = gate_summary(report)
+        if gate is not None:  # a CI log shows why the gate failed whatever the format
+            stderr_console().print(Text(gate))
+
+
+def _exit_code(integrity_failed: bool, drifted: bool) -> int:
+    """3 for broken data (it takes precedence: drift on broken data means little), 1 for drift."""
+    if integrity_failed:
+        return EXIT_INTEGRITY
+    return EXIT_DRIFT if drifted else 0
 
 
 def check_command(
@@ -90,14 +102,24 @@ def check_command(
     ] = None,
     exit_zero: Annotated[
         bool,
-        typer.Option("--exit-zero", help="Exit 0 even when drift is found (errors still exit 2)."),
+        typer.Option(
+            "--exit-zero",
+            help="Exit 0 even when drift or broken data is found (errors still exit 2).",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="A column the reference does not know fails the check too."),
     ] = False,
 ) -> None:
-    """Compare current data with a reference; exit 1 when a column drifted, 2 on error."""
+    """Compare current data with a reference. Exit 0 when clean, 1 when a column drifted,
+    2 on error, 3 when the data is broken (zero rows, a missing column, unparseable values,
+    a null jump, out-of-range values); 3 wins over 1."""
     # Imported here so that `redline --help` and `--version` do not load numpy and pandas.
     from redline.monitors.report import check
 
-    report = check(reference, current)
+    report = check(reference, current, strict=strict)
     _write(report.to_dict(), output_format, output)
-    if report.drifted and not exit_zero:
-        raise typer.Exit(EXIT_DRIFT)
+    code = _exit_code(report.integrity_failed, report.drifted)
+    if code and not exit_zero:
+        raise typer.Exit(code)

@@ -14,6 +14,7 @@ from rich.text import Text
 __all__ = [
     "EXIT_DRIFT",
     "EXIT_ERROR",
+    "EXIT_INTEGRITY",
     "EXIT_OK",
     "command_group",
     "emit",
@@ -26,6 +27,8 @@ __all__ = [
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_ERROR = 2
+#: ``redline check``: the data itself is broken (zero rows, missing columns, an integrity breach).
+EXIT_INTEGRITY = 3
 _PIPE_WIDTH = 120
 
 

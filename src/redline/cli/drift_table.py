@@ -9,7 +9,15 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from redline.reports import drift_summary, format_share, format_value
+from redline.reports import (
+    drift_summary,
+    finding_detail,
+    finding_phrase,
+    format_share,
+    format_value,
+    gate_findings_of,
+    gate_summary,
+)
 
 __all__ = ["drift_renderables"]
 
@@ -36,6 +44,8 @@ def _columns_table(report: Mapping[str, Any]) -> Table:
         drifted = bool(col.get("drifted"))
         style = "bold red" if drifted else ""
         marker = Text("DRIFT", style="bold red") if drifted else Text("ok", style="green")
+        if col.get("tested") is False:
+            marker = Text("not tested", style="yellow")
         note = col.get("note")
         table.add_row(
             Text(str(col.get("name")), style=style),
@@ -49,29 +59,39 @@ def _columns_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
-def _integrity_table(signals: list[Mapping[str, Any]]) -> Table:
+def _integrity_table(findings: list[Mapping[str, Any]]) -> Table:
     table = Table(title="Integrity findings", title_justify="left")
-    for header in ("level", "finding", "column", "statistic", "value", "threshold"):
-        table.add_column(header, justify="right" if header in {"value", "threshold"} else "left")
-    for signal in signals:
-        level = str(signal.get("level"))
+    for header in ("gate", "finding", "value", "threshold", "detail"):
+        table.add_column(
+            header,
+            justify="right" if header in {"value", "threshold"} else "left",
+            overflow="fold",
+            no_wrap=header in {"gate", "value", "threshold"},
+        )
+    for finding in findings:
+        fails = bool(finding.get("fails"))
         table.add_row(
-            Text(level, style="red" if level in {"alarm", "critical"} else "yellow"),
-            Text(str(signal.get("kind"))),
-            Text(str(signal.get("column") or "")),
-            Text(str(signal.get("statistic"))),
-            Text(format_value(signal.get("value"))),
-            Text(format_value(signal.get("threshold"))),
+            Text("FAIL", style="bold red") if fails else Text("warn", style="yellow"),
+            Text(finding_phrase(finding)),
+            Text(format_value(finding.get("value"))),
+            Text(format_value(finding.get("threshold"))),
+            Text(finding_detail(finding), style="dim"),
         )
     return table
 
 
 def drift_renderables(report: Mapping[str, Any]) -> list[RenderableType]:
-    """The column table, the summary line and (when any) the integrity findings."""
+    """The column table, the summary lines and (when any) the integrity findings."""
     drifted = bool(report.get("drifted_columns"))
-    summary = Text(drift_summary(report), style="bold red" if drifted else "bold green")
+    untested = any(c.get("tested") is False for c in report.get("columns") or [])
+    style = "bold red" if drifted else "bold yellow" if untested else "bold green"
+    summary = Text(drift_summary(report), style=style)
     out: list[RenderableType] = [_columns_table(report), summary]
-    signals = report.get("integrity") or []
-    if signals:
-        out.append(_integrity_table(signals))
+    findings = gate_findings_of(report)
+    gate = gate_summary(report)
+    if gate is not None:
+        failed = any(f.get("fails") for f in findings)
+        out.append(Text(gate, style="bold red" if failed else "yellow"))
+    if findings:
+        out.append(_integrity_table(findings))
     return out

@@ -1,4 +1,5 @@
-"""``redline incidents list|show|transition|ack|resolve|close|reopen``: read and move incidents."""
+"""``redline incidents list|show|transition|ack|resolve|restore|close|reopen``: read and move
+incidents."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ __all__ = [
     "ack_command",
     "app",
     "list_command",
+    "resolve_command",
+    "restore_command",
     "severity_command",
     "show_command",
     "transition_command",
@@ -39,6 +42,14 @@ app = command_group(
 
 ReasonOption = Annotated[
     str, typer.Option("--reason", help="Why, as recorded on the timeline and in the audit log.")
+]
+AcceptOption = Annotated[
+    str,
+    typer.Option(
+        "--accept-containment",
+        metavar="REASON",
+        help="Resolve with the containment kept as the new normal, for this reason (recorded).",
+    ),
 ]
 
 
@@ -60,7 +71,7 @@ def list_command(
     """List incidents, most recently detected first."""
     from redline.services.views import list_incident_views
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         incidents = list_incident_views(
             opened,
             model=model,
@@ -84,7 +95,7 @@ def show_command(
     """Show an incident: its signals and evidence, actions, and the verified timeline."""
     from redline.services.views import get_incident_view
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         detail = get_incident_view(opened, key=key)
     if as_json:
         print_json(detail.to_dict())
@@ -95,13 +106,23 @@ def show_command(
 
 
 def _transition(
-    key: str, event: IncidentEvent, actor: str | None, reason: str, url: str | None
+    key: str,
+    event: IncidentEvent,
+    actor: str | None,
+    reason: str,
+    url: str | None,
+    accept: str = "",
 ) -> None:
     from redline.services import transition_incident
 
     with opened_store(url) as opened:
         status = transition_incident(
-            opened, key=key, event=event, actor=actor_name(actor), reason=reason
+            opened,
+            key=key,
+            event=event,
+            actor=actor_name(actor),
+            reason=reason,
+            accept_containment=accept,
         )
     typer.echo(f"{key}: {event.value} -> {status.value}")
 
@@ -114,10 +135,41 @@ def transition_command(
     ],
     actor: ActorOption = None,
     reason: ReasonOption = "",
+    accept: AcceptOption = "",
     store: StoreOption = None,
 ) -> None:
     """Move an incident by EVENT; a refused move exits 2 and says what is allowed."""
-    _transition(key, event, actor, reason, store)
+    _transition(key, event, actor, reason, store, accept)
+
+
+@app.command("resolve")
+def resolve_command(
+    key: IncidentKeyArgument,
+    actor: ActorOption = None,
+    reason: ReasonOption = "",
+    accept: AcceptOption = "",
+    store: StoreOption = None,
+) -> None:
+    """Resolve an incident; under containment, restore first or --accept-containment REASON."""
+    _transition(key, IncidentEvent.RESOLVE, actor, reason, store, accept)
+
+
+@app.command("restore")
+def restore_command(
+    key: IncidentKeyArgument,
+    actor: ActorOption = None,
+    reason: ReasonOption = "",
+    store: StoreOption = None,
+) -> None:
+    """Route an incident's model back to the primary; verified by canaries and a clean window."""
+    from redline.services.restore import restore_incident
+
+    with opened_store(store) as opened:
+        action_id = restore_incident(opened, key=key, actor=actor_name(actor), reason=reason)
+    typer.echo(
+        f"{key}: restore action {action_id} applied; verified once the primary passes its "
+        "canaries and serves a clean window"
+    )
 
 
 def _shortcut(event: IncidentEvent) -> Callable[..., None]:
@@ -133,7 +185,7 @@ def _shortcut(event: IncidentEvent) -> Callable[..., None]:
     return command
 
 
-for _event in (IncidentEvent.RESOLVE, IncidentEvent.CLOSE, IncidentEvent.REOPEN):
+for _event in (IncidentEvent.CLOSE, IncidentEvent.REOPEN):
     app.command(_event.value)(_shortcut(_event))
 
 

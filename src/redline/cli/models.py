@@ -21,7 +21,9 @@ from redline.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from redline.services.catalog import ModelSummary
     from redline.services.registry import Deployment, ModelVersion
+    from redline.services.views import RouteView
 
 __all__ = [
     "app",
@@ -88,18 +90,62 @@ def register_command(
 
 @app.command("list")
 def list_command(
-    model: ModelArgument, as_json: JsonOption = False, store: StoreOption = None
+    model: Annotated[
+        str | None,
+        typer.Argument(help="A model: list its versions (without one: every model's health)."),
+    ] = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
 ) -> None:
-    """List the registered versions of MODEL, oldest first; '*' marks the deployed one."""
+    """List every model with its route and health, or the versions of MODEL ('*': deployed)."""
+    from redline.services.catalog import list_models
     from redline.services.registry import current_version, list_versions
+    from redline.services.views import get_route_view
 
-    with opened_store(store) as opened:
-        versions = list_versions(opened, model)
-        deployed = current_version(opened, model)
-    if as_json:
+    with opened_store(store, read_only=True) as opened:
+        if model is None:
+            models = list_models(opened)
+        else:
+            versions = list_versions(opened, model)
+            deployed = current_version(opened, model)
+            route = get_route_view(opened, model=model)
+    if model is None:
+        if as_json:
+            print_json([m.to_dict() for m in models])
+        else:
+            stdout_console().print(_models_table(models))
+    elif as_json:
         print_json([{**v.to_dict(), "deployed": v.version == deployed} for v in versions])
-        return
-    stdout_console().print(_versions_table(model, versions, deployed))
+    else:
+        stdout_console().print(_versions_table(model, versions, deployed))
+        stdout_console().print(_route_line(route))
+
+
+def _health(departures: tuple[str, ...]) -> Text:
+    if departures:
+        return Text(f"degraded: {', '.join(departures)}", style="bold yellow")
+    return Text("ok", style="green")
+
+
+def _route_line(route: RouteView) -> Text:
+    line = Text(f"route revision {route.revision}: ")
+    return line.append_text(_health(route.departures))
+
+
+def _models_table(models: list[ModelSummary]) -> Table:
+    table = Table(title="Models", title_justify="left")
+    for header in ("model", "health", "route", "revision", "version", "open incidents"):
+        table.add_column(header, overflow="fold")
+    for m in models:
+        table.add_row(
+            Text(m.name),
+            _health(m.departures),
+            Text(m.route.mode.value),
+            Text(str(m.route.revision)),
+            Text(m.production_version or "—"),
+            Text(str(m.open_incidents)),
+        )
+    return table
 
 
 def _versions_table(model: str, versions: list[ModelVersion], deployed: str | None) -> Table:
@@ -154,7 +200,7 @@ def history_command(
     """Show every change of the version MODEL serves, oldest first."""
     from redline.services.registry import list_deployments
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         rows = list_deployments(opened, model)
     if as_json:
         print_json([row.to_dict() for row in rows])

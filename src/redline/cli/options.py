@@ -73,13 +73,19 @@ def store_url(url: str | None) -> str:
 
 
 @contextmanager
-def opened_store(url: str | None, *, migrate: bool = True) -> Iterator[Store]:
-    """The store at ``url`` (migrated to the latest schema), closed when the block ends."""
+def opened_store(
+    url: str | None, *, migrate: bool = True, read_only: bool = False
+) -> Iterator[Store]:
+    """The store at ``url``, closed when the block ends: migrated to the latest schema, or
+    with ``read_only`` (or without ``migrate``) only an existing database, never created."""
     # Imported here so that `redline --help` does not load SQLAlchemy, numpy and the monitors.
     from redline.services import open_store
-    from redline.store import Store
+    from redline.services.store_access import open_existing_store
 
-    store = open_store(store_url(url)) if migrate else Store.from_url(store_url(url))
+    if read_only or not migrate:
+        store = open_existing_store(store_url(url), at_head=read_only)
+    else:
+        store = open_store(store_url(url))
     try:
         yield store
     finally:

@@ -93,7 +93,7 @@ def show_command(
     """Print (or write with -o) the post-mortem as Markdown or one HTML page."""
     from redline.services.postmortems import render_postmortem
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         emit(render_postmortem(opened, key=key, fmt=fmt), output, note=f"wrote {output}")
 
 

@@ -58,6 +58,16 @@ def _summary(ref: Reference) -> Text:
     )
 
 
+def _notes(ref: Reference) -> list[Text]:
+    """What the fit inferred that a user may want to override, then what it left out."""
+    reason = ref.performance.get("task_reason") if ref.performance else None
+    notes = [Text(f"Performance task: {reason}")] if reason else []
+    notes += [
+        Text(f"Ignored column {name!r}: {why}", style="yellow") for name, why in ref.ignored.items()
+    ]
+    return notes
+
+
 @app.callback()
 def reference_group(ctx: typer.Context) -> None:
     """Fit a reference profile from training data, or describe a saved one."""
@@ -85,6 +95,13 @@ def fit(
     confidence: Annotated[
         str | None, typer.Option("--confidence", help="The model's confidence column.")
     ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            "--task",
+            help="classification or regression; inferred from the target when not given.",
+        ),
+    ] = None,
 ) -> None:
     """Fit a reference profile on DATA and save it as one JSON file."""
     if output.suffix not in _REFERENCE_SUFFIXES:
@@ -92,12 +109,19 @@ def fit(
             f"{output}: a reference file must end in .json", param_hint="'--output'"
         )
     from redline.profiles.fit import fit_reference
+    from redline.profiles.performance import TASKS
 
-    ref = fit_reference(data, target=target, prediction=prediction, confidence=confidence)
+    if task is not None and task not in TASKS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(TASKS)}, not {task!r}", param_hint="'--task'"
+        )
+    ref = fit_reference(
+        data, target=target, prediction=prediction, confidence=confidence, task=task
+    )
     ref.save(output)
     stderr_console().print(Text(f"Wrote reference {output}: ") + _summary(ref))
-    for name, reason in ref.ignored.items():
-        stderr_console().print(Text(f"Ignored column {name!r}: {reason}", style="yellow"))
+    for note in _notes(ref):
+        stderr_console().print(note)
 
 
 @app.command("show")
@@ -111,5 +135,5 @@ def show(
     console = stdout_console()
     console.print(_summary(ref))
     console.print(_columns_table(ref))
-    for name, reason in ref.ignored.items():
-        console.print(Text(f"Ignored column {name!r}: {reason}", style="yellow"))
+    for note in _notes(ref):
+        console.print(note)

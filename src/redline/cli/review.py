@@ -50,7 +50,7 @@ def list_command(
         raise typer.BadParameter(
             f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="'--status'"
         )
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         items = list_reviews(
             opened, status=None if status == "all" else status, model=model, limit=limit
         )

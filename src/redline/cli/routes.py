@@ -86,7 +86,7 @@ def show_command(
     """Show the RouteState MODEL's Guards obey now."""
     from redline.services.views import get_route_view
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         view = get_route_view(opened, model=model)
     if as_json:
         print_json(view.to_dict())
@@ -108,7 +108,7 @@ def history_command(
     """List every RouteState revision of MODEL, oldest first, with what each changed."""
     from redline.services.views import list_route_views
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         views = list_route_views(opened, model=model)
     if as_json:
         print_json([v.to_dict() for v in views])

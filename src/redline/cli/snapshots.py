@@ -76,7 +76,7 @@ def list_command(
     """List snapshots, newest first."""
     from redline.services.snapshots import list_snapshot_views
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         views = list_snapshot_views(opened, incident_key=incident, model=model, limit=limit)
     if as_json:
         print_json([v.to_dict(manifest=False) for v in views])
@@ -107,7 +107,7 @@ def show_command(
     """Show a snapshot's summary and files (--json: the whole manifest)."""
     from redline.services.snapshots import get_snapshot_view
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         view = get_snapshot_view(opened, snapshot_id=snapshot_id)
     if as_json:
         print_json(view.to_dict())
@@ -132,7 +132,7 @@ def verify_command(
     """Recompute every file's sha256 and the manifest's; exit 1 on any mismatch."""
     from redline.services.snapshots import verify_snapshot
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         result = verify_snapshot(opened, snapshot_id=snapshot_id)
     if as_json:
         print_json(result.to_dict())
@@ -158,7 +158,7 @@ def export_command(
     """Write a snapshot as a tar.gz: manifest.json, files/<sha256>, README.txt."""
     from redline.services.snapshots import export_snapshot
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         path = export_snapshot(opened, snapshot_id=snapshot_id, path=output)
     stderr_console().print(Text(f"wrote {path}", style="dim"))
 

@@ -63,7 +63,7 @@ def list_command(as_json: JsonOption = False, store: StoreOption = None) -> None
     """List tokens (never their secrets), oldest first, revoked ones too."""
     from redline.services.tokens import list_tokens
 
-    with opened_store(store) as opened:
+    with opened_store(store, read_only=True) as opened:
         tokens = list_tokens(opened)
     if as_json:
         print_json([t.to_dict() for t in tokens])

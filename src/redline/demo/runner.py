@@ -84,7 +84,7 @@ def _guard(world: World, scenario: Scenario, clock: SimClock, slow: SlowModel | 
         model=model,
         predict=slow,
         model_version="v1",
-        fallback=load_version(store, model=model, version="rules"),
+        fallback=load_version(store, model=model, version="rules", trust=True),
         reference=world.reference,
         store=store,
         playbook=world.playbook,

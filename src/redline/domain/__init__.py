@@ -8,9 +8,9 @@ from redline.domain.columns import ColumnKind
 from redline.domain.decision import Decision, Route, RouteState
 from redline.domain.grouping import Snooze, dedup_key, is_snoozed, should_group
 from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
+from redline.domain.policies import DEFAULT_POLICY, DRIFT_FALLBACK_POLICY
 from redline.domain.route_rules import InputFilter, OutputPatch
 from redline.domain.severity import (
-    DEFAULT_POLICY,
     SeverityDecision,
     SeverityPolicy,
     SeverityRule,
@@ -29,6 +29,7 @@ from redline.domain.transitions import (
 
 __all__ = [
     "DEFAULT_POLICY",
+    "DRIFT_FALLBACK_POLICY",
     "GENESIS",
     "REVERSIBLE",
     "ActionStatus",

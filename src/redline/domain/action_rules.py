@@ -13,6 +13,7 @@ from redline.domain.transitions import TransitionError
 __all__ = [
     "ACTION_RULES",
     "CANARY_FAILURE",
+    "FINAL_ONCE_VERIFIED",
     "REVERSIBLE",
     "ActionRule",
     "advance_action",
@@ -28,6 +29,9 @@ CANARY_FAILURE = "canary_failure"
 #: Action types that change the data plane and can therefore be undone.
 #: A snapshot only reads, and a page cannot be unsent, so neither is reversible.
 REVERSIBLE = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
+#: Types whose verification is final: a verified restore already reverted the containment it
+#: lifted, so undoing it would leave a route nobody's action holds; contain with a new action.
+FINAL_ONCE_VERIFIED = frozenset({ActionType.RESTORE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,4 +108,7 @@ def advance_action(
         )
     if to is A.REVERTED and action_type is not None and not is_reversible(action_type):
         raise _refuse(status, to, f"a {action_type} action cannot be undone", "reversible")
+    if to is A.REVERTED and status is A.VERIFIED and action_type in FINAL_ONCE_VERIFIED:
+        why = f"a verified {action_type} is final; apply a new action to contain again"
+        raise _refuse(status, to, why, "final")
     return to

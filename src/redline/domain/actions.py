@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ActionStatus", "ActionType"]
+__all__ = ["CONTAINMENT_TYPES", "ActionStatus", "ActionType"]
 
 
 class ActionType(StrEnum):
@@ -20,6 +20,7 @@ class ActionType(StrEnum):
     BLOCK_SOURCE = "block_source"
     OUTPUT_PATCH = "output_patch"
     PAGE = "page"
+    RESTORE = "restore"
 
 
 class ActionStatus(StrEnum):
@@ -30,3 +31,12 @@ class ActionStatus(StrEnum):
     VERIFIED = "verified"
     FAILED = "failed"
     REVERTED = "reverted"
+
+
+#: Actions that contain an incident by changing the route: not a snapshot or a page, and not
+#: the restore that ends a containment (the system's step, never a runbook's).
+CONTAINMENT_TYPES = frozenset(ActionType) - {
+    ActionType.SNAPSHOT,
+    ActionType.PAGE,
+    ActionType.RESTORE,
+}

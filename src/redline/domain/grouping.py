@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
+from redline.domain.kinds import related
 from redline.domain.signal import Signal
 
 __all__ = [
@@ -16,8 +17,10 @@ __all__ = [
     "active_snooze",
     "dedup_key",
     "is_snoozed",
+    "joins",
     "should_group",
     "signal_time",
+    "split_unrelated",
 ]
 
 #: A signal joins an open incident of the same model if it comes within 30 minutes of the last.
@@ -58,6 +61,24 @@ def should_group(
     if signal.model != open_incident_model:
         return False
     return abs(when - open_incident_last_signal_at) <= timedelta(seconds=window_s)
+
+
+def joins(incident_kinds: Iterable[str], kinds: Iterable[str]) -> bool:
+    """True when some new kind is related to some kind already in the incident."""
+    held = set(incident_kinds)
+    return any(related(old, new) for new in set(kinds) for old in held)
+
+
+def split_unrelated(kinds: Sequence[str]) -> list[list[int]]:
+    """Positions of ``kinds`` in groups linked through ``related``, in first-seen order."""
+    group_of = list(range(len(kinds)))
+    for i, kind in enumerate(kinds):
+        for j in range(i):
+            if group_of[j] != group_of[i] and related(kinds[j], kind):
+                old, new = group_of[i], group_of[j]
+                group_of = [new if g == old else g for g in group_of]
+    order = list(dict.fromkeys(group_of))
+    return [[i for i, g in enumerate(group_of) if g == k] for k in order]
 
 
 @dataclass(frozen=True, slots=True)

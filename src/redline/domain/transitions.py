@@ -10,6 +10,8 @@ from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
 from redline.errors import RedlineError
 
 __all__ = [
+    "CONTAINMENT_ENDED",
+    "EXIT_CRITERIA_HELD",
     "ON_CONTAINMENT_LOST",
     "POSTMORTEM_ACTIONS",
     "POSTMORTEM_SEVERITIES",
@@ -61,6 +63,9 @@ class IncidentFacts:
     postmortem_required: bool = False
     postmortem_approved: bool = False
     reason: str = ""
+    containment_in_force: bool = False
+    restore_pending: bool = False
+    containment_accepted: str = ""
 
     def __post_init__(self) -> None:
         if self.exit_windows_required < 1:
@@ -108,6 +113,21 @@ EXIT_CRITERIA_HELD = StatusGuard(
     lambda f: f.exit_windows_quiet >= f.exit_windows_required,
     lambda f: f"exit criteria held for {f.exit_windows_quiet} of {f.exit_windows_required} windows",
 )
+CONTAINMENT_ENDED = StatusGuard(
+    "containment_ended",
+    lambda f: (
+        not f.containment_in_force
+        or (bool(f.containment_accepted.strip()) and not f.restore_pending)
+    ),
+    lambda f: (
+        "its containment is still in force and a restore is waiting for its verification "
+        "(it resolves once the primary serves a clean window; revert it to keep the containment)"
+        if f.restore_pending
+        else "its containment is still in force: restore the primary route (the system does "
+        "once the exit criteria hold; `redline incidents restore`) or accept the containment "
+        "as the new normal with a reason (--accept-containment)"
+    ),
+)
 POSTMORTEM_APPROVED = StatusGuard(
     "postmortem_approved",
     lambda f: f.postmortem_approved,
@@ -129,7 +149,9 @@ TRANSITIONS: tuple[TransitionRule, ...] = (
     TransitionRule(frozenset({S.DECLARED}), E.CONTAIN, S.CONTAINED, (VERIFIED_CONTAINMENT,)),
     TransitionRule(frozenset({S.CONTAINED}), E.MONITOR, S.MONITORING),
     TransitionRule(frozenset({S.DECLARED}), E.MONITOR, S.MONITORING, (NO_CONTAINMENT_NEEDED,)),
-    TransitionRule(frozenset({S.MONITORING}), E.RESOLVE, S.RESOLVED, (EXIT_CRITERIA_HELD,)),
+    TransitionRule(
+        frozenset({S.MONITORING}), E.RESOLVE, S.RESOLVED, (EXIT_CRITERIA_HELD, CONTAINMENT_ENDED)
+    ),
     TransitionRule(frozenset({S.RESOLVED}), E.START_POSTMORTEM, S.POSTMORTEM),
     TransitionRule(frozenset({S.POSTMORTEM}), E.CLOSE, S.CLOSED, (POSTMORTEM_APPROVED,)),
     TransitionRule(frozenset({S.RESOLVED}), E.CLOSE, S.CLOSED, (NO_POSTMORTEM_REQUIRED,)),

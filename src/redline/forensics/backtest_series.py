@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS, judge_columns
+from redline.monitors.columns import DEFAULT_FLOORS, judge_columns
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.store import Session, WindowRow, get_latest_reference, list_windows
@@ -52,7 +52,7 @@ def _point(reference: Reference, ref_hash: str, row: WindowRow, column: str) -> 
     if column not in window.columns:
         return None
     (verdict,) = judge_columns(reference, window, [column], floors=DEFAULT_FLOORS)
-    usable = verdict.n_rows >= MIN_ROWS and math.isfinite(verdict.value)
+    usable = verdict.tested and math.isfinite(verdict.value)
     return SeriesPoint(
         window_id=row.id,
         start=row.start,

@@ -73,22 +73,45 @@ def _c(fact: str, op: str, value: float, weight: float = 1.0, required: bool = F
     return Condition(fact, op, value, weight, required)
 
 
-#: Evaluated in order; on equal scores the earlier rule wins.
+_LOCAL = ("top_source_shrinkage", "<", 0.5)
+
+#: Evaluated in order; on equal scores the earlier rule wins. Drift counts only as calibrated
+#: ``feature_drift`` signals (``drift_signals``): the raw distance is met by noise on a null
+#: window of many features, so it only supports a verdict, never decides one.
 CAUSE_RULES: tuple[CauseRule, ...] = (
     CauseRule(
         "mapping_error_signature",
         Cause.PIPELINE_BUG,
         0.9,
-        (_c("mapping_errors", ">=", 1, 3, True), _c("top_source_shrinkage", "<", 0.5)),
+        (_c("mapping_errors", ">=", 1, 3, True), _c(*_LOCAL)),
+    ),
+    CauseRule(
+        "unit_change_signature",
+        Cause.PIPELINE_BUG,
+        0.9,
+        (_c("unit_changes", ">=", 1, 3, True), _c(*_LOCAL)),
     ),
     CauseRule(
         "integrity_breach",
         Cause.PIPELINE_BUG,
-        0.75,
+        0.8,
         (
-            _c("integrity_breaches", ">=", 1, 2, True),
-            _c("top_source_shrinkage", "<", 0.5),
+            _c("integrity_breaches", ">=", 1, 3, True),
+            _c(*_LOCAL),
             _c("schema_breaches", ">=", 1),
+        ),
+    ),
+    CauseRule(
+        "out_of_range_breach",
+        Cause.PIPELINE_BUG,
+        0.85,
+        (
+            _c("out_of_range_share", ">=", 0.05, 2, True),
+            _c("out_of_range_share", ">=", 0.5, 2),
+            _c(*_LOCAL, 2),
+            # A broken feed breaks a column or two; a season or a new market moves many (and
+            # takes time features such as the month out of their fitted range on the way).
+            _c("drift_signals", "<", 4, 3),
         ),
     ),
     CauseRule(
@@ -105,29 +128,31 @@ CAUSE_RULES: tuple[CauseRule, ...] = (
         "ood_traffic",
         Cause.ADVERSARIAL_OR_OOD_TRAFFIC,
         0.6,
-        (_c("ood_excess_rate", ">=", 0.1, 2, True), _c("integrity_breaches", "<", 1)),
+        (_c("ood_excess_rate", ">=", 0.1, 2, True), _c("pipeline_breaches", "<", 1)),
     ),
     CauseRule(
         "input_drift",
         Cause.COVARIATE_DRIFT,
         0.8,
         (
-            _c("input_drift", ">=", 0.02, 3, True),
-            _c("top_source_shrinkage", "<", 0.5, 2),
-            _c("integrity_breaches", "<", 1),
+            _c("drift_signals", ">=", 1, 3, True),
+            _c(*_LOCAL, 2),
+            # Out of range alone is no counter-evidence: drift takes values out of range too.
+            _c("integrity_breaches", "<", 1, 2),
+            _c("input_drift", ">=", 0.02),
         ),
     ),
     CauseRule(
         "performance_without_input_drift",
         Cause.CONCEPT_DRIFT,
         0.8,
-        (_c("performance_drops", ">=", 1, 2, True), _c("input_drift", "<", 0.02, 2)),
+        (_c("performance_drops", ">=", 1, 2, True), _c("drift_signals", "<", 1, 2)),
     ),
     CauseRule(
         "golden_inputs_answered_wrong",
         Cause.BAD_RELEASE,
         0.85,
-        (_c("canary_failures", ">=", 1, 3, True), _c("input_drift", "<", 0.02)),
+        (_c("canary_failures", ">=", 1, 3, True), _c("drift_signals", "<", 1)),
     ),
     CauseRule(
         "latency_or_errors_without_data_shift",
@@ -135,8 +160,8 @@ CAUSE_RULES: tuple[CauseRule, ...] = (
         0.8,
         (
             _c("infrastructure_signals", ">=", 1, 2, True),
-            _c("input_drift", "<", 0.02),
-            _c("integrity_breaches", "<", 1),
+            _c("drift_signals", "<", 1),
+            _c("pipeline_breaches", "<", 1),
         ),
     ),
 )

@@ -1,5 +1,5 @@
 """Pipeline checks and statistical forensics of a window: integrity signals, the mapping-error
-signature, the out-of-distribution rate and the shift of the model's confidence."""
+and unit-change signatures, the out-of-distribution rate and the shift of the model's confidence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from redline.domain import Signal
+from redline.domain.kinds import INTEGRITY_KINDS, PIPELINE_KINDS
 from redline.forensics.attribution import Baseline, Counts
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, NumericSpec, Role
@@ -18,27 +19,31 @@ from redline.profiles.window import WindowProfile
 
 __all__ = [
     "INTEGRITY_KINDS",
-    "RANGE_KINDS",
+    "UNIT_FACTOR",
     "confidence_shift",
     "ood_rates",
     "pipeline_checks",
+    "unit_changes",
 ]
 
-#: Signal kinds the integrity monitor raises; a mapping error is the strongest of them.
-INTEGRITY_KINDS = (
-    "mapping_error",
-    "missing_column",
-    "null_jump",
-    "out_of_range",
-    "type_violation",
-    "unseen_categories",
-)
-#: Of those, the ones a drift or an attack also produces: evidence of new data, not of a bug.
-RANGE_KINDS = ("out_of_range", "unseen_categories")
+#: A spread multiplied by at least this (or divided by it), with the mean following, is a change
+#: of units or scale upstream: the world does not triple a feature's spread and its mean at once.
+UNIT_FACTOR = 3.0
+#: A feature's usual mean, standard deviation, minimum and maximum.
+Moments = tuple[float, float, float, float]
+#: How far (in the new standard deviations) the mean may sit from the rescaled reference mean.
+UNIT_MEAN_TOLERANCE_SD = 0.25
+#: Fewest finite values in a window for its moments to be compared.
+UNIT_MIN_ROWS = 30
+#: A rescale moves the extremes too: each of the window's min and max must be within this
+#: factor of the rescaled usual one. A season that stretches a delay's tail leaves its
+#: minimum where it was; a change of units does not.
+UNIT_EXTREME_TOLERANCE = 2.0
 
 
 def pipeline_checks(signals: Sequence[Signal]) -> dict[str, Any]:
-    """The integrity breaches among ``signals``, by kind, with the mapping-error evidence."""
+    """The integrity breaches among ``signals``, by kind, with the mapping-error evidence and
+    the largest out-of-range share (out of range counts as a pipeline breach)."""
     breaches = [s for s in signals if s.kind in INTEGRITY_KINDS]
     by_kind: dict[str, list[str]] = {}
     for s in breaches:
@@ -50,10 +55,75 @@ def pipeline_checks(signals: Sequence[Signal]) -> dict[str, Any]:
     ]
     return {
         "breaches": len(breaches),
-        "pipeline_breaches": sum(s.kind not in RANGE_KINDS for s in breaches),
+        "pipeline_breaches": sum(s.kind in PIPELINE_KINDS for s in breaches),
+        "out_of_range_share": max(
+            (s.value for s in breaches if s.kind == "out_of_range"), default=0.0
+        ),
         "by_kind": {k: sorted(set(v)) for k, v in sorted(by_kind.items())},
         "mapping_errors": mapping[:5],
     }
+
+
+def _extremes_follow(factor: float, usual: Moments, state: NumericState) -> bool:
+    """Whether the window's min and max sit near the usual ones times ``factor``."""
+    pairs = [(usual[2], state.min), (usual[3], state.max)]
+    informative = [(u, c) for u, c in pairs if abs(u) > 0.1 * usual[1] and math.isfinite(c)]
+    return bool(informative) and all(
+        1 / UNIT_EXTREME_TOLERANCE <= c / (factor * u) <= UNIT_EXTREME_TOLERANCE
+        for u, c in informative
+    )
+
+
+def _rescaled(name: str, usual: Moments, state: NumericState) -> dict[str, Any] | None:
+    """The factor when ``state`` looks like the usual (mean, std, min, max) times one number."""
+    mean, std = usual[0], usual[1]
+    if not std > 0 or state.n < UNIT_MIN_ROWS or not math.isfinite(state.std):
+        return None
+    factor = state.std / std
+    if factor <= 0 or abs(math.log(factor)) < math.log(UNIT_FACTOR):
+        return None
+    if abs(state.mean - factor * mean) > UNIT_MEAN_TOLERANCE_SD * state.std:
+        return None
+    if not _extremes_follow(factor, usual, state):
+        return None
+    return {
+        "column": name,
+        "factor": factor,
+        "usual_mean": mean,
+        "current_mean": state.mean,
+        "usual_std": std,
+        "current_std": state.std,
+    }
+
+
+def _usual_moments(
+    reference: Reference | None, earlier: Sequence[WindowProfile]
+) -> dict[str, Moments]:
+    """Mean, std, min and max of each numeric feature: the reference's, else earlier windows'."""
+    if reference is not None:
+        specs = [s for s in reference.features if isinstance(s, NumericSpec)]
+        return {s.name: (s.mean, s.std, s.min, s.max) for s in specs}
+    merged: dict[str, NumericState] = {}
+    for window in earlier:
+        for name, state in window.columns.items():
+            if isinstance(state, NumericState):
+                known = merged.get(name)
+                merged[name] = state if known is None else known.merge(state)
+    return {name: (st.mean, st.std, st.min, st.max) for name, st in merged.items() if st.n}
+
+
+def unit_changes(
+    reference: Reference | None, window: WindowProfile, earlier: Sequence[WindowProfile] = ()
+) -> list[dict[str, Any]]:
+    """Numeric features whose mean and spread moved by one common factor (a unit change)."""
+    found = []
+    for name, usual in _usual_moments(reference, earlier).items():
+        state = window.columns.get(name)
+        if isinstance(state, NumericState):
+            hit = _rescaled(name, usual, state)
+            if hit is not None:
+                found.append(hit)
+    return sorted(found, key=lambda h: -abs(math.log(h["factor"])))
 
 
 def _outer_share(counts: np.ndarray[Any, Any], numeric: bool) -> float:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from redline.domain.kinds import PIPELINE_KINDS
 from redline.forensics.postmortem_facts import IncidentRecord
 
 __all__ = [
@@ -22,15 +23,6 @@ __all__ = [
 
 #: Labelled rows from the impact window below which retraining is guesswork.
 MIN_LABELS_TO_RETRAIN = 100
-PIPELINE_KINDS = frozenset(
-    {
-        "mapping_error",
-        "null_share_jump",
-        "out_of_range_share",
-        "type_violation",
-        "unseen_share_jump",
-    }
-)
 #: Signal kind → the cause it points to when no triage report names one.
 _KIND_CAUSE = {
     "source_share": "adversarial_or_ood_traffic",
@@ -96,6 +88,15 @@ def _drift_advice(cause: str, labels: int) -> tuple[str, list[str]]:
     ]
 
 
+def _breached(record: IncidentRecord) -> str:
+    """The pipeline signals' kinds and columns, as text."""
+    found = sorted(
+        {(s["kind"], s["column"] or "-") for s in record.signals if s["kind"] in PIPELINE_KINDS}
+    )
+    named = ", ".join(f"{kind} in {column}" for kind, column in found[:6])
+    return named or "see the triage report's pipeline checks"
+
+
 def recommend(record: IncidentRecord) -> Recommendation:
     """Retrain versus patch, from the likely cause and the labels that arrived."""
     cause, source = infer_cause(record)
@@ -105,10 +106,11 @@ def recommend(record: IncidentRecord) -> Recommendation:
         decision, reasons = _drift_advice(cause, labels)
         reasons.insert(0, f"{cause.replace('_', ' ')}: the world changed, not the code")
     elif cause == "pipeline_bug":
-        decision = "patch the pipeline"
+        decision = "fix the pipeline"
         reasons = [
-            "the model is sound; its inputs were broken upstream (integrity signals)",
-            "retraining on broken inputs would teach the model the bug",
+            f"the model is sound; its inputs were broken upstream ({_breached(record)})",
+            "do not retrain or collect labels on these inputs: the model would learn the bug",
+            "keep the fallback until the fixed pipeline's windows pass the integrity checks",
             "after the fix, replay the decisions served in the impact window",
         ]
     elif cause == "adversarial_or_ood_traffic":

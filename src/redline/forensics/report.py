@@ -15,7 +15,7 @@ from redline.forensics.attribution import (
     feature_shares,
 )
 from redline.forensics.cause import Verdict, classify_cause
-from redline.forensics.checks import confidence_shift, ood_rates, pipeline_checks
+from redline.forensics.checks import confidence_shift, ood_rates, pipeline_checks, unit_changes
 from redline.forensics.isolation import (
     ISOLATION_BASIS,
     segments_isolation,
@@ -26,7 +26,7 @@ from redline.profiles.window import WindowProfile
 
 __all__ = ["REPORT_VERSION", "TriageReport", "build_triage_report", "isolate"]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 _SCHEMA_KINDS = ("missing_column", "type_violation")
 _INFRA_KINDS = ("latency",)
 _OUTPUT_KINDS = ("prediction_drift", "confidence_drop")
@@ -89,13 +89,18 @@ def _facts(
     sources: list[dict[str, Any]] = inputs["sources"]
     top_jump = sources[0]["share"] - sources[0]["usual_share"] if sources else 0.0
     errors = window.errors / window.n_rows if window.n_rows else 0.0
+    breaches = float(pipeline["pipeline_breaches"])
     return {
         "input_drift": round(float(inputs["drift"]), 6),
+        "drift_signals": float(kinds.count("feature_drift")),
         "top_source_shrinkage": round(_top(sources, "shrinkage"), 6),
         "top_source_share_jump": round(float(top_jump), 6),
         "top_segment_shrinkage": round(_top(inputs["segments"], "shrinkage"), 6),
         "ood_excess_rate": round(float(ood["excess_rate"]), 6),
-        "integrity_breaches": float(pipeline["pipeline_breaches"]),
+        "pipeline_breaches": breaches + len(pipeline["unit_changes"]),
+        "integrity_breaches": breaches - kinds.count("out_of_range"),
+        "out_of_range_share": round(float(pipeline["out_of_range_share"]), 6),
+        "unit_changes": float(len(pipeline["unit_changes"])),
         "range_breaches": float(pipeline["breaches"] - pipeline["pipeline_breaches"]),
         "mapping_errors": float(len(pipeline["mapping_errors"])),
         "schema_breaches": float(sum(kinds.count(k) for k in _SCHEMA_KINDS)),
@@ -121,7 +126,10 @@ def build_triage_report(
         counts = {k: v for k, v in baseline.counts.items() if k not in outputs}
         baseline = Baseline(counts, baseline.n_rows, baseline.basis)
     inputs = isolate(reference, baseline, window, earlier)
-    pipeline = pipeline_checks(signals)
+    pipeline = {
+        **pipeline_checks(signals),
+        "unit_changes": unit_changes(reference, window, earlier),
+    }
     ood = ood_rates(reference, baseline, column_counts(window, list(baseline.counts)))
     confidence = confidence_shift(reference, window, signals)
     facts = _facts(inputs, pipeline, ood, window, signals)

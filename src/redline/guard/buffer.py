@@ -53,11 +53,13 @@ class RowBuffer:
     def append(
         self,
         row: Mapping[str, Any],
-        prediction: Any,
+        answer: Any,
         latency_ms: float,
         source: str | None,
         route: str,
         request_id: str,
+        *,
+        output: Any,
     ) -> None:
         """Copy one row's values into the next slot (caller holds the lock and checks ``full``)."""
         i = self.n
@@ -71,9 +73,10 @@ class RowBuffer:
                 self._count_unknown(row)
         for column, value in zip(self.columns, values, strict=True):
             column[i] = value
-        # Only the model's own outputs describe the model: fallback or blocked rows leave a gap.
-        self.predictions[i] = prediction if route == "primary" else None
-        self.served[i] = prediction
+        # Only the primary's own answers describe the model (those held for review included,
+        # so a threshold does not censor them); fallback, blocked or pending rows leave a gap.
+        self.predictions[i] = output
+        self.served[i] = answer
         self.request_ids[i] = request_id
         self.latency_ms[i] = latency_ms
         self.sources[i] = source

@@ -108,7 +108,7 @@ def run_canary(
     start = time.perf_counter()
     route: Route | None
     try:
-        got, route, error = router.serve(plan, canary.input, canary.source)
+        got, route, error, _ = router.serve(plan, canary.input, canary.source)
     except Exception as exc:
         got, route, error = None, None, f"{type(exc).__name__}: {exc}"
     latency_ms = (time.perf_counter() - start) * 1000.0

@@ -180,14 +180,14 @@ class Guard:
         plan = self._plan
         request_id = f"{self._prefix}-{next(self._ids):x}"
         try:
-            value, taken, error = self._router.serve(plan, row, source, request_id)
+            value, taken, error, output = self._router.serve(plan, row, source, request_id)
         except Exception:
-            self._record(row, None, source, "error", 0.0, request_id)
+            self._record(row, None, source, "error", 0.0, request_id, None)
             raise
         latency_ms = (time.perf_counter() - start) * 1000.0
         if plan.shadow is not None and taken is Route.PRIMARY:
             self._shadow.offer(plan.shadow, str(plan.state.shadow_version), row, value, request_id)
-        self._record(row, value, source, taken.value, latency_ms, request_id)
+        self._record(row, value, source, taken.value, latency_ms, request_id, output)
         return Decision(value, request_id, taken, plan.state.model_version, latency_ms, error)
 
     def _record(
@@ -198,11 +198,12 @@ class Guard:
         route: str,
         latency_ms: float,
         request_id: str,
+        output: Any,
     ) -> None:
         try:
             with self._lock:
                 buffer = self._buffer
-                buffer.append(row, value, latency_ms, source, route, request_id)
+                buffer.append(row, value, latency_ms, source, route, request_id, output=output)
                 if buffer.full:
                     self._buffer = RowBuffer(self._names, self._capacity)
                     self._worker.submit(buffer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from redline.domain import Route
 from redline.guard.plan import RoutePlan, patch_output
@@ -16,8 +16,19 @@ __all__ = ["REFUSE", "Router", "Served", "serve_batch"]
 #: The kill switch with neither a fallback nor a safe response refuses the request.
 REFUSE: Any = object()
 
-#: What serving one row produced: the value, the route that served it, and any error text.
-Served = tuple[Any, Route, str | None]
+
+class Served(NamedTuple):
+    """What serving one row produced: the value, the route, any error, and the model's own answer.
+
+    ``output`` is what the primary answered (also when held for review), None when it did not
+    answer: windows judge the model on it, never on a fallback's or a reviewer's answer.
+    """
+
+    value: Any
+    route: Route
+    error: str | None
+    output: Any = None
+
 
 _BLOCKED = "refused: blocked by an active containment rule"
 _SWITCHED_OFF = "refused: the model is switched off and no fallback is set"
@@ -45,7 +56,7 @@ class Router:
         """Serve ``row``; a model error propagates when no fallback may answer instead."""
         action = plan.filter_action(row) if plan.filters else None
         if (source is not None and plan.blocks(source)) or action == "block":
-            return None, Route.BLOCK, _BLOCKED
+            return Served(None, Route.BLOCK, _BLOCKED)
         if plan.serves_fallback or action == "fallback":
             return self._serve_fallback(plan, row)
         error = None
@@ -58,6 +69,7 @@ class Router:
             value, taken = plan.fallback(row), Route.FALLBACK
         if plan.patch is not None:
             value = patch_output(value, plan.patch)
+        output = value if error is None else None
         if action == "review":
             value, taken = self._hold_for_review(plan, row, value, request_id, "input filter", None)
         elif plan.state.confidence_threshold is not None:
@@ -67,7 +79,7 @@ class Router:
                 value, taken = self._hold_for_review(
                     plan, row, value, request_id, reason, confidence
                 )
-        return value, taken, error
+        return Served(value, taken, error, output)
 
     def with_review_queue(self, review_queue: deque[dict[str, Any]]) -> Router:
         """The same routing with held rows going to another queue (canaries stay out of people's)."""
@@ -80,10 +92,10 @@ class Router:
 
     def _serve_fallback(self, plan: RoutePlan, row: Any) -> Served:
         if plan.fallback is not None:
-            return plan.fallback(row), Route.FALLBACK, None
+            return Served(plan.fallback(row), Route.FALLBACK, None)
         if self.safe_response is not REFUSE:
-            return self.safe_response, Route.FALLBACK, None
-        return None, Route.BLOCK, _SWITCHED_OFF
+            return Served(self.safe_response, Route.FALLBACK, None)
+        return Served(None, Route.BLOCK, _SWITCHED_OFF)
 
     def _confidence_of(self, value: Any) -> float | None:
         """The model's confidence in ``value``; None when it cannot be read (held for review)."""

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from redline.profiles.calibration import interpolate_threshold
 from redline.profiles.drift import PRIMARY, categorical_statistics, numeric_statistics, top_moves
 from redline.profiles.reference import Reference
-from redline.profiles.specs import ColumnSpec, NumericSpec
+from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec
 from redline.profiles.states import CategoricalState, NumericState
 from redline.profiles.window import WindowProfile
 
-__all__ = ["DEFAULT_FLOORS", "MIN_ROWS", "ColumnVerdict", "judge_column", "judge_columns"]
+__all__ = [
+    "DEFAULT_FLOORS",
+    "MIN_ROWS",
+    "ColumnVerdict",
+    "calibrated_threshold",
+    "fewest_rows",
+    "judge_column",
+    "judge_columns",
+]
 
 #: Minimum practical effect per primary statistic: smaller changes never alarm.
 DEFAULT_FLOORS = {"wasserstein_norm": 0.1, "js_distance": 0.1}
-#: Fewer rows than this and a distribution test is not run.
-MIN_ROWS = 300
+#: Fewest rows a distribution test runs on; the reference's smallest calibrated window size
+#: raises it (a threshold is never stretched below the sizes it was calibrated for).
+MIN_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class ColumnVerdict:
     statistics: dict[str, float] = field(default_factory=dict)
     top_moves: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
+    tested: bool = True
 
     def evidence(self) -> dict[str, Any]:
         """What a signal carries about this verdict."""
@@ -48,6 +58,30 @@ class ColumnVerdict:
             "statistics": self.statistics,
             "top_moves": self.top_moves,
         }
+
+
+def fewest_rows(window_sizes: Sequence[int], min_rows: int = MIN_ROWS) -> int:
+    """The fewest rows a drift test runs on: ``min_rows``, or the smallest calibrated size.
+
+    >>> fewest_rows((100, 1_000)), fewest_rows((300, 1_000))
+    (100, 300)
+    """
+    return max(min_rows, min(window_sizes, default=0))
+
+
+def calibrated_threshold(spec: ColumnSpec, window_sizes: Sequence[int], n_rows: int) -> float:
+    """The calibrated threshold of the column's primary statistic for ``n_rows`` (0 if none).
+
+    Categorical statistics jump between atoms as the size changes, so they take the
+    threshold of the nearest calibrated size below rather than an interpolation.
+    """
+    kind = "numeric" if isinstance(spec, NumericSpec) else "categorical"
+    sizes = spec.thresholds.get(PRIMARY[kind], [])
+    if not sizes:
+        return 0.0
+    return interpolate_threshold(
+        window_sizes, sizes, n_rows, step=isinstance(spec, CategoricalSpec)
+    )
 
 
 def judge_column(
@@ -68,14 +102,13 @@ def judge_column(
         stats = categorical_statistics(spec, state)
         statistic = PRIMARY["categorical"]
     value = stats[statistic]
-    sizes = spec.thresholds.get(statistic, [])
-    calibrated = interpolate_threshold(window_sizes, sizes, state.n) if sizes else 0.0
+    calibrated = calibrated_threshold(spec, window_sizes, state.n)
     floor = floors.get(statistic, 0.0)
     threshold = max(calibrated, floor)
-    note = None
-    if state.n < min_rows:
-        note = f"{state.n} rows; distribution tests need at least {min_rows}"
-    drifted = note is None and not math.isnan(value) and value > threshold
+    fewest = fewest_rows(window_sizes, min_rows)
+    tested = state.n >= fewest
+    note = None if tested else f"not tested: {state.n} rows; drift tests need at least {fewest}"
+    drifted = tested and not math.isnan(value) and value > threshold
     return ColumnVerdict(
         name=spec.name,
         kind=spec.kind.value,
@@ -90,6 +123,7 @@ def judge_column(
         statistics=stats,
         top_moves=top_moves(spec, state) if state.n else [],
         note=note,
+        tested=tested,
     )
 
 

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from redline.domain import Level, Signal
 from redline.monitors.base import Monitor
-from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS, ColumnVerdict, judge_columns
+from redline.monitors.columns import (
+    DEFAULT_FLOORS,
+    MIN_ROWS,
+    ColumnVerdict,
+    judge_column,
+    judge_columns,
+)
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, NumericSpec, Role
+from redline.profiles.states import CategoricalState, ColumnState, NumericState
 from redline.profiles.window import WindowProfile
 
 __all__ = ["CategoricalDriftMonitor", "NumericDriftMonitor", "PredictionDriftMonitor"]
 
 
+@dataclass(frozen=True)
+class _Pooled:
+    """A column's rows from consecutive windows too small to test on their own."""
+
+    state: ColumnState
+    start: datetime | None
+    windows: int
+
+
+def _merge(a: ColumnState, b: ColumnState) -> ColumnState:
+    if isinstance(a, NumericState) and isinstance(b, NumericState):
+        return a.merge(b)
+    if isinstance(a, CategoricalState) and isinstance(b, CategoricalState):
+        return a.merge(b)
+    raise TypeError(f"cannot pool a {type(a).__name__} with a {type(b).__name__}")
+
+
 class _ColumnDriftMonitor(Monitor):
-    """Shared logic: judge columns, count consecutive drifted windows per column."""
+    """Shared logic: judge columns, count consecutive drifted windows per column.
+
+    A column with too few rows in a window for a test is pooled with the next windows (at
+    most ``max_pooled``) until the rows suffice; the test then covers the pooled windows.
+    """
 
     kind = "drift"
 
@@ -27,15 +57,20 @@ class _ColumnDriftMonitor(Monitor):
         persistence: int = 2,
         min_rows: int = MIN_ROWS,
         columns: list[str] | None = None,
+        max_pooled: int = 60,
     ) -> None:
         super().__init__(reference)
         if persistence < 1:
             raise ValueError("persistence must be at least 1 window")
+        if max_pooled < 1:
+            raise ValueError("max_pooled must be at least 1 window")
         self.floor = floor
         self.persistence = persistence
         self.min_rows = min_rows
         self.columns = columns
+        self.max_pooled = max_pooled
         self._streak: dict[str, int] = {}
+        self._pool: dict[str, _Pooled] = {}
 
     def _selected(self) -> list[str]:
         raise NotImplementedError
@@ -51,26 +86,49 @@ class _ColumnDriftMonitor(Monitor):
             self.reference, window, self._selected(), floors=self._floors(), min_rows=self.min_rows
         )
 
+    def _pooled_verdict(self, name: str, window: WindowProfile) -> tuple[ColumnVerdict, _Pooled]:
+        """The verdict on the column's pooled rows; an untested pool is kept for the next window."""
+        held = self._pool.pop(name, None)
+        pooled = _Pooled(window.columns[name], window.start, 1)
+        if held is not None and held.windows < self.max_pooled:
+            pooled = _Pooled(_merge(held.state, pooled.state), held.start, held.windows + 1)
+        verdict = judge_column(
+            self.reference.columns[name],
+            pooled.state,
+            window_sizes=self.reference.window_sizes,
+            floors=self._floors(),
+            min_rows=self.min_rows,
+        )
+        if not verdict.tested:
+            self._pool[name] = pooled
+        return verdict, pooled
+
     def _evaluate(self, window: WindowProfile) -> list[Signal]:
         out = []
-        for v in self.verdicts(window):
+        for name in self._selected():
+            v, pooled = self._pooled_verdict(name, window)
+            if not v.tested:
+                continue
             streak = self._streak[v.name] = self._streak.get(v.name, 0) + 1 if v.drifted else 0
             if not v.drifted:
                 continue
             level = Level.ALARM if streak >= self.persistence else Level.WARNING
             evidence: dict[str, Any] = {**v.evidence(), "consecutive_windows": streak}
-            out.append(_signal(self, v, level, window, evidence))
+            if pooled.windows > 1:
+                evidence["pooled_windows"] = pooled.windows
+            out.append(_signal(self, v, level, (pooled.start, window.end), evidence))
         return out
 
     def _clear(self) -> None:
         self._streak = {}
+        self._pool = {}
 
 
 def _signal(
     monitor: Monitor,
     v: ColumnVerdict,
     level: Level,
-    window: WindowProfile,
+    span: tuple[datetime | None, datetime | None],
     evidence: dict[str, Any],
 ) -> Signal:
     return Signal(
@@ -81,8 +139,8 @@ def _signal(
         value=v.value,
         threshold=v.threshold,
         level=level,
-        window_start=window.start,
-        window_end=window.end,
+        window_start=span[0],
+        window_end=span[1],
         n_rows=v.n_rows,
         evidence=evidence,
     )

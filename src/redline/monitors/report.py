@@ -12,6 +12,7 @@ import numpy as np
 
 from redline.domain import Signal
 from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS, ColumnVerdict, judge_columns
+from redline.monitors.gate import GateFinding, gate_findings
 from redline.monitors.integrity import IntegrityMonitor
 from redline.profiles.drift import kl_note
 from redline.profiles.fit import fit_reference
@@ -36,6 +37,8 @@ class DriftReport:
     integrity: list[Signal] = field(default_factory=list)
     histograms: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    gate: list[GateFinding] = field(default_factory=list)
+    strict: bool = False
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -47,6 +50,16 @@ class DriftReport:
         """Whether any column drifted."""
         return any(c.drifted for c in self.columns)
 
+    @property
+    def failures(self) -> list[GateFinding]:
+        """The integrity findings that fail the data gate (``redline check`` exits 3)."""
+        return [f for f in self.gate if f.fails]
+
+    @property
+    def integrity_failed(self) -> bool:
+        """Whether the data is broken: zero rows, a missing column, or an integrity breach."""
+        return bool(self.failures)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: a ``columns`` list and the ``drifted_columns`` names."""
         out: dict[str, Any] = _clean(
@@ -57,6 +70,11 @@ class DriftReport:
                 "columns": [_column_dict(c, self.histograms.get(c.name)) for c in self.columns],
                 "integrity": [s.to_dict() for s in self.integrity],
                 "notes": [kl_note(), *self.notes],
+                "gate": {
+                    "failed": self.integrity_failed,
+                    "strict": self.strict,
+                    "findings": [f.to_dict() for f in self.gate],
+                },
             }
         )
         return out
@@ -71,6 +89,7 @@ def _column_dict(v: ColumnVerdict, histogram: dict[str, Any] | None) -> dict[str
         "value": v.value,
         "threshold": v.threshold,
         "drifted": v.drifted,
+        "tested": v.tested,
         "calibrated_threshold": v.calibrated,
         "floor": v.floor,
         "n_rows": v.n_rows,
@@ -131,8 +150,11 @@ def check(
     *,
     floors: dict[str, float] | None = None,
     min_rows: int = MIN_ROWS,
+    strict: bool = False,
 ) -> DriftReport:
     """Compare ``current`` with a reference (a Reference, a saved reference file, or raw data).
+
+    ``strict`` makes a column the reference does not know fail the data gate, not only warn.
 
     >>> rng = np.random.default_rng(0)
     >>> ref = {"x": rng.normal(size=5000), "y": rng.normal(size=5000)}
@@ -157,7 +179,10 @@ def check(
     integrity = list(IntegrityMonitor(ref, min_rows=1).update(window).signals)
     histograms = {v.name: _histogram(ref, window, v.name) for v in verdicts if v.drifted}
     notes = _notes(ref, window)
-    return DriftReport(verdicts, window.n_rows, ref.content_hash, integrity, histograms, notes)
+    gate = gate_findings(integrity, window, strict=strict, unprofiled=ref.ignored)
+    return DriftReport(
+        verdicts, window.n_rows, ref.content_hash, integrity, histograms, notes, gate, strict
+    )
 
 
 def _notes(ref: Reference, window: WindowProfile) -> list[str]:
@@ -175,6 +200,7 @@ def _notes(ref: Reference, window: WindowProfile) -> list[str]:
     notes.extend(
         f"column {name!r} is not in the reference ({count:,} rows)"
         for name, count in window.unknown.items()
+        if name not in ref.ignored
     )
     notes.extend(
         f"column {name!r} of the reference is missing ({count:,} rows)"

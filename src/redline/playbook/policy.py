@@ -6,8 +6,10 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from redline.domain import ActionType, Level, Severity, Signal
+from redline.domain import ActionType, Level, Signal
+from redline.domain.action_params import check_action_params
 from redline.monitors.registry import REGISTRY
+from redline.playbook.defaults import DEFAULT_RULES, DEFAULT_RUNBOOKS
 from redline.playbook.fields import Duration, SeverityName, Strict, choice
 from redline.playbook.problems import problem_error
 
@@ -23,38 +25,14 @@ __all__ = [
 ]
 
 #: Actions that change what serves traffic; a snapshot must come before them.
-CONTAINMENT = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
+CONTAINMENT = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE, ActionType.RESTORE}
 
-ActionName = Annotated[ActionType, choice("action", [a.value for a in ActionType])]
+#: A restore is the system's way out of a containment, never a runbook step.
+ActionName = Annotated[
+    ActionType, choice("action", [a.value for a in ActionType if a is not ActionType.RESTORE])
+]
 LevelName = Annotated[Level, choice("level", [v.value for v in Level])]
 MonitorName = Annotated[str, choice("monitor", sorted(REGISTRY))]
-
-#: INCIDENTS.md defaults; fields a playbook leaves out of a runbook keep these values.
-DEFAULT_RUNBOOKS: dict[Severity, dict[str, Any]] = {
-    Severity.SEV1: {
-        "actions": ["snapshot", "kill_switch", "page"],
-        "ack_within": "15m",
-        "contain_within": "1h",
-        "postmortem": True,
-    },
-    Severity.SEV2: {
-        "actions": ["snapshot", "route_fallback"],
-        "ack_within": "1h",
-        "contain_within": "4h",
-        "postmortem": True,
-    },
-    Severity.SEV3: {"actions": [], "postmortem": False},
-}
-
-DEFAULT_RULES: list[dict[str, Any]] = [
-    {
-        "match": {"kinds": ["safety", "privacy_leak", "outage", "canary_failure"]},
-        "severity": "SEV1",
-    },
-    {"match": {"kinds": ["performance_drop", "bias", "mapping_error"]}, "severity": "SEV2"},
-    {"match": {"levels": ["alarm", "critical"]}, "severity": "SEV2"},
-    {"match": {}, "severity": "SEV3"},
-]
 
 
 class ActionStep(Strict):
@@ -77,6 +55,11 @@ class ActionStep(Strict):
             ((name, params),) = value.items()
             return {"type": name, "params": {} if params is None else params}
         return value
+
+    @model_validator(mode="after")
+    def _checked_params(self) -> ActionStep:
+        check_action_params(self.type, self.params)  # threshold_change: a number in [0, 1]
+        return self
 
 
 def _is_page(step: Any) -> bool:

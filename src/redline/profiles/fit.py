@@ -14,11 +14,13 @@ from redline.errors import DataError, SchemaError
 from redline.profiles.calibration import DEFAULT_WINDOW_SIZES, calibrate_thresholds
 from redline.profiles.drift import PRIMARY, primary_statistic
 from redline.profiles.encoding import numeric_values, text_descriptor
+from redline.profiles.integrity_calibration import calibrate_mapping
 from redline.profiles.kinds import infer_kind
-from redline.profiles.performance import performance_metrics, task_for_kind
+from redline.profiles.performance import TASKS, performance_metrics
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
 from redline.profiles.tabular import TableLike, n_rows_of, to_columns
+from redline.profiles.targets import infer_task, role_kind, warn_label_like
 from redline.profiles.vocab import fit_vocabulary
 
 __all__ = ["fit_reference"]
@@ -101,6 +103,7 @@ def fit_reference(
     target: str | None = None,
     prediction: str | None = None,
     confidence: str | None = None,
+    task: str | None = None,
     kinds: Mapping[str, ColumnKind | str] | None = None,
     columns: Sequence[str] | None = None,
     window_sizes: Sequence[int] = DEFAULT_WINDOW_SIZES,
@@ -113,6 +116,10 @@ def fit_reference(
 
     Thresholds are the (1 - alpha/d) quantile of each column's primary statistic over
     bootstrap windows drawn from the reference, d being the number of monitored columns.
+    With ``target`` and ``prediction`` the reference keeps baseline metrics for a ``task``
+    inferred from them unless given: 0/1 integers and booleans are classes, other numbers are
+    regression. ``ref.performance["task_reason"]`` says which and how to override it. A column
+    named like a label (``y``, ``label``, ``churn``...) without ``target=`` raises a warning.
 
     >>> ref = fit_reference({"x": np.arange(1000.0), "c": ["a", "b"] * 500}, window_sizes=[100])
     >>> sorted(ref.columns)
@@ -122,6 +129,8 @@ def fit_reference(
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     if not window_sizes or min(window_sizes) < 1:
         raise ValueError("window_sizes must be a non-empty list of positive sizes")
+    if task is not None and task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)} or None, got {task!r}")
     cols = to_columns(data)
     n = n_rows_of(cols)
     if n < 2:
@@ -133,10 +142,11 @@ def fit_reference(
             raise SchemaError(
                 f"column {name!r} is not in the reference data; it has {sorted(cols)}"
             )
+    warn_label_like({n: cols[n] for n in wanted if n not in roles}, target=target)
     specs: list[ColumnSpec] = []
     ignored: dict[str, str] = {}
     for name in dict.fromkeys([*wanted, *roles]):
-        kind = ColumnKind(kinds[name]) if kinds and name in kinds else infer_kind(cols[name])
+        kind = _kind_of(cols[name], kinds.get(name) if kinds else None, roles.get(name), task)
         if kind is None:
             ignored[name] = f"dtype {getattr(cols[name], 'dtype', '?')} is not profiled"
             continue
@@ -157,19 +167,37 @@ def fit_reference(
         alpha=alpha,
         created_at=datetime.now(UTC).isoformat(),
         ignored=ignored,
-        performance=_baseline(cols, specs, target, prediction),
+        performance=_baseline(cols, specs, (target, prediction), task),
     )
 
 
+def _kind_of(
+    values: Any, declared: ColumnKind | str | None, role: Role | None, task: str | None
+) -> ColumnKind | None:
+    """The declared kind, else inferred (a target's or prediction's 0/1 values are classes)."""
+    if declared is not None:
+        return ColumnKind(declared)
+    if role in (Role.TARGET, Role.PREDICTION):
+        return role_kind(values, task=task)
+    return infer_kind(values)
+
+
 def _baseline(
-    cols: Mapping[str, Any], specs: list[ColumnSpec], target: str | None, prediction: str | None
+    cols: Mapping[str, Any],
+    specs: list[ColumnSpec],
+    names: tuple[str | None, str | None],
+    task: str | None,
 ) -> dict[str, Any] | None:
-    """Metrics of the prediction against the target, by the target's kind; None without both."""
-    fitted = next((s for s in specs if s.role == Role.TARGET), None)
-    if fitted is None or prediction is None or target is None:
+    """Metrics of the prediction against the target and why that task; None without both."""
+    target, prediction = names
+    kinds = {s.role: s.kind for s in specs if s.role in (Role.TARGET, Role.PREDICTION)}
+    if target is None or prediction is None or Role.TARGET not in kinds:
         return None
-    task = task_for_kind(fitted.kind)
-    return performance_metrics(cols[target], cols[prediction], task=task)
+    chosen, reason = infer_task(
+        (target, kinds[Role.TARGET]), (prediction, kinds.get(Role.PREDICTION)), task=task
+    )
+    metrics = performance_metrics(cols[target], cols[prediction], task=chosen)
+    return None if metrics is None else {**metrics, "task_reason": reason}
 
 
 def _calibrate(
@@ -185,7 +213,10 @@ def _calibrate(
         quantile=quantile,
         seed=column_seed,
     )
-    return {PRIMARY[kind]: [round(v, 9) for v in values]}
+    out = {PRIMARY[kind]: [round(v, 9) for v in values]}
+    if isinstance(spec, CategoricalSpec) and spec.role == Role.FEATURE and len(spec.vocab) >= 2:
+        out |= calibrate_mapping(spec.counts, n_ref=spec.n, window_sizes=sizes, seed=column_seed)
+    return out
 
 
 def _with_thresholds(spec: ColumnSpec, thresholds: dict[str, list[float]] | None) -> ColumnSpec:

@@ -1,4 +1,4 @@
-"""Realized performance: classification and regression metrics, and drops against a baseline.
+"""Realized performance: classification and regression metrics of predictions against labels.
 
 Metrics are plain JSON-ready dicts, so a reference can keep them as its baseline. Classes are
 keyed by text (``1``, ``1.0`` and ``np.int64(1)`` are all ``"1"``), so labels that went through
@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from redline.domain import ColumnKind
 from redline.errors import DataError
 
 __all__ = [
     "TASKS",
-    "PerformanceDrop",
     "class_key",
     "classification_metrics",
-    "performance_drops",
     "performance_metrics",
     "regression_metrics",
-    "task_for_kind",
 ]
-
-_EPS = 1e-12  # so that a drop of exactly the allowed size does not fire on rounding
 
 
 def class_key(value: Any) -> str:
@@ -133,11 +126,6 @@ TASKS: Mapping[str, Callable[[ArrayLike, ArrayLike], dict[str, Any]]] = {
 }
 
 
-def task_for_kind(kind: ColumnKind) -> str:
-    """Regression for a numeric target, classification for any other kind."""
-    return "regression" if kind == ColumnKind.NUMERIC else "classification"
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
 
@@ -155,51 +143,3 @@ def performance_metrics(
     if not keep.any():
         return None
     return TASKS[task](t[keep].tolist(), p[keep].tolist())
-
-
-@dataclass(frozen=True, slots=True)
-class PerformanceDrop:
-    """One metric below what the baseline allows: per-class recall, or accuracy (class None)."""
-
-    statistic: str
-    column: str | None
-    baseline: float
-    current: float
-    threshold: float
-
-
-def performance_drops(
-    baseline: Mapping[str, Any],
-    current: Mapping[str, Any],
-    *,
-    max_recall_drop: float = 0.2,
-    max_accuracy_drop: float = 0.1,
-    min_class_labels: int = 10,
-) -> list[PerformanceDrop]:
-    """Classification metrics that fell too far: recall relatively, accuracy absolutely.
-
-    >>> base = classification_metrics([0, 0, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 0])
-    >>> now = classification_metrics([0, 0, 1, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0])
-    >>> [(d.statistic, d.column) for d in performance_drops(base, now, min_class_labels=1)]
-    [('accuracy', None), ('recall', '1')]
-    """
-    # A class needs min_class_labels labelled rows in ``current`` before its recall is judged.
-    if not 0 <= max_recall_drop < 1 or max_accuracy_drop < 0:
-        raise ValueError("max_recall_drop must be in [0, 1) and max_accuracy_drop at least 0")
-    if baseline.get("task") != "classification" or current.get("task") != "classification":
-        return []
-    drops = []
-    allowed = round(float(baseline["accuracy"]) - max_accuracy_drop, 12)
-    if current["accuracy"] < allowed - _EPS:
-        drops.append(
-            PerformanceDrop("accuracy", None, baseline["accuracy"], current["accuracy"], allowed)
-        )
-    for name, base in baseline["per_class"].items():
-        now = current["per_class"].get(name)
-        if not base["recall"] or now is None or now["support"] < max(min_class_labels, 1):
-            continue
-        floor = base["recall"] * (1.0 - max_recall_drop)
-        if now["recall"] < floor - _EPS:
-            shown = round(floor, 12)  # 0.64, not 0.6400000000000001
-            drops.append(PerformanceDrop("recall", name, base["recall"], now["recall"], shown))
-    return drops

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,13 @@ from redline.domain import ColumnKind
 __all__ = ["CategoricalSpec", "ColumnSpec", "NumericSpec", "Role", "spec_from_dict"]
 
 FloatArray = NDArray[np.float64]
+
+#: Interquartile range of a normal distribution in standard deviations.
+_IQR_PER_SD = 1.3489795
+#: Distances stop counting past Q1 - 3 IQR and Q3 + 3 IQR (Tukey's "far out"), or past the
+#: 1st and 99th percentiles when those lie further out (skewed columns).
+_FENCE_IQRS = 3.0
+_FENCE_LEVELS = (0.01, 0.25, 0.75, 0.99)
 
 
 class Role(StrEnum):
@@ -48,18 +57,58 @@ class NumericSpec:
     source: str | None = None
     descriptor: str | None = None
 
-    @property
+    def quantiles(self, levels: Sequence[float]) -> FloatArray:
+        """Reference quantiles read off its bins (values spread evenly within each inner bin).
+
+        Examples
+        --------
+        >>> import redline
+        >>> x = np.random.default_rng(0).normal(size=10_000)
+        >>> x[0] = 1e9
+        >>> spec = redline.fit_reference({"x": x}, window_sizes=[100]).columns["x"]
+        >>> [round(float(q), 1) for q in spec.quantiles([0.25, 0.75])]
+        [-0.7, 0.7]
+        >>> round(spec.std), round(spec.scale, 2), [round(v, 1) for v in spec.fence]
+        (9999500, 1.01, [-4.8, 4.8])
+        """
+        cdf = np.cumsum(self.counts)[:-1] / self.counts.sum()
+        out: FloatArray = np.interp(np.asarray(levels, dtype=np.float64), cdf, self.edges)
+        return out
+
+    @cached_property
+    def fence(self) -> tuple[float, float]:
+        """Where distances stop counting how far out a value lies (robust to outliers)."""
+        q01, q1, q3, q99 = (float(q) for q in self.quantiles(_FENCE_LEVELS))
+        reach = _FENCE_IQRS * (q3 - q1)
+        return min(q01, q1 - reach), max(q99, q3 + reach)
+
+    @cached_property
     def scale(self) -> float:
-        """The spread used to normalise distances (std; bin range when the column is constant)."""
-        if self.std > 0:
-            return self.std
-        span = float(self.edges[-1] - self.edges[0])
-        return span if span > 0 else 1.0
+        """The spread that normalises distances: IQR / 1.349, else std, else the bin range.
+
+        The interquartile range is read off the bins, so one extreme reference value cannot
+        inflate it the way it inflates the standard deviation.
+        """
+        q1, q3 = self.quantiles([0.25, 0.75])
+        for spread in (
+            float(q3 - q1) / _IQR_PER_SD,
+            self.std,
+            float(self.edges[-1] - self.edges[0]),
+        ):
+            if spread > 0 and np.isfinite(spread):
+                return spread
+        return 1.0
 
     def full_edges(self, lo: float, hi: float) -> FloatArray:
-        """Edges of every bin, closing under- and overflow at ``lo`` and ``hi``."""
+        """Edges of every bin, closing under- and overflow at ``lo`` and ``hi``; within the fence.
+
+        Clipping at the fence bounds how much any one value moves a distance: a value far
+        beyond the reference's range counts as if it lay at the fence.
+        """
         e = self.edges
-        return np.concatenate([[min(lo, e[0])], e, [max(hi, e[-1])]])
+        full = np.concatenate([[min(lo, e[0])], e, [max(hi, e[-1])]])
+        out: FloatArray = np.clip(full, *self.fence)
+        return out
 
     def nominal_edges(self) -> FloatArray:
         """Edges with under/overflow one outer-bin width wide (for calibration)."""

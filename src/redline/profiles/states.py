@@ -81,7 +81,8 @@ class NumericState:
         """Population standard deviation of the finite values (NaN when none)."""
         if not self.n:
             return math.nan
-        return math.sqrt(max(self.total_sq / self.n - self.mean**2, 0.0))
+        # mean * mean, not mean**2: a float power raises on overflow where a product gives inf.
+        return math.sqrt(max(self.total_sq / self.n - self.mean * self.mean, 0.0))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

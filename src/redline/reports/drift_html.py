@@ -6,6 +6,12 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from redline.reports.gate_text import (
+    finding_detail,
+    finding_phrase,
+    gate_findings_of,
+    gate_summary,
+)
 from redline.reports.summary import drift_summary, format_share, format_value
 from redline.reports.svg_bars import histogram_svg
 
@@ -19,6 +25,7 @@ h2 { font-size: 1.15rem; margin: 32px 0 8px; }
 .summary { font-size: 1.05rem; font-weight: 600; }
 .summary.drift, td.drift, .marker.drift { color: #c0392b; }
 .summary.ok, .marker.ok { color: #2e7d32; }
+.summary.warn, .marker.warn { color: #9a6700; }
 .meta, .note { color: #666; font-size: 0.85rem; }
 table { border-collapse: collapse; width: 100%; background: #fff; margin: 8px 0; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e6ea; font-size: 0.9rem; }
@@ -50,6 +57,8 @@ def _columns(report: Mapping[str, Any]) -> str:
         marker = (
             '<td class="marker drift">drift</td>' if drifted else '<td class="marker ok">ok</td>'
         )
+        if col.get("tested") is False:
+            marker = '<td class="marker warn">not tested</td>'
         rows.append(
             f'<tr><td class="{"drift" if drifted else ""}">{cell}</td>'
             f"<td>{_e(col.get('kind'))}</td><td>{_e(col.get('role'))}</td>"
@@ -61,17 +70,26 @@ def _columns(report: Mapping[str, Any]) -> str:
 
 
 def _integrity(report: Mapping[str, Any]) -> str:
-    signals = report.get("integrity") or []
-    if not signals:
+    findings = gate_findings_of(report)
+    if not findings:
         return ""
     rows = [
-        f"<tr><td>{_e(s.get('level'))}</td><td>{_e(s.get('kind'))}</td>"
-        f"<td>{_e(s.get('column') or '')}</td><td>{_e(s.get('statistic'))}</td>"
-        f"{_num(s.get('value'))}{_num(s.get('threshold'))}</tr>"
-        for s in signals
+        f'<tr><td class="marker {"drift" if f.get("fails") else "warn"}">'
+        f"{'fail' if f.get('fails') else 'warn'}</td><td>{_e(finding_phrase(f))}</td>"
+        f"<td>{_e(f.get('statistic'))}</td>{_num(f.get('value'))}{_num(f.get('threshold'))}"
+        f'<td class="note">{_e(finding_detail(f))}</td></tr>'
+        for f in findings
     ]
-    headers = ["level", "finding", "column", "statistic", "value", "threshold"]
+    headers = ["gate", "finding", "statistic", "value", "threshold", "detail"]
     return "<h2>Integrity findings</h2>" + _table(headers, rows)
+
+
+def _gate_summary(report: Mapping[str, Any]) -> str:
+    line = gate_summary(report)
+    if line is None:
+        return ""
+    failed = any(f.get("fails") for f in gate_findings_of(report))
+    return f'<p class="summary {"drift" if failed else "warn"}">{_e(line)}</p>'
 
 
 def _moves(col: Mapping[str, Any]) -> str:
@@ -115,10 +133,12 @@ def render_drift_html(report_dict: Mapping[str, Any]) -> str:
     drifted = any(col.get("drifted") for col in columns)
     sections = [_column_section(i, col) for i, col in enumerate(columns) if col.get("drifted")]
     ref_hash = str(report_dict.get("reference_hash") or "")
-    summary_class = "drift" if drifted else "ok"
+    untested = any(col.get("tested") is False for col in columns)
+    summary_class = "drift" if drifted else "warn" if untested else "ok"
     body = (
         "<h1>redline drift report</h1>"
         f'<p class="summary {summary_class}">{_e(drift_summary(report_dict))}</p>'
+        f"{_gate_summary(report_dict)}"
         f'<p class="meta">reference <code>{_e(ref_hash[:12])}</code></p>'
         f"{_columns(report_dict)}{_integrity(report_dict)}{''.join(sections)}{_notes(report_dict)}"
     )

@@ -14,12 +14,13 @@ from typing import Any
 
 from redline.domain import ActionStatus, IncidentStatus, Signal
 from redline.domain.action_rules import CANARY_FAILURE, advance_action
+from redline.domain.decision import RouteState
 from redline.domain.transitions import containment_lost_event
 from redline.services.chains import record_audit, record_event
 from redline.services.incidents import incident_facts, transition_in
 from redline.store import ActionRow, Session, get_incident, save_action
 
-__all__ = ["fail_action_in", "failed_canaries", "record_action_event"]
+__all__ = ["fail_action_in", "failed_canaries", "mark_applied_in", "record_action_event"]
 
 
 def failed_canaries(
@@ -97,3 +98,26 @@ def record_action_event(
     record_audit(
         session, at=at, actor=actor, action=kind, target=f"model:{row.model}", details=details
     )
+
+
+def mark_applied_in(
+    session: Session,
+    row: ActionRow,
+    *,
+    before: RouteState,
+    after: RouteState,
+    at: datetime,
+    actor: str,
+    details: dict[str, Any],
+) -> None:
+    """Record a requested action as applied: its route states, then ``action_applied``."""
+    status = advance_action(ActionStatus.REQUESTED, ActionStatus.APPLIED)
+    save_action(
+        session,
+        action_id=row.id,
+        status=status,
+        before_state=before.to_dict(),
+        after_state=after.to_dict(),
+        applied_at=at,
+    )
+    record_action_event(session, row, at, actor, "action_applied", details)

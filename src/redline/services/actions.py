@@ -8,19 +8,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from redline.domain import ActionStatus, ActionType, Route, Signal
+from redline.domain import ActionStatus, ActionType, Signal
+from redline.domain.action_params import check_action_params
 from redline.domain.action_rules import advance_action
+from redline.domain.actions import CONTAINMENT_TYPES
+from redline.domain.containment import is_automatic
 from redline.profiles.window import WindowProfile
 from redline.services.action_failures import (
     fail_action_in,
     failed_canaries,
+    mark_applied_in,
     record_action_event,
 )
 from redline.services.chains import record_event
+from redline.services.containment import manual_clash
 from redline.services.effects import ActionError, EffectContext, revert_changes, route_changes
 from redline.services.registry import record_deployment_in
+from redline.services.restore import start_due_restores_in
 from redline.services.routes import change_route, current_route
 from redline.services.snapshots import snapshot_once_in
+from redline.services.verification import EXPECTED_ROUTE, judge_applied_in
 from redline.store import (
     ActionRow,
     Session,
@@ -32,24 +39,18 @@ from redline.store import (
     save_action,
 )
 
-__all__ = ["ActionResult", "apply_action", "apply_action_in", "revert_action", "verify_actions_in"]
+__all__ = [
+    "ActionRefusedError",
+    "ActionResult",
+    "apply_action",
+    "apply_action_in",
+    "revert_action",
+    "verify_actions_in",
+]
 
-#: The route each action should show serving in the windows that follow it.
-EXPECTED_ROUTE: dict[ActionType, tuple[str, ...]] = {
-    ActionType.KILL_SWITCH: (Route.FALLBACK.value, Route.BLOCK.value),
-    ActionType.ROUTE_FALLBACK: (Route.FALLBACK.value, Route.BLOCK.value),
-    ActionType.ROLLBACK: (Route.PRIMARY.value,),
-    ActionType.SHADOW: (Route.PRIMARY.value,),
-    ActionType.THRESHOLD_CHANGE: (Route.PRIMARY.value, Route.REVIEW.value),
-    ActionType.BLOCK_SOURCE: (Route.PRIMARY.value, Route.BLOCK.value, Route.FALLBACK.value),
-    ActionType.INPUT_FILTER: (
-        Route.PRIMARY.value,
-        Route.BLOCK.value,
-        Route.FALLBACK.value,
-        Route.REVIEW.value,
-    ),
-    ActionType.OUTPUT_PATCH: (Route.PRIMARY.value,),
-}
+
+class ActionRefusedError(ActionError):
+    """An automatic action would override containment a person put in place."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def apply_action_in(
     now: datetime,
 ) -> ActionResult:
     """Request and apply an action inside the caller's transaction (a repeat key is a no-op)."""
+    if type is ActionType.RESTORE:
+        raise ActionError("a restore ends an incident's containment: `redline incidents restore`")
+    params = check_action_params(type, params)  # ActionParamError before anything is recorded
     key = idempotency_key or f"{model}:{type.value}:{uuid.uuid4().hex}"
     snapshot_id = _evidence_first(session, incident_id, now, trigger)
     state = current_route(session, model=model)
@@ -104,28 +108,19 @@ def apply_action_in(
     try:
         ctx = EffectContext(session, model, trigger, now, incident_id)
         changes = route_changes(ctx, type=type, state=state, params=row.params)
+        clash = manual_clash(session, model=model, state=state, changes=changes)
+        if clash is not None and is_automatic(trigger):
+            raise ActionRefusedError(clash)
         before, after = change_route(session, model=model, actor=trigger, **changes)
     except ActionError as exc:
         status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
         save_action(session, action_id=row.id, status=status, error=str(exc), failed_at=now)
-        record_action_event(session, row, now, trigger, "action_failed", {"error": str(exc)})
+        kind = "action_refused" if isinstance(exc, ActionRefusedError) else "action_failed"
+        record_action_event(session, row, now, trigger, kind, {"error": str(exc)})
         return _result(row, created=True)
-    status = advance_action(ActionStatus.REQUESTED, ActionStatus.APPLIED)
-    save_action(
-        session,
-        action_id=row.id,
-        status=status,
-        before_state=before.to_dict(),
-        after_state=after.to_dict(),
-        applied_at=now,
-    )
-    record_action_event(
-        session,
-        row,
-        now,
-        trigger,
-        "action_applied",
-        {"revision": after.revision, "changes": _jsonable(changes)},
+    details = {"revision": after.revision, "changes": _jsonable(changes)}
+    mark_applied_in(
+        session, row, before=before, after=after, at=now, actor=trigger, details=details
     )
     if type == ActionType.OUTPUT_PATCH and incident_id is not None:
         # A patch on the output hides the problem rather than fixing it: it is debt to repay.
@@ -167,7 +162,9 @@ def revert_action(
         row = get_action(session, action_id=action_id)
         if row is None:
             raise ActionError(f"no action {action_id}")
-        status = advance_action(ActionStatus(row.status), ActionStatus.REVERTED)
+        status = advance_action(
+            ActionStatus(row.status), ActionStatus.REVERTED, action_type=ActionType(row.type)
+        )
         if row.before_state is not None and row.after_state is not None:
             current = current_route(session, model=row.model)
             changes = revert_changes(row.before_state, row.after_state, current)
@@ -196,51 +193,29 @@ def verify_actions_in(
     window: WindowProfile,
     now: datetime,
     signals: Sequence[Signal] = (),
+    exit_windows: int = 3,
 ) -> list[ActionResult]:
-    """Judge applied actions on a window served under their revision, and recheck verified ones.
+    """Judge applied actions on a window, recheck verified ones, then start the restores due.
 
     Verified when the window shows the action's route serving and no canary failed on that
-    route; failed (on the timeline, for people to see) when a canary failed on it. A verified
-    action fails only when a canary later fails on the route it serves; other signals leave it.
+    route (a restore also needs a window without signals); failed, on the timeline, when a
+    canary failed on it. A verified action fails only on a later canary failure on its route.
     """
     out = []
     for row in list_actions(session, model=model, status=ActionStatus.VERIFIED):
+        if ActionType(row.type) not in CONTAINMENT_TYPES:
+            continue
         routes = EXPECTED_ROUTE.get(ActionType(row.type), ())
         if failed := failed_canaries(row, signals, routes=routes):
             fail_action_in(session, row, failed, now=now, evidence={"window_id": window.window_id})
             out.append(_result(row, created=False))
-    served = {route: n for route, n in window.routes.items() if n}
     for row in list_actions(session, model=model, status=ActionStatus.APPLIED):
-        revision = int((row.after_state or {}).get("revision", 0))
-        expected = EXPECTED_ROUTE.get(ActionType(row.type), ())
-        evidence = {
-            "window_id": window.window_id,
-            "route_revision": window.route_revision,
-            "routes": served,
-        }
-        if failed := failed_canaries(row, signals):
-            fail_action_in(session, row, failed, now=now, evidence=evidence)
+        if judge_applied_in(session, row, window, signals, now):
             out.append(_result(row, created=False))
-        elif (
-            window.route_revision >= revision
-            and any(r in served for r in expected)
-            and _shadow_ran(row, window)
-        ):
-            status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)
-            save_action(
-                session, action_id=row.id, status=status, verification=evidence, verified_at=now
-            )
-            record_action_event(session, row, now, "system", "action_verified", evidence)
-            out.append(_result(row, created=False))
-    return out
-
-
-def _shadow_ran(row: ActionRow, window: WindowProfile) -> bool:
-    """A shadow action is only verified once the suspect answered in the window."""
-    if row.type != ActionType.SHADOW.value:
-        return True
-    suspect = (row.after_state or {}).get("shadow_version")
-    return int(window.shadow.get(str(suspect), {}).get("n", 0)) > 0
+    due = start_due_restores_in(
+        session, model=model, signals=signals, now=now, exit_windows=exit_windows
+    )
+    return out + [_result(row, created=True) for row in due]
 
 
 def _jsonable(changes: Mapping[str, Any]) -> dict[str, Any]:

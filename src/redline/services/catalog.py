@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redline.domain import RouteState
+from redline.domain.containment import departures
 from redline.errors import DataError, RedlineError
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
@@ -68,6 +69,18 @@ class ModelSummary(View):
     last_window_end: datetime | None
     last_window_rows: int | None
     open_incidents: int
+
+    computed = ("departures", "degraded")
+
+    @property
+    def departures(self) -> tuple[str, ...]:
+        """How its route departs from the primary (fallback, review, filters...); empty if none."""
+        return departures(self.route)
+
+    @property
+    def degraded(self) -> bool:
+        """Off its primary route, whatever the open incidents say."""
+        return bool(self.departures)
 
 
 def _summary(session: Session, model: str) -> ModelSummary:

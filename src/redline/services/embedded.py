@@ -12,7 +12,7 @@ from redline.guard.guard import Guard as _BaseGuard
 from redline.guard.guard import Predict
 from redline.guard.sinks import Sink
 from redline.playbook import Playbook, load_playbook
-from redline.profiles.reference import Reference
+from redline.profiles.reference import Reference, load_reference
 from redline.services.canary_routes import canaries_of
 from redline.services.catalog import ReferenceNotFoundError, get_reference, save_reference
 from redline.services.registry import RegistryError, current_version, load_version
@@ -43,6 +43,19 @@ def _open(
         opened = open_store(store or get_settings().store.url)
         return StoreSink(opened, plan=plan, reference=reference), opened, True
     raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+
+
+def _reference_of(value: Any) -> Reference:
+    """A saved reference given as a path is loaded (format, version and sha256 checked)."""
+    if isinstance(value, str | os.PathLike):
+        return load_reference(value)
+    if not isinstance(value, Reference):
+        raise TypeError(
+            f"reference must be a Reference or the path of a saved reference (.json); got "
+            f"{type(value).__name__}: fit one with redline.fit_reference(data) or "
+            "'redline reference fit'"
+        )
+    return value
 
 
 def _keep_reference(store: Store, model: str, reference: Reference) -> None:
@@ -77,6 +90,10 @@ def _registry_loader(store: Store, model: str, trust: bool) -> Callable[[str], P
 class Guard(_BaseGuard):
     """``Guard(model=..., reference=..., predict=None, store=None, playbook=None)``.
 
+    ``reference`` is a :class:`~redline.profiles.reference.Reference` or the path of one saved
+    with ``Reference.save`` or ``redline reference fit`` (a missing or corrupted file raises
+    :class:`~redline.errors.ReferenceFileError`).
+
     ``store`` is a SQLAlchemy URL, a :class:`~redline.store.Store`, any Sink, ``None`` for the
     configured store (``REDLINE_STORE__URL``, by default ``sqlite:///redline.db``), or ``False``
     to keep windows in memory only. With a store, versions a RouteState names are loaded from
@@ -99,13 +116,15 @@ class Guard(_BaseGuard):
             loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
             plan = ResponsePlan.from_playbook(loaded)
             _apply_model_config(loaded, kwargs)
-        reference = kwargs.get("reference")
+        if "reference" not in kwargs:
+            raise TypeError("Guard() missing required keyword argument: 'reference'")
+        reference = kwargs["reference"] = _reference_of(kwargs["reference"])
         if getattr(reference, "performance", None) is not None:
             kwargs.setdefault("record_served", True)  # labels will be joined to what was served
         sink, opened, owned = _open(store, plan, reference)
         try:
             predict = self._registry_setup(opened, predict, trust_artifacts, kwargs)
-            if opened is not None and isinstance(reference, Reference):
+            if opened is not None:
                 _keep_reference(opened, kwargs["model"], reference)
             super().__init__(sink=sink, predict=predict, **kwargs)
         except BaseException:

@@ -6,10 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redline.domain import ActionStatus, ActionType, IncidentEvent, IncidentStatus, Severity
-from redline.domain.transitions import IncidentFacts, postmortem_required, transition
+from redline.domain.actions import CONTAINMENT_TYPES
+from redline.domain.containment import is_automatic
+from redline.domain.transitions import (
+    IncidentFacts,
+    TransitionError,
+    postmortem_required,
+    transition,
+)
 from redline.errors import RedlineError
 from redline.forensics.postmortem_workflow import PostmortemEvent
 from redline.services.chains import record_audit, record_event
+from redline.services.containment import containment_in_force, record_acceptance_in
 from redline.store import (
     IncidentRow,
     Session,
@@ -31,9 +39,6 @@ __all__ = [
     "transition_incident",
 ]
 
-#: Actions that contain an incident (a snapshot or a page does not).
-CONTAINMENT_TYPES = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
-
 #: The incident time field each status sets when it is reached.
 _REACHED_AT = {
     IncidentStatus.CONTAINED: "contained_at",
@@ -54,10 +59,16 @@ def quiet_windows(session: Session, row: IncidentRow) -> int:
 
 
 def incident_facts(
-    session: Session, row: IncidentRow, *, reason: str = "", exit_windows: int = 3
+    session: Session,
+    row: IncidentRow,
+    *,
+    reason: str = "",
+    exit_windows: int = 3,
+    accept_containment: str = "",
 ) -> IncidentFacts:
     """What the transition guards need to know about an incident now."""
     actions = list_actions(session, incident_id=row.id)
+    restoring = ActionType.RESTORE.value, ActionStatus.APPLIED.value
     done = {ActionStatus.APPLIED.value, ActionStatus.VERIFIED.value}
     applied = [ActionType(a.type) for a in actions if a.status in done]
     severity = Severity(row.severity)
@@ -72,6 +83,9 @@ def incident_facts(
         postmortem_required=postmortem_required(severity, applied),
         postmortem_approved=row.postmortem_status == "approved",
         reason=reason,
+        containment_in_force=bool(containment_in_force(actions)),
+        restore_pending=any((a.type, a.status) == restoring for a in actions),
+        containment_accepted=accept_containment,
     )
 
 
@@ -88,11 +102,26 @@ def transition_in(
     now: datetime,
     reason: str = "",
     exit_windows: int = 3,
+    accept_containment: str = "",
 ) -> IncidentStatus:
     """Move an incident by ``event`` inside the caller's transaction, on the timeline."""
-    facts = incident_facts(session, row, reason=reason, exit_windows=exit_windows)
+    if accept_containment.strip() and is_automatic(actor):
+        raise TransitionError(
+            f"only a person can accept {row.key}'s containment as the new normal ({actor} asked)",
+            status=row.status,
+            event=event.value,
+            guard="containment_ended",
+        )
+    facts = incident_facts(
+        session,
+        row,
+        reason=reason,
+        exit_windows=exit_windows,
+        accept_containment=accept_containment,
+    )
     before = IncidentStatus(row.status)
     target = transition(before, event, facts, key=row.key)
+    accepted = event == IncidentEvent.RESOLVE and facts.containment_in_force
     changes: dict[str, Any] = {
         "status": target,
         "postmortem_required": facts.needs_postmortem,
@@ -102,8 +131,17 @@ def transition_in(
         changes[_REACHED_AT[target]] = now
     if event == IncidentEvent.RESOLVE:
         changes["resolution_reason"] = reason or f"quiet for {facts.exit_windows_quiet} windows"
+    if accepted:
+        changes["resolution_reason"] = (
+            f"containment accepted as the new normal: {accept_containment}"
+        )
+        record_acceptance_in(session, row, actor=actor, now=now, reason=accept_containment)
     save_incident(session, incident_id=row.id, **changes)
-    details = {"event": event.value, "from": before.value, "to": target.value, "reason": reason}
+    details: dict[str, Any] = {"event": event.value, "from": before.value, "to": target.value}
+    details |= {
+        "reason": reason,
+        **({"accepted_containment": accept_containment} if accepted else {}),
+    }
     record_event(session, incident_id=row.id, at=now, actor=actor, kind="status", details=details)
     if event == IncidentEvent.REOPEN and row.postmortem_status in _REVIEWED:
         # Imported here: the post-mortem workflow itself moves incidents through this module.
@@ -128,6 +166,7 @@ def transition_incident(
     event: IncidentEvent | str,
     actor: str,
     reason: str = "",
+    accept_containment: str = "",
     now: datetime | None = None,
 ) -> IncidentStatus:
     """Move an incident by ``event`` (one transaction); raises TransitionError when refused."""
@@ -142,6 +181,7 @@ def transition_incident(
             actor=actor,
             now=now or datetime.now(UTC),
             reason=reason,
+            accept_containment=accept_containment,
         )
 
 

@@ -179,7 +179,7 @@ def take_chain_head(
     store: Store, *, key: bytes | None = None, now: datetime | None = None
 ) -> ChainHead:
     """The tip of the audit log and of every timeline now; signed when ``key`` is given."""
-    with store.session() as session:
+    with store.reading() as session:
         head = chain_head_in(session, now=now or datetime.now(UTC))
     return head.signed(key) if key is not None else head
 
@@ -194,7 +194,7 @@ def verify_chains(
         breaks.append(ChainBreak("head", 0, None, "mac"))
     recorded = dict(head.timelines) if head is not None else {}
     entries = 0
-    with store.session() as session:
+    with store.reading() as session:
         incidents = list_incidents(session, limit=ALL_INCIDENTS)[::-1]
         for incident in incidents:
             rows = list_timeline(session, incident_id=incident.id)

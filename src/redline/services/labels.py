@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypedDict, Unpack
 
-from redline.domain import Level, Signal
+from redline.domain import Level, Route, Signal
 from redline.guard.sinks import Feedback
-from redline.profiles.performance import PerformanceDrop, performance_drops, performance_metrics
+from redline.profiles.degradation import PerformanceDrop, performance_drops
+from redline.profiles.performance import performance_metrics
 from redline.profiles.reference import Reference
 from redline.services.response import ResponsePlan
 from redline.services.triage import triage_signals_in
@@ -56,12 +57,20 @@ class ServedPrediction(NamedTuple):
 
 
 class PerformanceLimits(TypedDict, total=False):
-    """How many labels a verdict needs and how far each metric may fall."""
+    """Labels a verdict needs, the false-alarm budget, and the smallest drops that count.
+
+    Defaults: ``min_labels`` 50 primary-served labelled rows in the window; ``alpha`` 0.001
+    per window over all metrics judged; ``min_accuracy_drop`` 0.05 and ``min_recall_drop``
+    0.1 (absolute); ``min_class_labels`` 10 labels of a class before its recall is judged;
+    ``min_mae_increase`` 0.2 (a regression's MAE up by a fifth of the baseline at least).
+    """
 
     min_labels: int
-    max_recall_drop: float
-    max_accuracy_drop: float
+    alpha: float
+    min_recall_drop: float
+    min_accuracy_drop: float
     min_class_labels: int
+    min_mae_increase: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +113,14 @@ def realized_performance(
     task: str = "classification",
     min_labels: int = 50,
 ) -> dict[str, Any] | None:
-    """Metrics of a window's labelled predictions; None with fewer than ``min_labels``."""
-    pairs = list_labelled_predictions(session, model=model, window_id=window_id)
+    """Metrics of the window's labelled predictions the primary model served (``min_labels``)."""
+    # The fallback's, the review queue's or a blocked request's answers say nothing about the
+    # primary model: counted, they kept an incident on the fallback from ever resolving.
+    pairs = [
+        p
+        for p in list_labelled_predictions(session, model=model, window_id=window_id)
+        if p.route == Route.PRIMARY
+    ]
     if len(pairs) < min_labels:
         return None
     metrics = performance_metrics([p.label for p in pairs], [p.value for p in pairs], task=task)
@@ -115,9 +130,10 @@ def realized_performance(
 def _signal(
     model: str, window: WindowRow, drop: PerformanceDrop, base: dict[str, Any], now: dict[str, Any]
 ) -> Signal:
+    baseline_classes = base.get("per_class", {})  # none for regression
     per_class = {
-        name: {**stats, "baseline_recall": base["per_class"].get(name, {}).get("recall")}
-        for name, stats in now["per_class"].items()
+        name: {**stats, "baseline_recall": baseline_classes.get(name, {}).get("recall")}
+        for name, stats in now.get("per_class", {}).items()
     }
     return Signal(
         monitor=MONITOR,
@@ -134,6 +150,10 @@ def _signal(
         evidence={
             "baseline": drop.baseline,
             "current": drop.current,
+            "interval_95": list(drop.interval),
+            "p_value": drop.p_value,
+            "n": drop.n,
+            "n_baseline": drop.n_baseline,
             "n_labelled": int(now["n"]),
             "per_class": per_class,
         },
@@ -163,9 +183,11 @@ def performance_signals_in(
         drops = performance_drops(
             base,
             current,
-            max_recall_drop=limits.get("max_recall_drop", 0.2),
-            max_accuracy_drop=limits.get("max_accuracy_drop", 0.1),
+            alpha=limits.get("alpha", 0.001),
+            min_recall_drop=limits.get("min_recall_drop", 0.1),
+            min_accuracy_drop=limits.get("min_accuracy_drop", 0.05),
             min_class_labels=limits.get("min_class_labels", 10),
+            min_mae_increase=limits.get("min_mae_increase", 0.2),
         )
         signals = [_signal(model, window, drop, base, current) for drop in drops]
         if signals:
@@ -196,24 +218,10 @@ def performance_signals(
     model: str,
     reference: Reference,
     now: datetime,
-    min_labels: int = 50,
-    max_recall_drop: float = 0.2,
-    max_accuracy_drop: float = 0.1,
-    min_class_labels: int = 10,
+    **limits: Unpack[PerformanceLimits],
 ) -> list[Signal]:
     """Store and return ``performance_drop`` signals of windows labelled since last evaluated."""
-    # Recall of a class with min_class_labels labels in the window down by more than
-    # max_recall_drop of its baseline, or accuracy down by more than max_accuracy_drop (absolute).
-    rows = performance_signals_in(
-        session,
-        model=model,
-        reference=reference,
-        now=now,
-        min_labels=min_labels,
-        max_recall_drop=max_recall_drop,
-        max_accuracy_drop=max_accuracy_drop,
-        min_class_labels=min_class_labels,
-    )
+    rows = performance_signals_in(session, model=model, reference=reference, now=now, **limits)
     return [row.to_signal() for row in rows]
 
 

@@ -12,6 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from redline.domain import Route, Severity
+from redline.domain.containment import DEPARTURES, departures
 from redline.monitors.columns import judge_columns
 from redline.profiles.reference import Reference
 from redline.profiles.specs import NumericSpec, Role
@@ -53,6 +54,7 @@ class ModelMetrics:
     window_end_s: float | None = None
     routes: dict[str, int] = field(default_factory=dict)
     drift: list[tuple[str, str, float, float]] = field(default_factory=list)  # col, stat, v, thr
+    departures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,10 @@ def _drift(reference: Reference, window: WindowProfile) -> list[tuple[str, str, 
 
 def _model(session: Session, model: str, references: dict[str, Reference]) -> ModelMetrics:
     route = current_route(session, model=model)
+    off = departures(route)
     row = get_latest_window(session, model=model)
     if row is None:
-        return ModelMetrics(model, route.mode.value, route.revision)
+        return ModelMetrics(model, route.mode.value, route.revision, departures=off)
     routes = {str(k): int(v) for k, v in (row.payload.get("routes") or {}).items()}
     drift: list[tuple[str, str, float, float]] = []
     stored = get_latest_reference(session, model=model)
@@ -96,7 +99,9 @@ def _model(session: Session, model: str, references: dict[str, Reference]) -> Mo
         except Exception:  # one unreadable window must not fail the whole scrape
             log.warning("no drift metrics for model %r: its latest window cannot be read", model)
     end_s = row.end.timestamp()
-    return ModelMetrics(model, route.mode.value, route.revision, row.n_rows, end_s, routes, drift)
+    return ModelMetrics(
+        model, route.mode.value, route.revision, row.n_rows, end_s, routes, drift, off
+    )
 
 
 def read_metrics(
@@ -149,7 +154,26 @@ def _window_families(models: Iterable[ModelMetrics]) -> list[Metric]:
             ended.add_metric([m.model], m.window_end_s)
         for route_name, n in sorted(m.routes.items()):
             routed.add_metric([m.model, route_name], n)
-    return [rows, ended, routed, revision, mode]
+    return [rows, ended, routed, revision, mode, *_degraded_families(models)]
+
+
+def _degraded_families(models: Iterable[ModelMetrics]) -> list[Metric]:
+    """Whether each model is off its primary route, and every way it is."""
+    degraded = _gauge(
+        "redline_model_degraded",
+        "1 while the model is off its primary route (fallback, review, filters...), else 0.",
+        ["model"],
+    )
+    departure = _gauge(
+        "redline_route_departure",
+        "1 for each way the model's route departs from the primary.",
+        ["model", "departure"],
+    )
+    for m in models:
+        degraded.add_metric([m.model], float(bool(m.departures)))
+        for name, _ in DEPARTURES:
+            departure.add_metric([m.model, name], float(name in m.departures))
+    return [degraded, departure]
 
 
 def _drift_families(models: Iterable[ModelMetrics]) -> list[Metric]:

@@ -80,7 +80,7 @@ def list_signal_views(
     limit: int = 100,
 ) -> list[SignalView]:
     """Stored signals matching every filter given, newest first."""
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_signals(session, model=model, level=level, since=since, limit=limit)
         return [SignalView.from_row(row) for row in rows]
 
@@ -94,7 +94,7 @@ def list_notification_views(
     limit: int = 100,
 ) -> list[NotificationView]:
     """The delivery log, oldest first, filtered by incident, status and channel."""
-    with store.session() as session:
+    with store.reading() as session:
         incident = None if incident_key is None else require_incident(session, key=incident_key)
         rows = list_notifications(
             session,
@@ -108,7 +108,7 @@ def list_notification_views(
 
 def get_action_view(store: Store, *, action_id: int) -> ActionView:
     """One action; raises ActionNotFoundError."""
-    with store.session() as session:
+    with store.reading() as session:
         row = get_action(session, action_id=action_id)
         if row is None:
             raise ActionNotFoundError(f"no action {action_id}; GET /api/v1/actions lists them")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from redline.domain import ActionType, Severity
-from redline.domain.severity import DEFAULT_POLICY, SeverityPolicy, SeverityRule, SignalMatch
+from redline.domain.policies import DEFAULT_POLICY
+from redline.domain.severity import SeverityPolicy, SeverityRule, SignalMatch
 from redline.notify import Channel, PagerDutyChannel, SlackChannel, WebhookChannel
 from redline.playbook import PagerDutyChannel as PagerDutyConfig
 from redline.playbook import Playbook
 from redline.playbook import SlackChannel as SlackConfig
+from redline.playbook.policy import CONTAINMENT, ActionStep
 
 __all__ = ["ResponsePlan"]
 
@@ -53,7 +55,7 @@ class ResponsePlan:
                     actions=tuple(step.type for step in steps),
                     page=any(step.type == ActionType.PAGE for step in steps),
                     ack_within_s=runbook.ack_within,
-                    contain_within_s=runbook.contain_within,
+                    contain_within_s=runbook.contain_within if _contains(steps) else None,
                     postmortem=runbook.postmortem,
                 )
             )
@@ -62,6 +64,11 @@ class ResponsePlan:
         channels = {name: _channel(name, config) for name, config in playbook.notifications.items()}
         policy = SeverityPolicy(version=playbook.severity.version, rules=tuple(rules))
         return cls(policy=policy, params=params, channels=channels, paged=paged)
+
+
+def _contains(steps: Sequence[ActionStep]) -> bool:
+    """Whether a rule changes what serves: only then does a containment clock apply."""
+    return any(step.type in CONTAINMENT for step in steps)
 
 
 def _params(playbook: Playbook) -> dict[Severity, dict[ActionType, dict[str, Any]]]:

@@ -170,7 +170,7 @@ def list_reviews(
     store: Store, *, status: str | None = "pending", model: str | None = None, limit: int = 100
 ) -> list[ReviewItem]:
     """Review items (pending by default; None for all), oldest first."""
-    with store.session() as session:
+    with store.reading() as session:
         rows = list_review_items(session, status=status, model=model, limit=limit)
         return [_view(session, row) for row in rows]
 

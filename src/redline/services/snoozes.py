@@ -65,7 +65,7 @@ def list_snoozes(
     store: Store, *, now: datetime | None = None, active_only: bool = True, limit: int = 100
 ) -> list[SnoozeRow]:
     """Snoozes active at ``now`` (ending soonest first), or all of them, newest first."""
-    with store.session() as session:
+    with store.reading() as session:
         if active_only:
             return list_active_snoozes(session, now=now or datetime.now(UTC))[:limit]
         return list_snooze_rows(session, limit=limit)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from redline.errors import RedlineError
+from redline.errors import RedlineError, StoreError
 from redline.services.chains import record_audit
 from redline.store import (
     TOKEN_ROLES,
@@ -27,13 +30,17 @@ __all__ = [
     "Role",
     "TokenError",
     "TokenNotFoundError",
+    "TokenTouches",
     "authenticate",
     "create_token",
     "get_token",
     "hash_token",
     "list_tokens",
     "revoke_token",
+    "touch_token",
 ]
+
+log = logging.getLogger("redline.tokens")
 
 TOKEN_PREFIX = "rl_"
 #: ``last_used_at`` is refreshed at most this often, so reads do not all become writes.
@@ -176,13 +183,32 @@ def _stale(last_used_at: datetime | None, at: datetime) -> bool:
     return last_used_at is None or at - last_used_at >= TOUCH_EVERY
 
 
-def authenticate(store: Store, token: str, *, now: datetime | None = None) -> ApiToken | None:
-    """The active token whose plaintext is ``token``, or None (unknown, malformed, revoked)."""
+def touch_token(store: Store, *, token_id: int, at: datetime) -> None:
+    """Record that a token was used at ``at``, best effort: a busy or absent store is logged."""
+    try:
+        with store.session() as session:
+            row = get_api_token(session, token_id=token_id)
+            if row is not None and row.revoked_at is None and _stale(row.last_used_at, at):
+                save_api_token(session, token_id=row.id, last_used_at=at)
+    except StoreError as exc:
+        log.warning("token %s: last use not recorded (%s)", token_id, exc)
+
+
+def authenticate(
+    store: Store,
+    token: str,
+    *,
+    now: datetime | None = None,
+    touch: Callable[[int, datetime], None] | None = None,
+) -> ApiToken | None:
+    """The active token whose plaintext is ``token``, or None (unknown, malformed, revoked).
+
+    Only reads: a stale ``last_used_at`` is handed to ``touch`` (the API's background
+    :class:`TokenTouches`), or else recorded here, best effort, after the read.
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     at = now or datetime.now(UTC)
-    # Every request reads; only a stale last_used_at is written, in a transaction of its own
-    # that waits its turn on SQLite instead of upgrading this read to a write.
     with store.reading() as session:
         row = get_api_token(session, token_hash=hash_token(token))
         if row is None or row.revoked_at is not None:
@@ -190,10 +216,45 @@ def authenticate(store: Store, token: str, *, now: datetime | None = None) -> Ap
         found = ApiToken.from_row(row)
     if not _stale(found.last_used_at, at):
         return found
-    with store.session() as session:
-        row = get_api_token(session, token_id=found.id)
-        if row is None or row.revoked_at is not None:  # revoked in between
-            return None
-        if _stale(row.last_used_at, at):  # unless a concurrent request touched it
-            save_api_token(session, token_id=row.id, last_used_at=at)
+    if touch is None:
+        touch_token(store, token_id=found.id, at=at)
+    else:
+        touch(found.id, at)
     return replace(found, last_used_at=at)
+
+
+class TokenTouches:
+    """Records tokens' last use on a thread of its own, so no request waits on a write."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pending: dict[int, datetime] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="redline-token-touch", daemon=True)
+        self._thread.start()
+
+    def __call__(self, token_id: int, at: datetime) -> None:
+        """Queue a use of ``token_id`` (the newest time per token is kept)."""
+        with self._lock:
+            self._pending[token_id] = max(at, self._pending.get(token_id, at))
+        self._wake.set()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Write what is queued, then stop the thread."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            stopping = self._stop.is_set()
+            with self._lock:
+                batch, self._pending = self._pending, {}
+            for token_id, at in batch.items():
+                touch_token(self.store, token_id=token_id, at=at)
+            if stopping:
+                return

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from redline.domain import (
-    ActionType,
     IncidentEvent,
     IncidentStatus,
     Severity,
     Signal,
 )
+from redline.domain.grouping import joins, split_unrelated
 from redline.domain.severity import SeverityDecision, classify
 from redline.domain.transitions import TransitionError
-from redline.services.actions import apply_action_in
 from redline.services.chains import record_event
-from redline.services.incidents import CONTAINMENT_TYPES, incident_facts, transition_in
+from redline.services.incident_response import respond_in
+from redline.services.incidents import incident_facts, transition_in
 from redline.services.notifications import queue_notice
 from redline.services.postmortems import draft_on_resolve_in
 from redline.services.response import ResponsePlan
-from redline.services.snapshots import snapshot_once_in
 from redline.services.snoozes import drop_snoozed_in
-from redline.services.triage_reports import attach_triage_report_in
+from redline.services.triage_reports import attach_triage_report_in, refresh_triage_reports_in
 from redline.store import (
     OPEN_INCIDENT_STATUSES,
     IncidentRow,
@@ -31,6 +29,7 @@ from redline.store import (
     SignalRow,
     add_incident,
     add_incident_signals,
+    list_incident_signals,
     list_incidents,
     list_notifications,
     save_incident,
@@ -45,6 +44,10 @@ _CATEGORY = {
     "prediction_drift": "drift",
     "confidence_drop": "model uncertainty",
     "latency": "infrastructure",
+    "outage": "infrastructure",
+    "pii_leak": "privacy",
+    "canary_leak": "privacy",
+    "bias": "fairness",
     "source_share": "adversarial traffic",
     "performance_drop": "performance",
     "canary_failure": "canary",
@@ -55,15 +58,18 @@ def _signal_time(signal: Signal, now: datetime) -> datetime:
     return signal.window_end or signal.window_start or now
 
 
-def _target(session: Session, model: str, at: datetime) -> IncidentRow | None:
-    """The incident new signals of ``model`` belong to: open, or resolved moments ago."""
+def _target(session: Session, model: str, at: datetime, kinds: set[str]) -> IncidentRow | None:
+    """The incident new signals of ``model`` belong to: open, or resolved moments ago, and
+    holding a kind related to theirs (an unrelated kind opens an incident of its own)."""
     for row in list_incidents(session, model=model, limit=10):
         recent = row.last_signal_at is not None and at - row.last_signal_at <= GROUP_WINDOW
-        if row.status in {s.value for s in OPEN_INCIDENT_STATUSES} and (
+        live = row.status in {s.value for s in OPEN_INCIDENT_STATUSES} and (
             recent or row.status != "triage"
-        ):
-            return row
-        if row.status == IncidentStatus.RESOLVED.value and recent:
+        )
+        if not (live or (row.status == IncidentStatus.RESOLVED.value and recent)):
+            continue
+        held = {s.kind for s in list_incident_signals(session, incident_id=row.id)}
+        if joins(held, kinds):
             return row
     return None
 
@@ -83,39 +89,28 @@ def triage_signals_in(
     now: datetime,
     plan: ResponsePlan,
 ) -> IncidentRow | None:
-    """Attach new signals to the model's current incident or open one; act as the policy says."""
+    """Attach new signals to the model's incident of related kinds or open one, per group of
+    related kinds; act as the policy says. Returns the incident of the most severe group."""
     rows = drop_snoozed_in(session, rows=rows, now=now)  # snoozed ones stay stored, no more
+    touched: list[tuple[int, IncidentRow]] = []
+    for group in split_unrelated([r.kind for r in rows]):
+        found = _triage_group(session, model, [rows[i] for i in group], now, plan)
+        if found is not None:
+            touched.append((Severity(found.severity).rank, found))
+    return min(touched, key=lambda t: t[0])[1] if touched else None
+
+
+def _triage_group(
+    session: Session, model: str, rows: list[SignalRow], now: datetime, plan: ResponsePlan
+) -> IncidentRow | None:
     signals = [r.to_signal() for r in rows]
     decision = classify(plan.policy, signals) if signals else None
     if decision is None:
         return None
     at = max(_signal_time(s, now) for s in signals)
-    row = _target(session, model, at)
+    row = _target(session, model, at, {s.kind for s in signals})
     if row is None:
-        row = add_incident(
-            session,
-            model=model,
-            title=_title(decision, model),
-            category=_CATEGORY.get(decision.signals[0].kind, "data quality"),
-            severity=decision.severity,
-            policy_version=decision.policy_version,
-            detected_at=now,
-            first_signal_at=at,
-            last_signal_at=at,
-            aware_at=now,
-        )
-        record_event(
-            session,
-            incident_id=row.id,
-            at=now,
-            actor="system",
-            kind="opened",
-            details={
-                "severity": decision.severity.value,
-                "rules": list(decision.rules),
-                "signals": [s.to_dict() for s in decision.signals[:20]],
-            },
-        )
+        row = _open(session, model, decision, at, now)
     else:
         if row.status == IncidentStatus.RESOLVED.value:
             transition_in(
@@ -129,9 +124,45 @@ def triage_signals_in(
         _escalate(session, row, decision, now)
         save_incident(session, incident_id=row.id, last_signal_at=at, updated_at=now)
     add_incident_signals(session, incident_id=row.id, signal_ids=[r.id for r in rows])
-    _respond(session, row, decision, now, plan)
+    respond_in(session, row, decision, now=now, plan=plan)
     attach_triage_report_in(session, incident=row, now=now)  # within the window it opened in
     return row
+
+
+def _open(
+    session: Session, model: str, decision: SeverityDecision, at: datetime, now: datetime
+) -> IncidentRow:
+    row = add_incident(
+        session,
+        model=model,
+        title=_title(decision, model),
+        category=_CATEGORY.get(decision.signals[0].kind, "data quality"),
+        severity=decision.severity,
+        policy_version=decision.policy_version,
+        detected_at=now,
+        first_signal_at=at,
+        last_signal_at=at,
+        aware_at=now,
+    )
+    record_event(
+        session,
+        incident_id=row.id,
+        at=now,
+        actor="system",
+        kind="opened",
+        details={
+            "severity": decision.severity.value,
+            "rules": list(decision.rules),
+            "signals": [s.to_dict() for s in decision.signals[:20]],
+            **_slas(decision),
+        },
+    )
+    return row
+
+
+def _slas(decision: SeverityDecision) -> dict[str, float | None]:
+    """The response clocks the rules that fired set for this incident (None: no clock)."""
+    return {"ack_within_s": decision.ack_within_s, "contain_within_s": decision.contain_within_s}
 
 
 def _escalate(
@@ -146,90 +177,22 @@ def _escalate(
         at=now,
         actor=f"policy:{decision.policy_version}",
         kind="severity_changed",
-        details={"from": row.severity, "to": decision.severity.value, "reason": reason},
+        details={
+            "from": row.severity,
+            "to": decision.severity.value,
+            "reason": reason,
+            **_slas(decision),
+        },
     )
     save_incident(session, incident_id=row.id, severity=decision.severity, updated_at=now)
-
-
-def _respond(
-    session: Session,
-    row: IncidentRow,
-    decision: SeverityDecision,
-    now: datetime,
-    plan: ResponsePlan,
-) -> None:
-    """Declare SEV1/SEV2 incidents and run the policy's actions in order, once per incident."""
-    severity = Severity(row.severity)
-    if severity.rank > 2:
-        return
-    actor = f"policy:{decision.rules[0]}"
-    if row.status == IncidentStatus.TRIAGE.value:
-        transition_in(
-            session,
-            row,
-            IncidentEvent.DECLARE,
-            actor=actor,
-            now=now,
-            reason=f"{row.severity} by {', '.join(decision.rules)}",
-        )
-    for action in decision.actions:
-        if action in CONTAINMENT_TYPES:
-            params = {**plan.action_params(severity, action), **_params(action, decision.signals)}
-            apply_action_in(
-                session,
-                model=row.model,
-                type=action,
-                trigger=actor,
-                params=params,
-                incident_id=row.id,
-                idempotency_key=f"{row.key}:{action.value}",
-                now=now,
-            )
-        elif action == ActionType.PAGE:
-            if not _already_paged(session, row):
-                queue_notice(
-                    session,
-                    row,
-                    event="trigger",
-                    channels=plan.paged.get(severity, ()),
-                    summary=row.title,
-                    now=now,
-                )
-        elif action == ActionType.SNAPSHOT:
-            snapshot_once_in(session, incident=row, reason="declared", now=now, actor=actor)
-        else:
-            _record_unavailable(session, row, action, now)
-
-
-def _already_paged(session: Session, row: IncidentRow) -> bool:
-    return any(n.event == "trigger" for n in list_notifications(session, incident_id=row.id))
-
-
-def _params(action: ActionType, signals: Sequence[Signal]) -> dict[str, Any]:
-    if action == ActionType.BLOCK_SOURCE:
-        sources = [s.evidence.get("source") for s in signals if s.kind == "source_share"]
-        return {"sources": [s for s in sources if s]}
-    return {}
-
-
-def _record_unavailable(
-    session: Session, row: IncidentRow, action: ActionType, now: datetime
-) -> None:
-    why = "this action is not run automatically"
-    record_event(
-        session,
-        incident_id=row.id,
-        at=now,
-        actor="system",
-        kind=f"{action.value}_skipped",
-        details={"reason": why},
-    )
 
 
 def advance_incidents_in(
     session: Session, *, model: str, now: datetime, exit_windows: int = 3
 ) -> list[str]:
-    """Move the model's open incidents forward where their guards now hold; returns their keys."""
+    """Refresh the triage reports of the model's open incidents, then move them forward where
+    their guards now hold; returns the keys of those that moved."""
+    refresh_triage_reports_in(session, model=model, now=now)
     moved = []
     for row in list_incidents(session, model=model, open_only=True, limit=50):
         for event in _next_events(IncidentStatus(row.status)):

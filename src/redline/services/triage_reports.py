@@ -1,5 +1,6 @@
-"""Triage reports: computed from the stored windows when an incident opens or grows, stored
-append-only, and read back for the CLI and API."""
+"""Triage reports: computed from the stored windows when an incident opens or grows and on every
+window while it is open, stored append-only (a row per window), the newest read back for the CLI
+and API."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from redline.store import (
     get_latest_triage_report,
     get_window,
     list_incident_signals,
+    list_incidents,
     list_triage_reports,
     list_windows,
     list_windows_before,
@@ -42,17 +44,20 @@ __all__ = [
     "get_triage_report",
     "incident_start",
     "incident_windows",
+    "refresh_triage_reports_in",
     "stored_reference",
 ]
 
 log = logging.getLogger("redline.services")
 
-#: A later window stores a fresher report only when the cause changes or its confidence moves
-#: by at least this much.
+#: A report whose cause changes or whose confidence moves by at least this much is a new verdict:
+#: it goes on the timeline, and a second report of one window is stored only then.
 CONFIDENCE_STEP = 0.15
 #: How far back windows are read: triage looks at the day before the incident's first window.
 LOOKBACK = timedelta(days=1)
 EARLIER_WINDOWS = 24
+#: Windows may close a little after the clock that reads them (another Guard's clock).
+_LATE = timedelta(seconds=1)
 #: Windows that stand in for "before" when an incident opened on the model's first window.
 BASELINE_WINDOWS = 3
 
@@ -131,7 +136,8 @@ def _current_window(
     return None if window_id is None else get_window(session, window_id=window_id)
 
 
-def _is_fresher(previous: TriageReportRow | None, cause: str, confidence: float) -> bool:
+def _changed(previous: TriageReportRow | None, cause: str, confidence: float) -> bool:
+    """Whether the verdict differs materially from the previous report's (or there is none)."""
     if previous is None:
         return True
     moved = abs(previous.confidence - confidence) >= CONFIDENCE_STEP
@@ -141,8 +147,8 @@ def _is_fresher(previous: TriageReportRow | None, cause: str, confidence: float)
 def attach_triage_report_in(
     session: Session, *, incident: IncidentRow, now: datetime, window_id: str | None = None
 ) -> TriageReportRow | None:
-    """Compute the incident's triage report on its latest window (or ``window_id``) and store
-    it when it is the first, or the cause or its confidence changed materially."""
+    """Compute the incident's triage report on its latest window (or ``window_id``); store it
+    when it is the first on that window or its verdict changed (then also on the timeline)."""
     signal_rows = list_incident_signals(session, incident_id=incident.id)
     current = _current_window(session, signal_rows, window_id)
     if current is None:
@@ -163,7 +169,8 @@ def attach_triage_report_in(
         return None
     verdict = report.verdict
     previous = get_latest_triage_report(session, incident_id=incident.id)
-    if not _is_fresher(previous, verdict.cause.value, verdict.confidence):
+    changed = _changed(previous, verdict.cause.value, verdict.confidence)
+    if previous is not None and previous.window_id == current.id and not changed:
         return None
     body = report.to_dict()
     body["reference"] = "stored" if reference is not None else "not stored for these windows"
@@ -176,6 +183,8 @@ def attach_triage_report_in(
         report=body,
         created_at=now,
     )
+    if not changed:  # the timeline records verdicts; the table keeps every window's report
+        return row
     details = {**verdict.to_dict(), "window_id": current.id, "report_id": row.id}
     details.pop("scores")
     record_event(
@@ -187,6 +196,24 @@ def attach_triage_report_in(
         details=details,
     )
     return row
+
+
+def refresh_triage_reports_in(session: Session, *, model: str, now: datetime) -> int:
+    """Triage every open incident of ``model`` on its newest window; returns reports stored."""
+    latest = list_windows_before(session, model=model, before=now + _LATE, limit=1)
+    if not latest:
+        return 0
+    stored = 0
+    for incident in list_incidents(session, model=model, open_only=True, limit=50):
+        opened = incident.first_signal_at
+        if opened is not None and latest[0].end < opened:
+            continue  # a window older than the incident cannot describe it
+        previous = get_latest_triage_report(session, incident_id=incident.id)
+        if previous is not None and previous.window_id == latest[0].id:
+            continue  # this window's report is stored; new signals re-triage it themselves
+        row = attach_triage_report_in(session, incident=incident, now=now, window_id=latest[0].id)
+        stored += row is not None
+    return stored
 
 
 def get_triage_report(store: Store, *, key: str) -> TriageReportView:

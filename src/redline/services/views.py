@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redline.domain import IncidentEvent, IncidentStatus, RouteState, Severity, allowed_events
+from redline.domain.containment import departures
 from redline.domain.transitions import TRANSITIONS
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
+from redline.services.containment import containment_in_force
 from redline.services.incidents import IncidentNotFoundError, incident_facts
 from redline.services.integrity import first_broken_seq
 from redline.services.view_types import (
@@ -60,6 +62,7 @@ __all__ = [
     "get_route_view",
     "get_schema_status",
     "list_action_views",
+    "list_in_force_views",
     "list_incident_views",
     "list_route_views",
     "next_events",
@@ -71,7 +74,7 @@ __all__ = [
 class RouteView(View):
     """One RouteState revision of a model, and what it changed from the one before."""
 
-    computed = ("revision",)
+    computed = ("revision", "departures", "degraded")
 
     model: str
     state: RouteState
@@ -83,6 +86,16 @@ class RouteView(View):
     def revision(self) -> int:
         """The revision number (0: nothing stored yet, the primary serves)."""
         return self.state.revision
+
+    @property
+    def departures(self) -> tuple[str, ...]:
+        """How this route departs from the primary (fallback, review, filters...); empty if none."""
+        return departures(self.state)
+
+    @property
+    def degraded(self) -> bool:
+        """Off the primary route."""
+        return bool(self.departures)
 
     @classmethod
     def from_row(cls, row: RouteStateRow, previous: RouteState | None) -> RouteView:
@@ -201,6 +214,12 @@ def list_action_views(
         )
         rows = list_actions(session, model=model, incident_id=incident_id, limit=limit)
         return _action_views(session, rows)
+
+
+def list_in_force_views(store: Store, *, model: str) -> list[ActionView]:
+    """The containment actions whose change to ``model``'s route is still in place."""
+    with store.reading() as session:
+        return _action_views(session, containment_in_force(list_actions(session, model=model)))
 
 
 def list_route_views(store: Store, *, model: str) -> list[RouteView]:

@@ -10,9 +10,12 @@ from redline.store.engine import (
     create_engine_for,
     current_revision,
     downgrade,
+    parse_store_url,
     session_factory,
+    sqlite_file,
     upgrade,
 )
+from redline.store.existing import head_revision, open_existing
 from redline.store.queries import (
     add_reference,
     add_signals,
@@ -268,6 +271,7 @@ __all__ = [
     "get_route_state",
     "get_snapshot",
     "get_window",
+    "head_revision",
     "list_actions",
     "list_active_snoozes",
     "list_api_tokens",
@@ -296,6 +300,8 @@ __all__ = [
     "mark_labels_scored",
     "mark_window_evaluated",
     "next_incident_key",
+    "open_existing",
+    "parse_store_url",
     "release_lease",
     "save_action",
     "save_api_token",
@@ -306,6 +312,7 @@ __all__ = [
     "save_postmortem",
     "save_review_item",
     "session_factory",
+    "sqlite_file",
     "try_lease",
     "try_lock",
     "upgrade",

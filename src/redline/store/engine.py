@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,10 +14,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL, ExceptionContext
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from redline.errors import StoreError
+from redline.errors import StoreBusyError, StoreError
 
 __all__ = [
     "Store",
@@ -24,7 +25,9 @@ __all__ = [
     "create_engine_for",
     "current_revision",
     "downgrade",
+    "parse_store_url",
     "session_factory",
+    "sqlite_file",
     "upgrade",
 ]
 
@@ -33,22 +36,83 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 #: The execution option saying how a SQLite transaction begins (see ``_begin_sqlite``).
 SQLITE_BEGIN = "redline_sqlite_begin"
 PG_CONNECT_TIMEOUT_S = 10
+#: libpq settings that bound how long a dead server or a partition can hold a thread: TCP
+#: keepalives (a silent peer is dropped after ~25 s idle), unacknowledged sends give up after
+#: 30 s, and the server cancels a statement after 30 s or a lock wait after 10 s.
+PG_TIMEOUTS: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+PG_SERVER_OPTIONS = "-c statement_timeout=30000 -c lock_timeout=10000"
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_URL_EXAMPLES = "sqlite:///redline.db or postgresql+psycopg://user@host/db"
+
+
+def parse_store_url(url: str) -> URL:
+    """``url`` parsed; a one-line :class:`StoreError` for no scheme, an unsupported database,
+    or a SQLite file in a directory that does not exist."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        shown = re.sub(r":[^:@/]*@", ":***@", url)  # never echo a password
+        raise StoreError(
+            f"store URL {shown!r} has no scheme; write it as {_URL_EXAMPLES}"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        hint = " (write postgresql://, not postgres://)" if backend == "postgres" else ""
+        raise StoreError(
+            f"store URL {_safe_url(parsed)!r}: {backend!r} is not supported{hint}; "
+            f"redline stores in SQLite or PostgreSQL, e.g. {_URL_EXAMPLES}"
+        )
+    path = sqlite_file(parsed)
+    if path is not None and not path.parent.is_dir():
+        raise StoreError(
+            f"store URL {url!r}: the directory {str(path.parent)!r} of the SQLite file "
+            "does not exist; create it or point the URL elsewhere"
+        )
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory or URI databases)."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
 
 
 def create_engine_for(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` whose connection failures raise :class:`StoreError`."""
-    parsed = make_url(url)
+    parsed = parse_store_url(url)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         connect_args["check_same_thread"] = False
-    elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    elif parsed.get_backend_name() == "postgresql":
+        connect_args.update(_pg_connect_args(parsed))
     engine = create_engine(parsed, echo=echo, connect_args=connect_args)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     event.listen(engine, "handle_error", _raise_store_error)
     return engine
+
+
+def _pg_connect_args(url: URL) -> dict[str, Any]:
+    """Timeouts the URL does not set itself; server options added to the URL's own."""
+    query = url.query
+    chosen = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_TIMEOUTS}
+    args: dict[str, Any] = {k: v for k, v in chosen.items() if k not in query}
+    given = query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    if "statement_timeout" not in given:
+        args["options"] = f"{given} {PG_SERVER_OPTIONS}".strip()
+    return args
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -74,11 +138,16 @@ def _begin_sqlite(connection: Connection) -> None:
 
 
 def _raise_store_error(context: ExceptionContext) -> None:
-    # Only failures to open a connection: errors inside a statement keep their own type,
-    # and pre-ping failures are expected (the pool reconnects).
-    if context.connection is not None or context.is_pre_ping:
+    # Failures to open a connection, and SQLite's lock wait running out; other errors inside
+    # a statement keep their own type, and pre-ping failures are expected (the pool reconnects).
+    if not isinstance(context.sqlalchemy_exception, OperationalError) or context.is_pre_ping:
         return
-    if not isinstance(context.sqlalchemy_exception, OperationalError):
+    if "database is locked" in str(context.original_exception):
+        raise StoreBusyError(
+            "the store is busy: another writer held SQLite's lock past the busy timeout; "
+            "retry, or use PostgreSQL for many concurrent writers"
+        )
+    if context.connection is not None:
         return
     where = _safe_url(context.engine.url) if context.engine is not None else "the store"
     raise StoreError(
@@ -171,6 +240,9 @@ def _run_alembic(
 ) -> None:
     config = alembic_config()
     with _engine(url_or_engine) as engine, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite big tables: the per-statement limit is for serving.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         # env.py uses this connection, so the whole migration is one transaction.
         config.attributes["connection"] = connection
         step(config, revision)

@@ -1,4 +1,5 @@
-"""The worker loop: each tick respond to windows, run canaries, advance incidents, watch SLAs."""
+"""The worker loop: each tick respond to windows, run canaries, end containments whose exit
+criteria hold, advance incidents, watch SLAs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from redline.errors import StoreError
 from redline.notify import Notifier
 from redline.services.canary_runs import CanaryRun, ServiceCanaries
+from redline.services.exits import start_due_restores
 from redline.services.ingest import respond_to_windows
 from redline.services.response import ResponsePlan
 from redline.store import Store
@@ -35,6 +37,7 @@ class TickSummary:
     windows: int = 0
     canaries_run: list[str] = field(default_factory=list)
     canaries_failed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
     advanced: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     escalated_uncontained: list[str] = field(default_factory=list)
@@ -46,6 +49,7 @@ class TickSummary:
         self.windows += other.windows
         self.canaries_run += other.canaries_run
         self.canaries_failed += other.canaries_failed
+        self.restored += other.restored
         self.advanced += other.advanced
         self.escalated += other.escalated
         self.escalated_uncontained += other.escalated_uncontained
@@ -104,6 +108,14 @@ class Worker:
             # After the windows: a route their response changed is checked in this same tick.
             canaries = self.canaries
             self._guard(summary, "canaries", lambda s: s.add_canary_runs(canaries.run_due(now=now)))
+        exit_windows = self.plan.exit_windows
+        self._guard(
+            summary,
+            "exits",
+            lambda s: s.restored.extend(
+                start_due_restores(self.store, now=now, exit_windows=exit_windows)
+            ),
+        )
         self._guard(
             summary,
             "incidents",
@@ -133,10 +145,13 @@ class Worker:
                 ", ".join(summary.canaries_failed) or "none",
             )
         escalated = summary.escalated + summary.escalated_uncontained
-        if summary.windows or summary.advanced or escalated or summary.notifications_sent:
+        moved = summary.advanced or summary.restored
+        if summary.windows or moved or escalated or summary.notifications_sent:
             log.info(
-                "responded to %d windows; advanced %s; escalated %s; sent %d notifications",
+                "responded to %d windows; restoring %s; advanced %s; escalated %s; "
+                "sent %d notifications",
                 summary.windows,
+                ", ".join(summary.restored) or "none",
                 ", ".join(summary.advanced) or "none",
                 ", ".join(escalated) or "none",
                 summary.notifications_sent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from redline.store import (
     OPEN_INCIDENT_STATUSES,
     IncidentRow,
     Store,
+    TimelineEventRow,
     get_incident,
     list_incidents,
     list_timeline,
@@ -87,6 +89,26 @@ def _overdue(row: IncidentRow, sla: Sla, limits: dict[Severity, float], now: dat
     )
 
 
+def _clock_set(
+    timeline: Sequence[TimelineEventRow], sla: Sla, limit: float, row: IncidentRow, now: datetime
+) -> bool:
+    """Whether the incident's own clock for ``sla`` ran out.
+
+    The rules that opened (or last raised) the incident record their clocks on the timeline:
+    an incident whose rules asked for no containment (drift under investigation) has no
+    containment clock. Incidents recorded before clocks were kept fall back to ``limit``.
+    """
+    stated = [e.details for e in timeline if e.kind in _CLOCK_EVENTS and sla.field in e.details]
+    if stated:
+        within = stated[-1][sla.field]
+        return within is not None and now - row.detected_at > timedelta(seconds=float(within))
+    return now - row.detected_at > timedelta(seconds=limit)
+
+
+#: The timeline events that carry an incident's response clocks.
+_CLOCK_EVENTS = frozenset({"opened", "severity_changed"})
+
+
 def escalate_overdue(store: Store, *, plan: ResponsePlan, now: datetime, sla: Sla) -> list[str]:
     """Escalate, once each, open SEV1/SEV2 incidents that missed ``sla``; returns their keys.
 
@@ -108,7 +130,10 @@ def escalate_overdue(store: Store, *, plan: ResponsePlan, now: datetime, sla: Sl
                 continue
             if not _overdue(row, sla, limits, now):
                 continue
-            if any(e.kind == sla.kind for e in list_timeline(session, incident_id=row.id)):
+            timeline = list_timeline(session, incident_id=row.id)
+            if any(e.kind == sla.kind for e in timeline):
+                continue
+            if not _clock_set(timeline, sla, limits[Severity(row.severity)], row, now):
                 continue
             severity = Severity(row.severity)
             channels = plan.paged.get(severity) or tuple(plan.channels)

@@ -53,6 +53,7 @@ def test_bad_params_and_keys_are_refused_without_a_500(api: Api) -> None:
         not_a_number = client.post(
             URL, json={"type": "threshold_change", "params": {"threshold": "high"}}
         )
+        too_high = client.post(URL, json={"type": "threshold_change", "params": {"threshold": 1.7}})
         wrong_mode = client.post(
             URL,
             json={"type": "threshold_change", "params": {"threshold": 0.5, "review_mode": "x"}},
@@ -61,10 +62,12 @@ def test_bad_params_and_keys_are_refused_without_a_500(api: Api) -> None:
         conflict = client.post(URL, json={"type": "block_source", "idempotency_key": "shared"})
         unknown_type = client.post(URL, json={"type": "self_destruct"})
         unknown_action = client.post("/api/v1/actions/999/revert")
-    assert no_threshold.status_code == 201
-    assert no_threshold.json()["status"] == "failed"  # recorded, with why
-    assert "threshold" in no_threshold.json()["error"]
-    assert not_a_number.status_code == 400
+    assert no_threshold.status_code == 422  # refused before anything is recorded
+    assert "needs the parameter 'threshold'" in str(no_threshold.json()["detail"])
+    assert not_a_number.status_code == 422
+    assert too_high.status_code == 422
+    assert "threshold must be between 0 and 1" in str(too_high.json()["detail"])
+    assert "threshold must be a number, got 'high'" in str(not_a_number.json()["detail"])
     assert wrong_mode.status_code == 400
     assert conflict.status_code == 409
     assert "already belongs to action" in conflict.json()["detail"]

@@ -22,7 +22,9 @@ def test_a_scrape_reports_traffic_routes_drift_incidents_and_action_latency(api:
     with api.client("admin") as client:
         client.put(f"/api/v1/models/{MODEL}/reference", json=reference.to_dict()).raise_for_status()
         drifted = {"window": window_payload(reference, shift=2.0), "signals": [drift_signal()]}
-        client.post(windows, json={"windows": [drifted]}).raise_for_status()  # SEV2: fallback
+        client.post(windows, json={"windows": [drifted]}).raise_for_status()  # SEV2
+        fallback = {"type": "route_fallback"}
+        client.post(f"/api/v1/models/{MODEL}/actions", json=fallback).raise_for_status()
         served = window_payload(reference, shift=2.0, index=1, route="fallback", revision=1)
         client.post(windows, json={"windows": [{"window": served}]}).raise_for_status()
         text = client.get("/metrics").text
@@ -56,3 +58,28 @@ def test_metrics_need_a_viewer_unless_public(api: Api, api_with: Callable[..., A
     public = api_with(metrics_public=True)
     with public.client(None) as anonymous:
         assert anonymous.get("/metrics").status_code == 200
+
+
+def test_a_model_off_its_primary_route_is_degraded_with_no_incident_open(api: Api) -> None:
+    reference = fit_reference()
+    with api.client("admin") as client:
+        client.put(f"/api/v1/models/{MODEL}/reference", json=reference.to_dict()).raise_for_status()
+        body = {"type": "threshold_change", "params": {"threshold": 0.8}}
+        applied = client.post(f"/api/v1/models/{MODEL}/actions", json=body)
+        applied.raise_for_status()
+        degraded = _samples(client.get("/metrics").text)
+        (listed,) = client.get("/api/v1/models").json()
+        client.post(f"/api/v1/actions/{applied.json()['action_id']}/revert").raise_for_status()
+        restored = _samples(client.get("/metrics").text)
+    model = (("model", MODEL),)
+    assert degraded[("redline_model_degraded", model)] == 1
+    assert degraded[("redline_route_departure", (("departure", "review"), *model))] == 1
+    assert degraded[("redline_route_departure", (("departure", "fallback"), *model))] == 0
+    assert degraded[("redline_open_incidents", (*model, ("severity", "SEV2")))] == 0
+    assert (listed["degraded"], listed["departures"], listed["open_incidents"]) == (
+        True,
+        ["review"],
+        0,
+    )
+    assert restored[("redline_model_degraded", model)] == 0
+    assert restored[("redline_route_departure", (("departure", "review"), *model))] == 0

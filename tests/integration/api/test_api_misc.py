@@ -17,8 +17,11 @@ from redline.store import Store, get_incident
 
 
 def test_health_is_503_when_the_store_is_unreachable(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'missing' / 'redline.db'}"  # the directory does not exist
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    url = f"sqlite:///{gone / 'redline.db'}"
     store = Store.from_url(url)
+    gone.rmdir()  # the store's directory disappears after start-up, before any connection
     app = create_app(Settings(store=StoreSettings(url=url)), store=store)
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="critical").start()
     try:

@@ -73,7 +73,7 @@ def test_signals_feedback_served_rows_and_reviews_arrive_with_the_window(
         route = client.get(f"/api/v1/models/{MODEL}/route").json()
     assert (signal["kind"], signal["level"], signal["column"]) == ("feature_drift", "alarm", "x")
     assert (incident["severity"], incident["status"]) == ("SEV2", "declared")
-    assert route["state"]["mode"] == "fallback"  # the default plan contains SEV2 drift
+    assert route["state"]["mode"] == "primary"  # the default plan keeps evidence of drift alone
     assert (review["request_id"], review["input"], review["output"]) == ("r2", {"x": 1.0}, 0.51)
 
 

@@ -95,7 +95,8 @@ def test_a_resolved_sev2_gets_a_draft_with_every_section_filled(
         assert "feature_drift" in body["Detection"]
         assert "| x |" in body["Detection"]
         assert "covariate_drift" in body["Triage"]
-        assert "route_fallback | verified" in body["Containment"]
+        assert "route_fallback | reverted" in body["Containment"]  # the primary was restored
+        assert "restore | verified" in body["Containment"]
         assert snapshot.id[:12] in body["Forensic snapshots"]
         assert "hash chain intact" in body["Timeline"]
         assert "first crossed its threshold" in body["Data timeline"]

@@ -37,6 +37,7 @@ from redline.store import (
     list_windows,
     upgrade,
 )
+from rltest.policy import drift_fallback_playbook
 
 ATTACKER = "203.0.113.0/24"
 
@@ -78,7 +79,7 @@ def store(empty_url: str, reference: Reference) -> Iterator[Store]:
     opened.dispose()
 
 
-def _guard(store: Store, reference: Reference) -> Guard:
+def _guard(store: Store, reference: Reference, **options: Any) -> Guard:
     return redline.Guard(
         model="credit",
         predict=predict,
@@ -86,6 +87,7 @@ def _guard(store: Store, reference: Reference) -> Guard:
         store=store,
         window_s=3600,
         record_served=True,
+        **options,
     )
 
 
@@ -107,9 +109,18 @@ def test_a_drift_incident_gets_a_report_in_the_window_that_opened_it(
             assert report.report["reference"] == "stored"
             kinds = [e.kind for e in list_timeline(session, incident_id=incident.id)]
             assert "triage_report" in kinds
-        serve(guard, 600, 11, shift=1.5)  # same cause, same confidence: no new report
+        serve(guard, 600, 11, shift=1.5)  # same cause: still a report of its own window
+        serve(guard, 600, 12)  # the inputs are back to normal, the incident still open
+    with store.session() as session:
+        reports = list_triage_reports(session, incident_id=incident.id)
+        windows = list_windows(session, model="credit")
+    assert [r.window_id for r in reports] == [w.id for w in windows[3:]]  # one per window
     view = get_triage_report(store, key=incident.key)
-    assert (view.likely_cause, view.reports) == ("covariate_drift", 1)
+    assert (view.likely_cause, view.reports, view.window_id) == (
+        "covariate_drift",
+        3,
+        windows[-1].id,
+    )
     assert 0.5 <= view.confidence <= 0.8
 
 
@@ -138,7 +149,7 @@ def test_an_attack_from_one_ip_range_names_the_source(store: Store, reference: R
 def test_blame_counts_and_exports_the_decisions_served(
     store: Store, reference: Reference, tmp_path: Path
 ) -> None:
-    with _guard(store, reference) as guard:
+    with _guard(store, reference, playbook=drift_fallback_playbook()) as guard:
         for seed in range(4):
             serve(guard, 400, seed)
         for seed in (30, 31, 32):

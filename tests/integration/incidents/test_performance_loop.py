@@ -1,5 +1,6 @@
 """Concept drift that only labels can show: delayed feedback → realized recall drop → SEV2 →
-fallback; the Guard keeps what it served so labels arriving later join it."""
+fallback; the Guard keeps what it served so labels arriving later join it, and what the fallback
+served is not scored against the primary model's baseline."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import redline
 from redline.domain import Route
 from redline.guard.guard import Guard
 from redline.profiles.reference import Reference
-from redline.store import Store, list_incidents, list_signals
+from redline.store import Store, list_incidents, list_labelled_predictions, list_signals
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,6 @@ def reference() -> Reference:
         {"x": x, "label": y, "predicted": (x > 0).astype(int)},
         target="label",
         prediction="predicted",
-        kinds={"label": "categorical", "predicted": "categorical"},
         window_sizes=[300, 1_000],
     )
 
@@ -52,6 +52,7 @@ def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
     empty_url: str, reference: Reference
 ) -> None:
     assert reference.performance is not None
+    assert reference.performance["task"] == "classification"  # 0/1 integers are classes
     with redline.Guard(
         model="fraud",
         predict=model,
@@ -81,3 +82,17 @@ def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
         while guard.route.mode is not Route.FALLBACK and time.monotonic() < deadline:
             time.sleep(0.02)
         assert guard.route.mode is Route.FALLBACK
+        # The fallback answers "1" to everyone: scored as the primary, recall of "0" would be 0.
+        serve_and_label(guard, 800, flipped=True, seed=3)
+        guard.flush()
+        store = Store.from_url(empty_url)
+        try:
+            with store.session() as session:
+                after = [
+                    s for s in list_signals(session, model="fraud") if s.kind == "performance_drop"
+                ]
+                routes = {p.route for p in list_labelled_predictions(session, model="fraud")}
+            assert routes == {"primary", "fallback"}
+            assert len(after) == len(drops), "the fallback's answers were scored as the primary's"
+        finally:
+            store.dispose()

@@ -1,21 +1,28 @@
-"""Realized performance: late labels join, and a recall drop on a fraud model raises SEV2."""
+"""Realized performance: late labels join, a recall drop on a fraud model raises SEV2, and only
+what the primary model served is scored."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
+import numpy as np
 import pytest
-from labels_data import MODEL, T0, serve_window
+from labels_data import MODEL, T0, add_hour_window, serve_window
 
+import redline
 from redline.domain import Level
 from redline.guard.sinks import Feedback
+from redline.profiles.proportions import critical_count
 from redline.profiles.reference import Reference
 from redline.services.labels import (
+    ServedPrediction,
     check_performance,
     performance_signals,
     realized_performance,
     record_labels_in,
+    record_served_in,
 )
 from redline.store import (
     Session,
@@ -27,6 +34,8 @@ from redline.store import (
 )
 
 DAYS_LATER = T0 + timedelta(days=6)
+#: Accuracy and the recalls of fraud and legit share the false-alarm budget of 1e-3.
+ALPHA = 1e-3 / 3
 
 
 def test_the_reference_keeps_the_baseline(fraud_reference: Reference) -> None:
@@ -49,28 +58,34 @@ def test_labels_arriving_days_later_are_scored_with_their_window(session: Sessio
     assert realized_performance(session, model=MODEL, window_id="w1", min_labels=51) is None
 
 
+def _by_metric(signals: list[Any]) -> dict[tuple[str, str | None], Any]:
+    return {(s.statistic, s.column): s for s in signals}
+
+
 def test_a_fraud_recall_drop_of_a_quarter_raises_performance_drop(
     session: Session, fraud_reference: Reference
 ) -> None:
     labels = serve_window(session, "w1", n_fraud=100, caught=60, n_legit=300)
     record_labels_in(session, model=MODEL, labels=labels)
 
-    (signal,) = performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
-    assert (signal.monitor, signal.kind, signal.column, signal.statistic) == (
-        "performance",
-        "performance_drop",
-        "fraud",
-        "recall",
-    )
+    signals = performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
+    # Recall 0.6 against 0.8 on 200 baseline frauds: p = 2.3e-4; accuracy 0.9 against 0.962.
+    assert set(_by_metric(signals)) == {("recall", "fraud"), ("accuracy", None)}
+    signal = _by_metric(signals)[("recall", "fraud")]
+    assert (signal.monitor, signal.kind) == ("performance", "performance_drop")
     assert signal.value == pytest.approx(0.6)
-    assert signal.threshold == pytest.approx(0.8 * (1 - 0.2))
+    # Fires below (critical count + 1) / n, here under the 0.8 - 0.1 floor.
+    assert signal.threshold == pytest.approx((critical_count(100, 160, 200, ALPHA) + 1) / 100)
     assert signal.level is Level.ALARM
     assert (signal.window_start, signal.window_end) == (T0, T0 + timedelta(hours=1))
     assert signal.evidence["baseline"] == pytest.approx(0.8)
+    assert (signal.evidence["n"], signal.evidence["n_baseline"]) == (100, 200)
+    assert signal.evidence["p_value"] == pytest.approx(2.32e-4, rel=1e-2)
+    low, high = signal.evidence["interval_95"]
+    assert low < 0.6 < high < 0.8
     assert signal.evidence["n_labelled"] == 400
     assert signal.evidence["per_class"]["fraud"]["baseline_recall"] == pytest.approx(0.8)
-    (stored,) = list_signals(session, model=MODEL)
-    assert (stored.window_id, stored.kind) == ("w1", "performance_drop")
+    assert {s.window_id for s in list_signals(session, model=MODEL)} == {"w1"}
     # Evaluated: nothing new until more labels arrive.
     assert (
         performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER) == []
@@ -83,15 +98,17 @@ def test_an_accuracy_drop_is_measured_in_absolute_points(
     labels = serve_window(session, "w1", n_fraud=150, caught=120, n_legit=50)
     record_labels_in(session, model=MODEL, labels=labels)
     signals = performance_signals(
-        session, model=MODEL, reference=fraud_reference, now=DAYS_LATER, max_accuracy_drop=0.05
+        session, model=MODEL, reference=fraud_reference, now=DAYS_LATER, min_accuracy_drop=0.05
     )
-    # Accuracy 170/200 = 0.85 < 0.962 - 0.05; fraud recall 0.80 held.
+    # Accuracy 170/200 = 0.85 < 0.962 - 0.05 (p = 4e-9); fraud recall 0.80 held.
     assert [(s.statistic, s.column) for s in signals] == [("accuracy", None)]
-    assert signals[0].threshold == pytest.approx(0.912)
+    significant = (critical_count(200, 1_924, 2_000, ALPHA) + 1) / 200
+    assert signals[0].threshold == pytest.approx(min(significant, 0.912))
 
 
 def test_a_small_drop_raises_nothing(session: Session, fraud_reference: Reference) -> None:
-    labels = serve_window(session, "w1", n_fraud=100, caught=70, n_legit=300)  # -12.5%
+    # Recall -12.5% (p = 0.04), accuracy 0.925: below the 0.05 floor.
+    labels = serve_window(session, "w1", n_fraud=100, caught=70, n_legit=300)
     record_labels_in(session, model=MODEL, labels=labels)
     assert performance_signals(session, model=MODEL, reference=fraud_reference, now=T0) == []
 
@@ -99,7 +116,8 @@ def test_a_small_drop_raises_nothing(session: Session, fraud_reference: Referenc
 def test_too_few_labels_raise_nothing_until_enough_arrive(
     session: Session, fraud_reference: Reference
 ) -> None:
-    labels = serve_window(session, "w1", n_fraud=20, caught=4, n_legit=130)  # recall 0.2
+    # Recall 0.2 of 20 frauds; accuracy 134/150 (p = 4.3e-4, not below 1e-3 / 3).
+    labels = serve_window(session, "w1", n_fraud=20, caught=4, n_legit=130)
     record_labels_in(session, model=MODEL, labels=labels[:45])
     assert performance_signals(session, model=MODEL, reference=fraud_reference, now=T0) == []
     record_labels_in(session, model=MODEL, labels=labels[45:])  # days later: 150 labels
@@ -123,8 +141,8 @@ def test_without_a_baseline_nothing_is_evaluated(
     record_labels_in(session, model=MODEL, labels=labels)
     no_baseline = replace(fraud_reference, performance=None)
     assert performance_signals(session, model=MODEL, reference=no_baseline, now=T0) == []
-    (signal,) = performance_signals(session, model=MODEL, reference=fraud_reference, now=T0)
-    assert signal.column == "fraud"
+    signals = performance_signals(session, model=MODEL, reference=fraud_reference, now=T0)
+    assert ("recall", "fraud") in _by_metric(signals)
 
 
 def test_check_performance_opens_a_sev2_incident(store: Store, fraud_reference: Reference) -> None:
@@ -134,7 +152,8 @@ def test_check_performance_opens_a_sev2_incident(store: Store, fraud_reference: 
         record_labels_in(session, model=MODEL, labels=labels)
 
     result = check_performance(store, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
-    assert [s.kind for s in result.signals] == ["performance_drop"]
+    assert {s.kind for s in result.signals} == {"performance_drop"}
+    assert set(_by_metric(result.signals)) == {("recall", "fraud"), ("accuracy", None)}
     assert result.incident is not None
     with store.session() as session:
         (incident,) = list_incidents(session, model=MODEL)
@@ -144,9 +163,8 @@ def test_check_performance_opens_a_sev2_incident(store: Store, fraud_reference: 
             "performance",
         )
         assert incident.status == "declared"
-        assert [s.kind for s in list_incident_signals(session, incident_id=incident.id)] == [
-            "performance_drop"
-        ]
+        linked = list_incident_signals(session, incident_id=incident.id)
+        assert {s.kind for s in linked} == {"performance_drop"}
     again = check_performance(store, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
     assert (again.signals, again.incident) == ([], None)
 
@@ -164,3 +182,49 @@ def test_labels_wait_a_day_for_their_prediction(
         session, model=MODEL, reference=fraud_reference, now=T0 + timedelta(hours=25)
     )
     assert list_unscored_labels(session, model=MODEL) == []
+
+
+@pytest.mark.parametrize("route", ["fallback", "review", "block"])
+def test_only_rows_the_primary_model_served_are_scored(
+    session: Session, fraud_reference: Reference, route: str
+) -> None:
+    labels = serve_window(session, "w1", n_fraud=100, caught=80, n_legit=300)
+    # The same window also answered 300 frauds another way, all as legit: not the primary's.
+    other = [
+        ServedPrediction(f"o-{i}", "legit", route, T0 + timedelta(seconds=i)) for i in range(300)
+    ]
+    record_served_in(session, model=MODEL, window_id="w1", served=other)
+    labels += [Feedback(f"o-{i}", "fraud", T0 + timedelta(hours=1)) for i in range(300)]
+    record_labels_in(session, model=MODEL, labels=labels)
+
+    metrics = realized_performance(session, model=MODEL, window_id="w1")
+    assert metrics is not None
+    assert (metrics["n"], metrics["per_class"]["fraud"]["recall"]) == (400, pytest.approx(0.8))
+    assert performance_signals(session, model=MODEL, reference=fraud_reference, now=T0) == []
+
+
+def test_a_regression_error_rise_raises_performance_drop(session: Session) -> None:
+    rng = np.random.default_rng(6)
+    spend = rng.lognormal(3, 1, 4_000)
+    reference = redline.fit_reference(
+        {"spend": spend, "forecast": spend + rng.normal(0, 2, spend.size)},
+        target="spend",
+        prediction="forecast",
+        window_sizes=[100],
+    )
+    assert reference.performance is not None
+    assert reference.performance["task"] == "regression"
+    add_hour_window(session, "w1")
+    truth = rng.lognormal(3, 1, 200)
+    served = [
+        ServedPrediction(f"r-{i}", float(v + rng.normal(0, 4)), "primary", T0)
+        for i, v in enumerate(truth)
+    ]
+    record_served_in(session, model=MODEL, window_id="w1", served=served)
+    labels = [Feedback(f"r-{i}", float(v), T0 + timedelta(hours=2)) for i, v in enumerate(truth)]
+    record_labels_in(session, model=MODEL, labels=labels)
+
+    (signal,) = performance_signals(session, model=MODEL, reference=reference, now=DAYS_LATER)
+    assert (signal.statistic, signal.column, signal.n_rows) == ("mae", None, 200)
+    assert signal.value > signal.threshold >= 1.2 * reference.performance["mae"]
+    assert signal.evidence["per_class"] == {}

@@ -74,7 +74,7 @@ def test_windows_streamed_through_a_service_restart_arrive_exactly_once(
 def test_a_full_spool_refuses_new_windows_counts_and_logs_them(
     down_service: Service, reference: Reference, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bound = 3 * _line_bytes(reference, 0) + 100
+    bound = sum(_line_bytes(reference, i) for i in range(3)) + 100  # room for three windows
     # One window per request: the head then stops mid-file and the spool compacts as it drains.
     sink = _sink(down_service, tmp_path / "spool.jsonl", max_spool_bytes=bound, batch_size=1)
     with caplog.at_level(logging.ERROR, logger="redline.guard"):

@@ -26,6 +26,8 @@ def test_an_unreachable_postgresql_raises_store_error() -> None:
 
 def test_a_sqlite_file_in_a_missing_directory_raises_store_error(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'missing' / 'redline.db'}"
-    with pytest.raises(StoreError, match=r"cannot connect to the store at sqlite:///.*missing"):
+    with pytest.raises(
+        StoreError, match=r"directory '.*missing' of the SQLite file does not exist"
+    ):
         upgrade(url)
     assert not (tmp_path / "missing").exists()

@@ -31,6 +31,7 @@ from redline.store import (
     list_unevaluated_windows,
 )
 from redline.worker import ESCALATION_KIND, Worker
+from rltest.policy import drift_fallback_plan
 from rltest.waiting import wait_for
 
 store = store_fixture()
@@ -86,11 +87,12 @@ def test_one_tick_responds_to_every_stored_window(store: Store) -> None:
 
 def _monitoring_with_quiet_windows(store: Store) -> str:
     """A SEV2 incident contained and monitored, then three quiet windows stored unanswered."""
-    assert record_window(store, closed_window("credit", 0, level=Level.ALARM), plan=ResponsePlan())
+    plan = drift_fallback_plan()
+    assert record_window(store, closed_window("credit", 0, level=Level.ALARM), plan=plan)
     served = closed_window("credit", 1)
     served.signals.clear()
     served.window.routes, served.window.route_revision = {"fallback": 20}, 1
-    assert record_window(store, served, plan=ResponsePlan())  # verifies the fallback
+    assert record_window(store, served, plan=plan)  # verifies the fallback
     for index in (2, 3):
         quiet = closed_window("credit", index)
         quiet.signals.clear()
@@ -107,9 +109,17 @@ def _status(store: Store) -> str:
         return incident.status
 
 
-def test_a_tick_resolves_an_incident_whose_exit_criteria_now_hold(store: Store) -> None:
+def test_ticks_restore_the_primary_then_resolve_on_a_clean_window(store: Store) -> None:
     key = _monitoring_with_quiet_windows(store)
-    assert Worker(store).tick().advanced == [key]
+    first = Worker(store).tick()
+    assert (first.restored, first.advanced) == ([key], [])  # containment in force: restore first
+    assert _status(store) == "monitoring"
+    assert Worker(store).tick().restored == []  # one restore at a time
+    clean = closed_window("credit", 4)
+    clean.signals.clear()
+    clean.window.routes, clean.window.route_revision = {"primary": 20}, 2
+    assert store_window(store, clean)
+    assert Worker(store, plan=drift_fallback_plan()).tick().windows == 1  # verifies, resolves
     assert _status(store) == "resolved"
 
 
@@ -142,7 +152,7 @@ def test_a_tick_without_a_database_reports_errors_and_the_loop_carries_on() -> N
         total = worker.run(stop)
     finally:
         down.dispose()
-    assert ticks == [4, 4, 4]  # windows, incidents, SLAs, notifications each failed, each tick
+    assert ticks == [5, 5, 5]  # windows, exits, incidents, SLAs, notifications: each failed
     assert total.windows == 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from worker_support import (
+    HOOK,
     closed_window,
     paging_plan,
     race_paging_workers,
@@ -12,8 +13,10 @@ from worker_support import (
     store_fixture,
 )
 
-from redline.domain import Level
+from redline.domain import Level, Severity
+from redline.notify.channels import WebhookChannel
 from redline.services.ingest import record_window
+from redline.services.response import ResponsePlan
 from redline.store import Store, list_incidents, list_notifications, list_timeline
 from redline.worker import CONTAIN_ESCALATION_KIND, ESCALATION_KIND, Worker
 
@@ -63,3 +66,19 @@ def test_a_contained_or_recent_incident_is_not_escalated(store: Store) -> None:
     assert held.contained_at is not None
     assert CONTAIN_ESCALATION_KIND not in _events(store, "held")[0]
     assert CONTAIN_ESCALATION_KIND not in _events(store, "fresh")[0]
+
+
+def test_drift_under_investigation_has_no_containment_clock(store: Store) -> None:
+    # The default policy keeps evidence on confirmed drift and moves no traffic: nothing is
+    # owed a containment, so nothing is escalated for the lack of one.
+    detected = datetime.now(UTC) - timedelta(hours=5)
+    plan = ResponsePlan(
+        channels={"ops": WebhookChannel(HOOK, name="ops")}, paged={Severity.SEV2: ("ops",)}
+    )
+    closed = closed_window("watched", 0, level=Level.ALARM, start=detected)
+    assert record_window(store, closed, plan=plan)
+    summary = Worker(store, plan=plan, notifier=recording_notifier(lambda r: None)).tick()
+    assert (summary.escalated_uncontained, summary.errors) == ([], [])
+    events, _ = _events(store, "watched")
+    assert CONTAIN_ESCALATION_KIND not in events
+    assert ESCALATION_KIND in events  # it is still owed an acknowledgement

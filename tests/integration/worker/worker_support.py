@@ -23,6 +23,7 @@ from redline.services.ingest import store_window
 from redline.services.response import ResponsePlan
 from redline.store import Store
 from redline.worker import TickSummary, Worker
+from rltest.policy import drift_fallback_plan
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOOK = "https://hooks.example.test/redline"
@@ -50,8 +51,9 @@ def store_fixture() -> Any:
 
 
 def paging_plan() -> ResponsePlan:
-    """The built-in policy, paging the ``ops`` webhook (HOOK) for SEV2 incidents."""
-    return ResponsePlan(
+    """The built-in policy opted into rerouting confirmed drift, paging the ``ops`` webhook
+    (HOOK) for SEV2 incidents."""
+    return drift_fallback_plan(
         channels={"ops": WebhookChannel(HOOK, name="ops")}, paged={Severity.SEV2: ("ops",)}
     )
 

@@ -115,12 +115,24 @@ def test_reversible_types_are_everything_but_snapshot_and_page() -> None:
 @pytest.mark.parametrize("action_type", list(ActionType))
 def test_revert_respects_the_action_type(action_type: ActionType) -> None:
     if action_type in REVERSIBLE:
-        assert advance_action(A.VERIFIED, A.REVERTED, action_type=action_type) is A.REVERTED
+        assert advance_action(A.APPLIED, A.REVERTED, action_type=action_type) is A.REVERTED
     else:
         with pytest.raises(TransitionError, match=f"a {action_type} action cannot be undone"):
-            advance_action(A.VERIFIED, A.REVERTED, action_type=action_type)
+            advance_action(A.APPLIED, A.REVERTED, action_type=action_type)
     # Moves other than a revert do not depend on the type.
     assert advance_action(A.REQUESTED, A.APPLIED, action_type=action_type) is A.APPLIED
+
+
+@pytest.mark.parametrize("source", list(A))
+def test_a_restore_can_be_undone_until_it_is_verified(source: ActionStatus) -> None:
+    allowed = source in {A.APPLIED, A.FAILED}
+    if allowed:
+        assert advance_action(source, A.REVERTED, action_type=ActionType.RESTORE) is A.REVERTED
+    else:
+        with pytest.raises(TransitionError) as info:
+            advance_action(source, A.REVERTED, action_type=ActionType.RESTORE)
+        expected = "final" if source is A.VERIFIED else None
+        assert info.value.guard == expected
 
 
 def test_next_action_statuses() -> None:

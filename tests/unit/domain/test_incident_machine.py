@@ -41,6 +41,8 @@ class IncidentMachine(RuleBasedStateMachine):
         self.quiet = 0
         self.approved = False
         self.reason = ""
+        self.in_force = False
+        self.accepted = ""
         self.entries: list[tuple[dict[str, Any], str]] = []
 
     def facts(self) -> IncidentFacts:
@@ -52,6 +54,8 @@ class IncidentMachine(RuleBasedStateMachine):
             postmortem_required=postmortem_required(self.severity, self.applied),
             postmortem_approved=self.approved,
             reason=self.reason,
+            containment_in_force=self.in_force,
+            containment_accepted=self.accepted,
         )
 
     @rule(severity=st.sampled_from(Severity))
@@ -62,6 +66,14 @@ class IncidentMachine(RuleBasedStateMachine):
     def apply_action(self, action: ActionType, verified: bool) -> None:
         self.applied.append(action)
         self.verified = self.verified or verified
+
+    @rule(in_force=st.booleans())
+    def lift_or_keep_containment(self, in_force: bool) -> None:
+        self.in_force = in_force
+
+    @rule(accepted=st.sampled_from(["", "  ", "the rules are good enough until v3"]))
+    def accept_containment(self, accepted: str) -> None:
+        self.accepted = accepted
 
     @rule(quiet=st.sampled_from([True, True, True, False]))
     def close_window(self, quiet: bool) -> None:
@@ -102,6 +114,8 @@ class IncidentMachine(RuleBasedStateMachine):
             "verified": facts.has_verified_containment,
             "needs_postmortem": facts.needs_postmortem,
             "approved": facts.postmortem_approved,
+            "in_force": facts.containment_in_force,
+            "accepted": facts.containment_accepted,
         }
         previous = self.entries[-1][1] if self.entries else "0" * 64
         self.entries.append((payload, chain_hash(previous, payload)))
@@ -131,6 +145,12 @@ class IncidentMachine(RuleBasedStateMachine):
             assert verify_chain(forged) == index
             forged[index] = (payload, "f" * 64)
             assert verify_chain(forged) == index
+
+    @invariant()
+    def resolved_only_once_containment_ended_or_a_person_kept_it(self) -> None:
+        for payload, _ in self.entries:
+            if payload["event"] is IncidentEvent.RESOLVE and payload["in_force"]:
+                assert payload["accepted"].strip()
 
     @invariant()
     def dismissed_is_final(self) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from redline.domain import (
     DEFAULT_POLICY,
+    DRIFT_FALLBACK_POLICY,
     ActionType,
     Level,
     Severity,
@@ -18,7 +19,7 @@ from redline.domain import (
     classify,
     postmortem_required,
 )
-from redline.domain import severity as sev
+from redline.domain import policies as sev
 
 T = ActionType
 W, AL, CR = Level.WARNING, Level.ALARM, Level.CRITICAL
@@ -38,26 +39,41 @@ def sig(kind: str, level: Level = AL, **kw: Any) -> Signal:
     return Signal(**base, **kw)
 
 
+KILL, FALLBACK, EVIDENCE = (
+    (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE),
+    (T.SNAPSHOT, T.ROUTE_FALLBACK),
+    (T.SNAPSHOT,),
+)
+
+
 @pytest.mark.parametrize(
     ("signal", "rule", "severity", "actions", "page"),
     [
-        (sig("pii_leak", W), "sev1_safety_privacy_outage", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
-        (sig("canary_failure"), "sev1_safety_privacy_outage", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
-        (sig("canary_leak"), "sev1_safety_privacy_outage", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
-        (sig("outage", CR), "sev1_safety_privacy_outage", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
-        (sig("regex_hit", CR, monitor="pii"), "sev1_critical_canary_pii", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
-        (sig("golden", CR, monitor="canary"), "sev1_critical_canary_pii", "SEV1", (T.SNAPSHOT, T.KILL_SWITCH, T.PAGE), True),
+        (sig("pii_leak", W), "sev1_safety_privacy_outage", "SEV1", KILL, True),
+        (sig("canary_failure"), "sev1_safety_privacy_outage", "SEV1", KILL, True),
+        (sig("canary_leak"), "sev1_safety_privacy_outage", "SEV1", KILL, True),
+        (sig("outage", CR), "sev1_safety_privacy_outage", "SEV1", KILL, True),
+        (sig("regex_hit", CR, monitor="pii"), "sev1_critical_canary_pii", "SEV1", KILL, True),
+        (sig("golden", CR, monitor="canary"), "sev1_critical_canary_pii", "SEV1", KILL, True),
         (sig("source_share"), "sev2_source_share_alarm", "SEV2", (T.SNAPSHOT, T.BLOCK_SOURCE), False),
-        (sig("performance_drop", W), "sev2_degradation", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
-        (sig("bias"), "sev2_degradation", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
-        (sig("mapping_error"), "sev2_degradation", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
-        (sig("feature_drift"), "sev2_drift_alarm", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
-        (sig("prediction_drift", CR), "sev2_drift_alarm", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
-        (sig("confidence_drop"), "sev2_drift_alarm", "SEV2", (T.SNAPSHOT, T.ROUTE_FALLBACK), False),
+        (sig("performance_drop"), "sev2_degradation", "SEV2", FALLBACK, False),
+        (sig("bias", CR), "sev2_degradation", "SEV2", FALLBACK, False),
+        (sig("mapping_error"), "sev2_mapping_error", "SEV2", FALLBACK, False),
+        (sig("out_of_range", value=0.95), "sev2_integrity_breach", "SEV2", FALLBACK, False),
+        (sig("null_jump", value=0.2), "sev2_integrity_breach", "SEV2", FALLBACK, False),
+        (sig("type_violation", CR, value=0.3), "sev2_integrity_breach", "SEV2", FALLBACK, False),
+        (sig("missing_column", value=1.0), "sev2_integrity_breach", "SEV2", FALLBACK, False),
+        (sig("out_of_range", value=0.19), "sev2_integrity_investigate", "SEV2", EVIDENCE, False),
+        (sig("unseen_categories", value=0.9), "sev2_integrity_investigate", "SEV2", EVIDENCE, False),
+        (sig("feature_drift"), "sev2_drift_alarm", "SEV2", EVIDENCE, False),
+        (sig("prediction_drift", CR), "sev2_drift_alarm", "SEV2", EVIDENCE, False),
+        (sig("confidence_drop"), "sev2_drift_alarm", "SEV2", EVIDENCE, False),
         (sig("latency", CR), "sev3_latency", "SEV3", (), False),
         (sig("feature_drift", W), "sev3_warning", "SEV3", (), False),
+        (sig("performance_drop", W), "sev3_warning", "SEV3", (), False),
+        (sig("mapping_error", W), "sev3_warning", "SEV3", (), False),
+        (sig("out_of_range", W, value=0.95), "sev3_warning", "SEV3", (), False),
         (sig("source_share", W), "sev3_warning", "SEV3", (), False),
-        (sig("missing_column", AL), "sev3_unlisted", "SEV3", (), False),
         (sig("external", CR, monitor="alertmanager"), "sev3_unlisted", "SEV3", (), False),
     ],
 )  # fmt: skip
@@ -71,7 +87,36 @@ def test_each_default_rule(
     assert decision.actions == actions
     assert decision.page is page
     assert decision.signals == (signal,)
-    assert decision.policy_version == "2026-11-default"
+    assert decision.policy_version == "2026-12-harm"
+
+
+HARM = {"pii_leak", "canary_failure", "canary_leak", "outage", "performance_drop", "bias",
+        "mapping_error", "out_of_range", "null_jump", "type_violation", "missing_column"}  # fmt: skip
+KINDS = sorted(HARM | {"feature_drift", "prediction_drift", "confidence_drop", "latency",
+                       "source_share", "unseen_categories", "external"})  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("level", [W, AL, CR])
+def test_the_default_moves_all_traffic_only_on_evidence_of_harm(kind: str, level: Level) -> None:
+    decision = classify(DEFAULT_POLICY, [sig(kind, level, value=1.0)])
+    assert decision is not None
+    moves = {T.ROUTE_FALLBACK, T.KILL_SWITCH} & set(decision.actions)
+    assert not moves or kind in HARM, decision.rules
+    if kind in {"feature_drift", "prediction_drift", "confidence_drop"}:
+        assert decision.actions == (() if level is W else EVIDENCE)
+
+
+def test_the_drift_fallback_policy_opts_back_into_rerouting_on_confirmed_drift() -> None:
+    drift = classify(DRIFT_FALLBACK_POLICY, [sig("feature_drift")])
+    assert drift is not None
+    assert (drift.rules, drift.actions) == (("sev2_drift_fallback",), FALLBACK)
+    assert drift.policy_version != DEFAULT_POLICY.version
+    warning = classify(DRIFT_FALLBACK_POLICY, [sig("feature_drift", W)])
+    assert warning is not None
+    assert warning.actions == ()
+    names = [r.name for r in DRIFT_FALLBACK_POLICY.rules]
+    assert names == [r.name.replace("drift_alarm", "drift_fallback") for r in DEFAULT_POLICY.rules]
 
 
 def test_every_default_rule_is_exercised_above() -> None:
@@ -80,6 +125,9 @@ def test_every_default_rule_is_exercised_above() -> None:
         "sev1_critical_canary_pii",
         "sev2_source_share_alarm",
         "sev2_degradation",
+        "sev2_mapping_error",
+        "sev2_integrity_breach",
+        "sev2_integrity_investigate",
         "sev2_drift_alarm",
         "sev2_drift_agreement",
         "sev3_latency",
@@ -93,8 +141,11 @@ def test_default_clocks_and_postmortem_flags_agree_with_the_transition_rules() -
         assert rule.postmortem is postmortem_required(rule.severity, rule.actions), rule.name
         assert (T.PAGE in rule.actions) is rule.page, rule.name
         assert rule.ack_within_s is not None
+        contains = bool(set(rule.actions) - {T.SNAPSHOT, T.PAGE})
+        assert (rule.contain_within_s is not None) is contains, rule.name
     assert sev.SEV1_HARM.ack_within_s == 900.0
     assert sev.SEV2_DRIFT_ALARM.ack_within_s == 3600.0
+    assert sev.SEV2_DEGRADATION.contain_within_s == 4 * 3600.0
     assert sev.SEV3_WARNING.contain_within_s is None
 
 
@@ -134,7 +185,7 @@ def test_rules_at_the_same_severity_merge_in_phase_order() -> None:
     decision = classify(DEFAULT_POLICY, signals)
     assert decision is not None
     assert decision.rules == ("sev2_source_share_alarm", "sev2_drift_alarm")
-    assert decision.actions == (T.SNAPSHOT, T.BLOCK_SOURCE, T.ROUTE_FALLBACK)
+    assert decision.actions == (T.SNAPSHOT, T.BLOCK_SOURCE)
     assert decision.postmortem is True
 
 

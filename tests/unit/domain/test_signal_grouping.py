@@ -1,4 +1,4 @@
-"""Dedup keys, grouping into open incidents, and snoozes with expiry and reason."""
+"""Dedup keys, grouping into open incidents by related kinds, and snoozes with expiry and reason."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from redline.domain import Level, Signal, Snooze, dedup_key, is_snoozed, should_group
-from redline.domain.grouping import DEFAULT_GROUP_WINDOW_S, active_snooze
+from redline.domain.grouping import DEFAULT_GROUP_WINDOW_S, active_snooze, joins, split_unrelated
+from redline.domain.kinds import related
 
 NOW = datetime(2026, 11, 26, 22, 0, tzinfo=UTC)
 
@@ -121,3 +122,67 @@ def test_active_snooze_says_which_one_applies() -> None:
 def test_snooze_round_trip() -> None:
     snooze = Snooze("churn|*", NOW + timedelta(hours=1), "backfill")
     assert Snooze.from_dict(snooze.to_dict()) == snooze
+
+
+DRIFT = ["feature_drift", "prediction_drift", "confidence_drop"]
+INTEGRITY = ["mapping_error", "missing_column", "null_jump", "out_of_range", "type_violation",
+             "unseen_categories"]  # fmt: skip
+PERFORMANCE = ["performance_drop", "bias"]
+#: Which families may share an incident, written out; every kind pair below is checked against it.
+FAMILIES = {
+    **dict.fromkeys(DRIFT, "drift"),
+    **dict.fromkeys(INTEGRITY, "integrity"),
+    **dict.fromkeys(PERFORMANCE, "performance"),
+    "source_share": "traffic",
+    "canary_failure": "release",
+    "latency": "serving",
+    "outage": "serving",
+    "pii_leak": "privacy",
+    "canary_leak": "privacy",
+}
+TOGETHER = {
+    frozenset(p)
+    for p in [("drift", "performance"), ("drift", "integrity"), ("integrity", "performance"),
+              ("traffic", "drift"), ("traffic", "integrity"), ("release", "drift"),
+              ("release", "performance")]
+}  # fmt: skip
+ALL_KINDS = [*FAMILIES, "external_alert", "upstream_firing"]
+
+
+@pytest.mark.parametrize("first", ALL_KINDS)
+@pytest.mark.parametrize("second", ALL_KINDS)
+def test_related_over_every_kind_pair(first: str, second: str) -> None:
+    a, b = FAMILIES.get(first), FAMILIES.get(second)
+    expected = first == second or (
+        a is not None and b is not None and (a == b or frozenset({a, b}) in TOGETHER)
+    )
+    assert related(first, second) is expected
+    assert related(second, first) is expected
+
+
+@pytest.mark.parametrize(
+    ("incident", "new", "joined"),
+    [
+        (["latency"], ["feature_drift"], False),  # issue 9: drift joined a latency incident
+        (["latency"], ["performance_drop"], False),
+        (["latency"], ["outage"], True),
+        (["feature_drift"], ["performance_drop"], True),
+        (["feature_drift"], ["out_of_range"], True),  # a unit change shows as both
+        (["out_of_range"], ["mapping_error", "latency"], True),
+        (["pii_leak"], ["feature_drift"], False),
+        (["canary_failure"], ["prediction_drift"], True),
+        (["canary_failure"], ["latency"], False),
+        (["external_alert"], ["external_alert"], True),
+        (["external_alert"], ["feature_drift"], False),
+        ([], ["feature_drift"], False),
+    ],
+)
+def test_joins_needs_a_related_kind(incident: list[str], new: list[str], joined: bool) -> None:
+    assert joins(incident, new) is joined
+
+
+def test_split_unrelated_keeps_order_and_links_through_shared_relatives() -> None:
+    kinds = ["latency", "source_share", "feature_drift", "pii_leak", "outage", "canary_failure"]
+    assert split_unrelated(kinds) == [[0, 4], [1, 2, 5], [3]]
+    assert split_unrelated(["source_share", "canary_failure"]) == [[0], [1]]
+    assert split_unrelated([]) == []

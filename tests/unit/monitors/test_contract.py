@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 
 #: Non-default settings per monitor; a monitor missing here is tested with its defaults.
 SETTINGS: dict[str, dict[str, Any]] = {
-    "numeric_drift": {"floor": 0.15, "persistence": 3, "min_rows": 200, "columns": ["x"]},
+    "numeric_drift": {
+        "floor": 0.15,
+        "persistence": 3,
+        "min_rows": 200,
+        "columns": ["x"],
+        "max_pooled": 5,
+    },
     "categorical_drift": {"floor": 0.12, "persistence": 1, "min_rows": 250, "columns": ["c"]},
     "prediction_drift": {"floor": 0.08, "persistence": 2, "min_rows": 300, "columns": None},
     "confidence_drop": {"min_drop_sd": 0.3, "alpha": 0.01, "min_rows": 80},

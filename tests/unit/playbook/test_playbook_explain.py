@@ -34,7 +34,9 @@ def test_actions_per_severity_in_order() -> None:
     text = explain(parse_playbook(FIVE_LINES, env={}))
     sev1, sev2, sev3 = (_section(text, f"#### SEV{n}") for n in (1, 2, 3))
     assert re.findall(r"^  \d\. `(\w+)`", sev1, re.MULTILINE) == ["snapshot", "kill_switch", "page"]
-    assert re.findall(r"^  \d\. `(\w+)`", sev2, re.MULTILINE) == ["snapshot", "route_fallback"]
+    runbook2 = sev2.split("**Instead,")[0]
+    assert re.findall(r"^  \d\. `(\w+)`", runbook2, re.MULTILINE) == ["snapshot", "route_fallback"]
+    assert "- **Instead, for rule 5, in order:**\n  1. `snapshot`: take" in sev2
     assert "**Happens automatically:** nothing; the signal is logged and watched." in sev3
     assert "serve the fallback `rules:credit_fallback`" in sev1
     assert "**SLAs:** acknowledge within 15m, contain within 1h." in sev1
@@ -46,11 +48,13 @@ def test_actions_per_severity_in_order() -> None:
 
 def test_what_fires_each_severity_is_said_in_words() -> None:
     text = explain(parse_playbook(FIVE_LINES, env={}))
-    assert "rule 1: the signal kind is `safety`, `privacy_leak`, `outage` or `canary_failure`" in (
-        _section(text, "#### SEV1")
+    sev1 = _section(text, "#### SEV1")
+    assert (
+        "rule 1: the signal kind is `canary_failure`, `pii_leak`, `canary_leak` or `outage`" in sev1
     )
-    assert "rule 3: its level is `alarm` or `critical`" in _section(text, "#### SEV2")
-    assert "rule 4: any signal no earlier rule matched" in _section(text, "#### SEV3")
+    sev2 = _section(text, "#### SEV2")
+    assert "rule 3: the signal kind is `performance_drop`, `bias` or `mapping_error`" in sev2
+    assert "rule 7: any signal no earlier rule matched" in _section(text, "#### SEV3")
 
 
 def test_example_names_the_watched_monitors_channels_and_canaries() -> None:
@@ -66,7 +70,7 @@ def test_example_names_the_watched_monitors_channels_and_canaries() -> None:
     sev2 = _section(credit, "#### SEV2")
     assert "`threshold_change`: send predictions below the confidence threshold" in sev2
     assert "(threshold=0.7)" in sev2
-    assert "**Paged:** no one; for rule 3: `ml-alerts` (Slack), `audit` (webhook)." in sev2
+    assert "**Paged:** no one; for rule 4: `ml-alerts` (Slack), `audit` (webhook)." in sev2
     bot = _section(text, "## Model `support_bot`")
     assert "a safe response or a clear refusal (no fallback is configured)" in bot
     assert "None: containment is verified on route counts alone." in bot

@@ -67,7 +67,8 @@ def test_five_line_playbook_gets_the_documented_defaults() -> None:
     assert (sev2.page, sev2.ack_within, sev2.postmortem) == (False, 3600, True)
     assert (_types(sev3), sev3.page, sev3.postmortem) == ([], False, False)
     assert playbook.severity.version == "1"
-    assert [r.severity for r in playbook.severity.rules] == ["SEV1", "SEV2", "SEV2", "SEV3"]
+    severities = ["SEV1", "SEV2", "SEV2", "SEV2", "SEV2", "SEV3", "SEV3"]
+    assert [r.severity for r in playbook.severity.rules] == severities
     assert (playbook.version, playbook.notifications, playbook.regulatory) == (1, {}, None)
     assert (playbook.review.threshold, playbook.review.serve) == (None, "fallback")
 
@@ -130,12 +131,16 @@ def test_default_rules_classify_signals_in_order() -> None:
     policy = parse_playbook(FIVE_LINES, env={}).severity
     signals = [
         _signal("canary_failure", Level.CRITICAL),
-        _signal("bias"),
+        _signal("bias", Level.ALARM),
         _signal("feature_drift", Level.ALARM),
         _signal("feature_drift"),
+        _signal("bias"),
     ]
     rules = [policy.rule_for(s) for s in signals]
-    assert [r.severity if r else None for r in rules] == ["SEV1", "SEV2", "SEV2", "SEV3"]
+    assert [r.severity if r else None for r in rules] == ["SEV1", "SEV2", "SEV2", "SEV3", "SEV3"]
+    drift = rules[2]
+    assert drift is not None
+    assert [a.type.value for a in drift.actions or []] == ["snapshot"]
 
 
 def test_rules_match_on_every_condition_and_may_match_nothing() -> None:

@@ -6,10 +6,11 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+import yaml
 
-from redline.domain import ActionType, Level, Severity, Signal
+from redline.domain import DEFAULT_POLICY, ActionType, Level, Severity, Signal
 from redline.domain.severity import classify
-from redline.playbook import PlaybookError, explain, load_playbook, parse_playbook
+from redline.playbook import PlaybookError, explain, parse_playbook
 from redline.services.response import ResponsePlan
 
 MODEL = """\
@@ -168,8 +169,38 @@ def test_playbooks_without_rule_actions_mean_what_they_meant() -> None:
         "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x",
         "AUDIT_TOKEN": "t",
     }
-    playbook = load_playbook(EXAMPLE, env=env)
+    body = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for rule in body["severity"]["rules"]:  # the example as written before rules had actions
+        rule.pop("actions", None)
+    playbook = parse_playbook(yaml.safe_dump(body), source="redline.yaml", env=env)
     for rule in playbook.severity.rules:
         assert rule.actions is None
         assert rule.steps(playbook.runbook(rule.severity)) == playbook.actions(rule)
     assert "Instead, for rule" not in explain(playbook)
+
+
+KINDS = ["feature_drift", "prediction_drift", "confidence_drop", "performance_drop", "bias",
+         "mapping_error", "out_of_range", "null_jump", "type_violation", "missing_column",
+         "unseen_categories", "source_share", "latency", "canary_failure", "pii_leak",
+         "canary_leak", "outage", "external_alert"]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize("value", [0.1, 0.9])
+def test_a_playbook_without_rules_responds_like_the_built_in_policy(
+    kind: str, level: Level, value: float
+) -> None:
+    signal = Signal("m", kind, "x", "s", value, 0.05, level)
+    built_in = classify(DEFAULT_POLICY, [signal])
+    assert built_in is not None
+    assert _decide(MODEL, signal) == (built_in.severity, [a.value for a in built_in.actions])
+
+
+def test_watch_only_rules_carry_no_containment_clock() -> None:
+    rules = {
+        r.name: r for r in ResponsePlan.from_playbook(parse_playbook(MODEL, env={})).policy.rules
+    }
+    assert rules["playbook rule 3"].contain_within_s == 4 * 3600.0  # performance: falls back
+    assert rules["playbook rule 5"].actions == (ActionType.SNAPSHOT,)  # drift: evidence only
+    assert rules["playbook rule 5"].contain_within_s is None

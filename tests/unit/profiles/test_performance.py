@@ -1,4 +1,4 @@
-"""Realized-performance metrics against scikit-learn as the oracle, and drops against a baseline."""
+"""Realized-performance metrics against scikit-learn as the oracle, and the fitted baseline."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from redline.errors import DataError
 from redline.profiles.performance import (
     class_key,
     classification_metrics,
-    performance_drops,
     performance_metrics,
     regression_metrics,
 )
@@ -115,39 +114,6 @@ def test_missing_pairs_are_left_out() -> None:
     assert performance_metrics([None], [1.0], task="regression") is None
 
 
-def _with_fraud_recall(recall: float, *, n_fraud: int = 100, n_legit: int = 900) -> dict[str, Any]:
-    caught = round(recall * n_fraud)
-    y_true = ["fraud"] * n_fraud + ["legit"] * n_legit
-    y_pred = ["fraud"] * caught + ["legit"] * (n_fraud - caught + n_legit)
-    return classification_metrics(y_true, y_pred)
-
-
-@pytest.mark.parametrize(
-    ("recall", "fires"),
-    [(0.60, True), (0.63, True), (0.64, False), (0.70, False), (0.95, False)],
-)
-def test_recall_drops_are_relative(recall: float, fires: bool) -> None:
-    drops = performance_drops(_with_fraud_recall(0.80), _with_fraud_recall(recall))
-    assert [(d.statistic, d.column) for d in drops] == ([("recall", "fraud")] if fires else [])
-    if fires:
-        assert drops[0].threshold == 0.64
-        assert (drops[0].baseline, drops[0].current) == (0.8, recall)
-
-
-def test_accuracy_drops_are_absolute_and_small_classes_are_not_judged() -> None:
-    base = _with_fraud_recall(0.8)  # accuracy 0.98
-    small = _with_fraud_recall(0.0, n_fraud=9, n_legit=80)  # accuracy 80/89
-    assert performance_drops(base, small) == []
-    (drop,) = performance_drops(base, small, max_accuracy_drop=0.05)
-    assert (drop.statistic, drop.column, drop.threshold) == ("accuracy", None, 0.93)
-    assert [d.column for d in performance_drops(base, small, min_class_labels=9)] == ["fraud"]
-    assert (
-        performance_drops(regression_metrics([1.0], [2.0]), regression_metrics([1.0], [9.0])) == []
-    )
-    with pytest.raises(ValueError, match="max_recall_drop"):
-        performance_drops(base, base, max_recall_drop=1.0)
-
-
 def test_fit_reference_keeps_the_baseline_by_the_target_kind() -> None:
     rng = np.random.default_rng(3)
     x = rng.normal(size=1_000)
@@ -156,7 +122,12 @@ def test_fit_reference_keeps_the_baseline_by_the_target_kind() -> None:
     ref = redline.fit_reference(
         {"x": x, "y": classes, "p": guessed}, target="y", prediction="p", window_sizes=[100]
     )
-    assert ref.performance == classification_metrics(classes, guessed)
+    assert ref.performance is not None
+    assert ref.performance == {
+        **classification_metrics(classes, guessed),
+        "task_reason": ref.performance["task_reason"],
+    }
+    assert ref.performance["task_reason"].startswith("classification: target 'y' is categorical")
     numeric = redline.fit_reference(
         {"x": x, "y": 2 * x, "p": 2 * x + 0.1}, target="y", prediction="p", window_sizes=[100]
     )

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS
-from redline.profiles.calibration import interpolate_threshold
+from redline.monitors.columns import DEFAULT_FLOORS, calibrated_threshold, fewest_rows
 from redline.profiles.drift import PRIMARY
 from redline.profiles.reference import Reference
 from redline.profiles.specs import ColumnSpec, NumericSpec, Role
@@ -109,8 +108,7 @@ def _on(reference: Reference, windows: Sequence[WindowProfile]) -> list[WindowPr
 
 def _threshold(reference: Reference, spec: ColumnSpec, statistic: str, n_rows: int) -> float:
     """The threshold a window of ``n_rows`` is judged against (calibrated, never below the floor)."""
-    sizes = spec.thresholds.get(statistic, [])
-    calibrated = interpolate_threshold(reference.window_sizes, sizes, n_rows) if sizes else 0.0
+    calibrated = calibrated_threshold(spec, reference.window_sizes, n_rows)
     return max(calibrated, DEFAULT_FLOORS.get(statistic, 0.0))
 
 
@@ -153,7 +151,7 @@ def _feature(reference: Reference, spec: ColumnSpec, windows: list[WindowProfile
     current = shares(latest.counts) if latest is not None else np.zeros(len(spec.counts))
     ref = shares(spec.counts)
     bars = zip(bin_labels(spec), ref.tolist(), current.tolist(), strict=False)
-    drifted = drift.over and n_rows >= MIN_ROWS
+    drifted = drift.over and n_rows >= fewest_rows(reference.window_sizes)
     kind = spec.kind.value
     return FeatureChart(
         spec.name, kind, statistic, tuple(Bar(*b) for b in bars), drift, drifted, n_rows

@@ -20,6 +20,7 @@ from redline.domain.decision import REVIEW_MODES
 from redline.errors import DataError, RedlineError
 from redline.services.actions import apply_action
 from redline.services.incidents import IncidentNotFoundError, transition_incident
+from redline.services.restore import restore_incident
 from redline.services.views import get_incident_id, get_incident_view, get_route_view
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "BUTTON_ACTIONS",
     "BUTTON_EVENTS",
     "action_params",
+    "restore",
     "router",
 ]
 
@@ -155,6 +157,7 @@ def transition(
     csrf_token: Csrf = "",
     event: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=2_000)] = "",
+    accept_containment: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
     """Move the incident by ``event``; a refused transition comes back as a message."""
     refused = refusal(request, visitor, csrf_token)
@@ -167,6 +170,7 @@ def transition(
             event=IncidentEvent(event),
             actor=actor_of(visitor.token),
             reason=reason.strip() or "from the dashboard",
+            accept_containment=accept_containment.strip(),
         )
     except IncidentNotFoundError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
@@ -175,3 +179,20 @@ def transition(
     except RedlineError as exc:
         return back_to(key, error=f"{event} was refused: {exc}")
     return back_to(key, notice=f"{event}: the incident is now {target.value}")
+
+
+@router.post("/incidents/{key}/restore")
+def restore(key: str, request: Request, visitor: VisitorDep, csrf_token: Csrf = "") -> Response:
+    """Route the incident's model back to the primary, verified like any action."""
+    refused = refusal(request, visitor, csrf_token)
+    if refused is not None:
+        return refused
+    context = get_context(request)
+    try:
+        action_id = restore_incident(context.store, key=key, actor=actor_of(visitor.token))
+    except IncidentNotFoundError as exc:
+        return render(request, "error.html", visitor, status_code=404, error=str(exc))
+    except RedlineError as exc:
+        return back_to(key, error=f"restore was refused: {exc}")
+    context.routes.notify()
+    return back_to(key, notice=f"restore action {action_id} applied: verified on a clean window")

@@ -46,7 +46,7 @@ def login(request: Request, token: Annotated[str, Form(max_length=200)] = "") ->
         message = "Log in from the dashboard's own login page."
         return render(request, "login.html", None, status_code=403, error=message)
     context = get_context(request)
-    found = authenticate(context.store, token.strip())
+    found = authenticate(context.store, token.strip(), touch=context.touches)
     if found is None:
         message = "That token is unknown or revoked."
         return render(request, "login.html", None, status_code=401, error=message)

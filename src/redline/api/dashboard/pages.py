@@ -1,18 +1,22 @@
-"""Read-only pages: the overview and a model's route, windows and drift."""
+"""The overview, a model's route, windows and drift, and reverting what keeps it off primary."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from redline.api.auth import actor_of
 from redline.api.context import get_context
 from redline.api.dashboard.charts import feature_charts, series_of
-from redline.api.dashboard.web import VisitorDep, render
+from redline.api.dashboard.web import Csrf, VisitorDep, refusal, render
 from redline.domain import IncidentStatus, Severity
+from redline.errors import RedlineError
+from redline.services.actions import revert_action
 from redline.services.catalog import UnknownModelError, get_model, list_models
 from redline.services.records import list_signal_views
 from redline.services.views import (
@@ -20,10 +24,11 @@ from redline.services.views import (
     count_open_by_model,
     get_model_activity,
     get_route_view,
+    list_in_force_views,
     list_incident_views,
 )
 
-__all__ = ["FeatureDrift", "feature_drift", "router"]
+__all__ = ["FeatureDrift", "feature_drift", "revert_on_model", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,6 +127,7 @@ def _model_values(request: Request, model: str) -> dict[str, Any]:
         "series": series_of(reference, activity.windows),
         "reference": reference,
         "incidents": list_incident_views(store, model=model, limit=10),
+        "in_force": list_in_force_views(store, model=model),
     }
 
 
@@ -133,6 +139,31 @@ def model_page(model: str, request: Request, visitor: VisitorDep) -> Response:
     except UnknownModelError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
     return render(request, "model.html", visitor, **values)
+
+
+def _back_to_model(model: str, **message: str) -> RedirectResponse:
+    query = f"?{urlencode(message)}" if message else ""
+    target = f"/models/{quote(model, safe='')}{query}"
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/models/{model}/actions/{action_id}/revert")
+def revert_on_model(
+    model: str, action_id: int, request: Request, visitor: VisitorDep, csrf_token: Csrf = ""
+) -> Response:
+    """Undo one action that keeps the model off its primary route (responders and admins)."""
+    refused = refusal(request, visitor, csrf_token)
+    if refused is not None:
+        return refused
+    context = get_context(request)
+    if action_id not in {a.id for a in list_in_force_views(context.store, model=model)}:
+        return _back_to_model(model, error=f"action {action_id} is not in force on {model}")
+    try:
+        result = revert_action(context.store, action_id=action_id, actor=actor_of(visitor.token))
+    except RedlineError as exc:
+        return _back_to_model(model, error=f"revert of action {action_id} was refused: {exc}")
+    context.routes.notify()
+    return _back_to_model(model, notice=f"action {action_id} ({result.type.value}) reverted")
 
 
 def _choice(value: str, allowed: type[Severity] | type[IncidentStatus]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from redline.api.auth import Responder, Viewer, actor_of
-from redline.api.context import StoreDep
+from redline.api.context import ContextDep, StoreDep
 from redline.api.errors import ERROR_RESPONSES
 from redline.api.params import KeyPath, Limit, ModelQuery
 from redline.api.schemas import NoteCreate, TransitionCreate
@@ -16,12 +16,14 @@ from redline.api.schemas_incidents import (
     IncidentDetailRead,
     IncidentRead,
     NoteRead,
+    RestoreRead,
     TransitionRead,
 )
 from redline.domain import IncidentStatus, Severity
 from redline.services.acknowledge import acknowledge_incident
 from redline.services.incidents import transition_incident
 from redline.services.notes import add_note
+from redline.services.restore import restore_incident
 from redline.services.views import get_incident_view, list_incident_views
 
 __all__ = ["router"]
@@ -65,9 +67,24 @@ def transition_route(
 ) -> TransitionRead:
     """Move the incident by an event; 409 when the transition table refuses it."""
     target = transition_incident(
-        store, key=key, event=body.event, actor=actor_of(token), reason=body.reason
+        store,
+        key=key,
+        event=body.event,
+        actor=actor_of(token),
+        reason=body.reason,
+        accept_containment=body.accept_containment,
     )
     return TransitionRead(key=key, status=target)
+
+
+@router.post(
+    "/incidents/{key}/restore", response_model=RestoreRead, status_code=status.HTTP_201_CREATED
+)
+def restore_route(key: KeyPath, context: ContextDep, token: Responder) -> RestoreRead:
+    """Route the incident's model back to the primary; 409 when nothing is left to restore."""
+    action_id = restore_incident(context.store, key=key, actor=actor_of(token))
+    context.routes.notify()
+    return RestoreRead(key=key, action_id=action_id)
 
 
 @router.post("/incidents/{key}/acknowledge", response_model=AcknowledgementRead)
