@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,3 +91,43 @@ def test_store_sink_keeps_windows_while_the_store_is_down(
     finally:
         up.dispose()
         down.dispose()
+
+
+def test_a_guard_starts_and_serves_with_its_store_down_then_sends_what_waited(
+    tmp_path: Path, reference: Reference
+) -> None:
+    path = tmp_path / "redline.db"
+    path.mkdir()  # a directory where the database file should be: every connection fails
+    url = f"sqlite:///{path}"
+    guard = redline.Guard(model="m", predict=lambda r: r["x"], reference=reference, store=url)
+    try:
+        decisions = [guard.predict(row) for row in shifted_rows(200)]
+        guard.flush()
+        assert {d.route for d in decisions} == {"primary"}
+        path.rmdir()  # the store comes back (empty: the sink migrates it first)
+        for row in shifted_rows(150):
+            guard.predict(row)
+        guard.flush()
+    finally:
+        guard.close()
+    store = Store.from_url(url)
+    try:
+        assert sorted(w.n_rows for w in list_window_profiles(store, model="m")) == [150, 200]
+    finally:
+        store.dispose()
+
+
+def test_windows_a_store_outage_costs_are_counted_and_logged(
+    reference: Reference, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
+    sink = StoreSink(down, max_backlog=2)
+    windows = [WindowProfile.of(reference, {"x": np.ones(3), "c": ["a"] * 3}) for _ in range(3)]
+    with caplog.at_level(logging.ERROR, logger="redline.services"):
+        for window in windows:
+            sink.write(ClosedWindow("m", window))
+        assert (sink.backlog, sink.dropped) == (2, 1)
+        sink.close()
+    assert sink.dropped == 3
+    lost = [r.getMessage() for r in caplog.records if "lost" in r.getMessage()]
+    assert [windows[i].window_id in line for i, line in enumerate(lost)] == [True] * 3

@@ -20,7 +20,7 @@ from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
 from redline.services.store_access import open_store
 from redline.settings import get_settings
-from redline.store import Store
+from redline.store import Store, upgrade
 
 __all__ = ["Guard", "open_store"]
 
@@ -40,7 +40,13 @@ def _open(
     if isinstance(store, Sink):
         return store, None, False
     if store is None or isinstance(store, str):
-        opened = open_store(store or get_settings().store.url)
+        opened = Store.from_url(store or get_settings().store.url)  # a bad URL fails here
+        try:
+            upgrade(opened.engine)
+        except StoreError as exc:  # serve now; the sink migrates once the store answers
+            log.warning("store unreachable at start, serving without it for now: %s", exc)
+            sink = StoreSink(opened, plan=plan, reference=reference, migrate=True)
+            return sink, opened, True
         return StoreSink(opened, plan=plan, reference=reference), opened, True
     raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
 

@@ -48,8 +48,8 @@ def test_replay_reproduces_a_deterministic_model_exactly(
 def test_replay_flags_outputs_the_artifact_does_not_give(
     empty_url: str, store: Store, world: World
 ) -> None:
-    # What served was not the registered model: it always approved.
-    serve(empty_url, world, n=400, shift=0.0, seed=5, predict=lambda row: 1)
+    # What served as v1 was not the registered v1: it always approved.
+    serve(empty_url, world, n=400, shift=0.0, seed=5, predict=lambda row: 1, model_version="v1")
     view = take_snapshot(store, model=MODEL)
     report = replay_snapshot(store, view.id, trust_artifacts=True)
     divergence = report.divergence
