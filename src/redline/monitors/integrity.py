@@ -85,6 +85,7 @@ class IntegrityMonitor(Monitor):
         max_sorted_js: float = 0.05,
         alpha: float = 0.001,
         alarm_rows: int = 1_000,
+        alarm_share: float = 0.2,
         min_rows: int = 50,
     ) -> None:
         super().__init__(reference)
@@ -96,6 +97,7 @@ class IntegrityMonitor(Monitor):
         self.max_sorted_js = max_sorted_js
         self.alpha = alpha
         self.alarm_rows = alarm_rows
+        self.alarm_share = alarm_share
         self.min_rows = min_rows
         features = reference.features
         numeric = sum(isinstance(s, NumericSpec) for s in features)
@@ -116,9 +118,8 @@ class IntegrityMonitor(Monitor):
         if window.n_rows < self.min_rows:
             return []
         out = [
-            self._signal(window, name, "missing_column", "missing_share", count / window.n_rows)
-            for name, count in window.missing.items()
-            if count
+            self._share_signal(window, name, "missing_column", "missing_share", share, 0.0, {})
+            for name, share in ((n, c / window.n_rows) for n, c in window.missing.items() if c)
         ]
         for spec in self.reference.features:
             if not window.missing.get(_source(spec)):
@@ -141,7 +142,7 @@ class IntegrityMonitor(Monitor):
                 evidence = check.evidence | {"count": check.count, "rows": check.n, "alpha": alpha}
                 kind, stat = check.kind, check.statistic
                 out.append(
-                    self._signal(window, spec.name, kind, stat, check.value, limit, evidence)
+                    self._share_signal(window, spec.name, kind, stat, check.value, limit, evidence)
                 )
         if isinstance(state, CategoricalState) and isinstance(spec, CategoricalSpec):
             mapping = self._mapping_signal(window, spec, state)
@@ -189,6 +190,21 @@ class IntegrityMonitor(Monitor):
                 seed=zlib.crc32(spec.name.encode()),
             )
         return self._calibrated[spec.name]
+
+    def _share_signal(
+        self,
+        window: WindowProfile,
+        column: str,
+        kind: str,
+        statistic: str,
+        share: float,
+        limit: float,
+        evidence: dict[str, Any],
+    ) -> Signal:
+        """A breach past its test; an alarm at once when it touches ``alarm_share`` of the rows
+        (a fifth of the inputs broken is harm now, not a trend to confirm)."""
+        level = Level.ALARM if share >= self.alarm_share else Level.WARNING
+        return self._signal(window, column, kind, statistic, share, limit, evidence, level)
 
     def _signal(
         self,

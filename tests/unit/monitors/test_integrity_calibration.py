@@ -206,3 +206,16 @@ def test_rate_false_alarms_on_small_windows_stay_within_budget() -> None:
         alarms += judge_rate(check, floor=0.05, alpha=alpha) is not None
     assert over_floor.mean() > 0.05  # the floor alone would fire in over 5% of windows
     assert alarms <= stats.poisson.isf(1e-4, trials * alpha)
+
+
+@pytest.mark.parametrize(("null_share", "level"), [(0.3, Level.ALARM), (0.08, Level.WARNING)])
+def test_a_breach_on_a_fifth_of_the_rows_is_an_alarm_at_once(
+    null_share: float, level: Level
+) -> None:
+    rng = np.random.default_rng(2)
+    reference = redline.fit_reference({"x": rng.normal(size=20_000)}, window_sizes=[1_000])
+    values = rng.normal(size=1_000)
+    values[: int(null_share * 1_000)] = np.nan
+    window = WindowProfile.of(reference, {"x": values})
+    (signal,) = IntegrityMonitor(reference).update(window).signals
+    assert (signal.kind, signal.level) == ("null_jump", level)
