@@ -20,7 +20,13 @@ from redline.services.chains import record_audit, record_event
 from redline.services.incidents import incident_facts, transition_in
 from redline.store import ActionRow, Session, get_incident, save_action
 
-__all__ = ["fail_action_in", "failed_canaries", "mark_applied_in", "record_action_event"]
+__all__ = [
+    "fail_action_in",
+    "failed_canaries",
+    "failed_verification_in",
+    "mark_applied_in",
+    "record_action_event",
+]
 
 
 def failed_canaries(
@@ -54,24 +60,41 @@ def fail_action_in(
     verification = dict(details)
     if was is ActionStatus.VERIFIED:  # keep the evidence that verified it, the failure beside it
         verification = {**(row.verification or {}), "failed": {**details, "was": was.value}}
+    failed_verification_in(
+        session,
+        row,
+        status=status,
+        verification=verification,
+        error=error,
+        details={**details, "was": was.value},
+        now=now,
+    )
+    if was is ActionStatus.VERIFIED:
+        _containment_lost(session, row, now)
+
+
+def failed_verification_in(
+    session: Session,
+    row: ActionRow,
+    *,
+    status: ActionStatus,
+    verification: Mapping[str, Any],
+    error: str,
+    details: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Store a failed verification and put ``verification_failed`` on the timeline."""
     save_action(
         session,
         action_id=row.id,
         status=status,
-        verification=verification,
+        verification=dict(verification),
         error=error,
         failed_at=now,
     )
     record_action_event(
-        session,
-        row,
-        now,
-        "system",
-        "verification_failed",
-        {**details, "was": was.value, "error": error},
+        session, row, now, "system", "verification_failed", {**details, "error": error}
     )
-    if was is ActionStatus.VERIFIED:
-        _containment_lost(session, row, now)
 
 
 def _containment_lost(session: Session, row: ActionRow, now: datetime) -> None:

@@ -18,11 +18,10 @@ from redline.services.catalog import ReferenceNotFoundError, get_reference, save
 from redline.services.registry import RegistryError, current_version, load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
-from redline.services.store_access import open_store
 from redline.settings import get_settings
 from redline.store import Store, upgrade
 
-__all__ = ["Guard", "open_store"]
+__all__ = ["Guard"]
 
 log = logging.getLogger("redline.services")
 

@@ -9,7 +9,12 @@ from redline.domain import ActionStatus, ActionType, Route, Signal
 from redline.domain.action_rules import advance_action
 from redline.domain.containment import CLEAN_WINDOW_TYPES
 from redline.profiles.window import WindowProfile
-from redline.services.action_failures import fail_action_in, failed_canaries, record_action_event
+from redline.services.action_failures import (
+    fail_action_in,
+    failed_canaries,
+    failed_verification_in,
+    record_action_event,
+)
 from redline.services.restore import settle_restore_in
 from redline.store import ActionRow, Session, save_action
 
@@ -60,16 +65,14 @@ def judge_applied_in(
         error = f"the first window on the new route was not clean: {', '.join(kinds)}"
         status = advance_action(ActionStatus.APPLIED, ActionStatus.FAILED)
         evidence = {**evidence, "signals": kinds}
-        save_action(
+        failed_verification_in(
             session,
-            action_id=row.id,
+            row,
             status=status,
             verification=evidence,
             error=error,
-            failed_at=now,
-        )
-        record_action_event(
-            session, row, now, "system", "verification_failed", {**evidence, "error": error}
+            details=evidence,
+            now=now,
         )
     else:
         status = advance_action(ActionStatus.APPLIED, ActionStatus.VERIFIED)

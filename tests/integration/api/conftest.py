@@ -12,6 +12,7 @@ from redline.api.server import ApiServer
 from redline.services import open_store
 from redline.services.tokens import create_token
 from redline.settings import ApiSettings, Settings, StoreSettings
+from redline.store import Store
 
 ROLES = ("viewer", "responder", "admin")
 
@@ -32,6 +33,14 @@ def _serve(url: str, options: dict[str, object]) -> Iterator[Api]:
     finally:
         server.stop()
         store.dispose()
+
+
+@pytest.fixture
+def store(empty_url: str) -> Iterator[Store]:
+    """A migrated store of its own, for tests of services without a server."""
+    opened = open_store(empty_url)
+    yield opened
+    opened.dispose()
 
 
 @pytest.fixture

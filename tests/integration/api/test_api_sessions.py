@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from api_support import Api
 from sqlalchemy import text
 
 from redline.api.sessions import SESSION_COOKIE, check_csrf, cookie_options
-from redline.services import open_store
 from redline.services.sessions import csrf_token, end_session, read_session, start_session
 from redline.services.tokens import create_token, hash_token, revoke_token
 from redline.store import Store
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    """A migrated store of its own."""
-    opened = open_store(empty_url)
-    yield opened
-    opened.dispose()
 
 
 def test_a_session_opens_reads_and_ends(store: Store) -> None:

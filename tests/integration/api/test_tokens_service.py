@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from redline.services import open_store
 from redline.services.tokens import (
     Role,
     TokenError,
@@ -21,14 +19,6 @@ from redline.services.tokens import (
     revoke_token,
 )
 from redline.store import TOKEN_ROLES, Store
-
-
-@pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    """A migrated store of its own."""
-    opened = open_store(empty_url)
-    yield opened
-    opened.dispose()
 
 
 def test_only_the_hash_is_stored_and_the_token_authenticates(store: Store) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from redline.api.auth import actor_of
 from redline.api.context import get_context
 from redline.api.dashboard.charts import feature_charts, series_of
-from redline.api.dashboard.web import Csrf, VisitorDep, refusal, render
+from redline.api.dashboard.web import Csrf, VisitorDep, redirect_to, refusal, render
 from redline.domain import IncidentStatus, Severity
 from redline.errors import RedlineError
 from redline.services.actions import revert_action
@@ -142,9 +141,7 @@ def model_page(model: str, request: Request, visitor: VisitorDep) -> Response:
 
 
 def _back_to_model(model: str, **message: str) -> RedirectResponse:
-    query = f"?{urlencode(message)}" if message else ""
-    target = f"/models/{quote(model, safe='')}{query}"
-    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    return redirect_to("/models", model, **message)
 
 
 @router.post("/models/{model}/actions/{action_id}/revert")

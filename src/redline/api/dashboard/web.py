@@ -31,6 +31,7 @@ __all__ = [
     "back_to",
     "brief",
     "get_visitor",
+    "redirect_to",
     "refusal",
     "render",
 ]
@@ -167,8 +168,13 @@ def refusal(
     return None
 
 
+def redirect_to(path: str, name: str, **message: str) -> RedirectResponse:
+    """A redirect to ``path/name`` (the name quoted), carrying a notice or an error."""
+    query = f"?{urlencode(message)}" if message else ""
+    target = f"{path}/{quote(name, safe='')}{query}"
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
 def back_to(key: str, **message: str) -> RedirectResponse:
     """A redirect to the incident page, carrying a notice or an error."""
-    query = f"?{urlencode(message)}" if message else ""
-    target = f"/incidents/{quote(key, safe='')}{query}"
-    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    return redirect_to("/incidents", key, **message)
