@@ -63,7 +63,7 @@ def test_a_change_made_elsewhere_is_seen_by_the_poll_of_the_store(api: Api) -> N
     apply_action(api.store, model=MODEL, type=ActionType.KILL_SWITCH, trigger="worker")
     started = time.monotonic()
     waiter.join(timeout=20)
-    assert time.monotonic() - started < 2.0  # api.route_poll_s is 0.2 in these tests
+    assert time.monotonic() - started < 10.0  # re-read every 0.2 s here, well before 20 s
     assert answers[0].json()["created_by"] == "worker"
 
 
