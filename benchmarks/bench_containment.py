@@ -22,7 +22,7 @@ import numpy as np
 import redline
 from redline.domain import RouteState
 from redline.domain.route_rules import InputFilter
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.guard.sinks import MemorySink
 
 

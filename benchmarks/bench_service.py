@@ -37,7 +37,8 @@ from sqlalchemy import create_engine, make_url
 
 import redline
 from redline.domain import ActionType
-from redline.guard import Guard, RemoteRouteSource
+from redline.guard import GuardEngine as Guard
+from redline.guard import RemoteRouteSource
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services import apply_action, open_store

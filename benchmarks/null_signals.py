@@ -77,27 +77,45 @@ def severity(signals: Iterable[Signal]) -> str | None:
     return None if decision is None else decision.severity.value
 
 
-def performance_signals(ref: Reference, labels: Any, predictions: Any, model: str) -> list[Signal]:
-    """What the label service raises for one window (its defaults are the function's own)."""
-    base = ref.performance
-    if base is None or base.get("task") != "classification":
-        return []
-    current = performance_metrics(labels, predictions, task=base["task"])
-    if current is None or current["n"] < MIN_LABELS:
-        return []
-    return [
-        Signal(
-            monitor="performance",
-            kind="performance_drop",
-            column=d.column,
-            statistic=d.statistic,
-            value=d.current,
-            threshold=d.threshold,
-            level=Level.ALARM,
-            model=model,
-        )
-        for d in performance_drops(base, current)
-    ]
+class LabelVerdict:
+    """The label service's verdict window after window: a drop is confirmed (an alarm) at once
+    or when it stands again pooled with the window before, as ``services.labels`` judges it."""
+
+    def __init__(self, ref: Reference, model: str) -> None:
+        self.ref, self.model = ref, model
+        self.previous: dict[str, Any] | None = None
+
+    def signals(self, labels: Any, predictions: Any) -> list[Signal]:
+        """What the label service raises for this window (its defaults are the function's own)."""
+        base = self.ref.performance
+        if base is None or base.get("task") != "classification":
+            return []
+        current = performance_metrics(labels, predictions, task=base["task"])
+        if current is None or current["n"] < MIN_LABELS:
+            self.previous = None
+            return []
+        previous, self.previous = self.previous, current
+        return [
+            Signal(
+                monitor="performance",
+                kind="performance_drop",
+                column=d.column,
+                statistic=d.statistic,
+                value=d.current,
+                threshold=d.threshold,
+                level=Level.ALARM if getattr(d, "confirmed", True) else Level.WARNING,
+                model=self.model,
+            )
+            for d in _drops(base, current, previous)
+        ]
+
+
+def _drops(base: dict[str, Any], current: dict[str, Any], previous: Any) -> list[Any]:
+    """``performance_drops`` with the window before where the version takes it."""
+    try:
+        return list(performance_drops(base, current, previous=previous))
+    except TypeError:  # a version that judges each window alone: every drop an alarm
+        return list(performance_drops(base, current))
 
 
 def fit(real: ns.RealSet, *, confidence: bool = True) -> Reference:
@@ -125,7 +143,7 @@ def real_tally(real: ns.RealSet, n_windows: int, seed: int) -> tuple[Tally, int]
     rng = np.random.default_rng(seed)
     size = min(real.table.window, len(real.pool) // 2)
     cols = [c for c in real.columns() if c != real.table.target]
-    tally = Tally()
+    tally, labels = Tally(), LabelVerdict(ref, real.name)
     for i in range(n_windows):
         frame = ns.draw(real.pool, size, rng)
         columns = {c: frame[c].to_numpy() for c in cols}
@@ -133,8 +151,8 @@ def real_tally(real: ns.RealSet, n_windows: int, seed: int) -> tuple[Tally, int]
             ref, columns, i, ns.latencies(size, rng), ns.sources(frame, real.table, rng)
         )
         signals = suite.evaluate(window)
-        signals += performance_signals(
-            ref, frame[real.table.target].to_numpy(), frame[ns.PREDICTION].to_numpy(), real.name
+        signals += labels.signals(
+            frame[real.table.target].to_numpy(), frame[ns.PREDICTION].to_numpy()
         )
         tally.add(signals, severity(signals))
     return tally, size
@@ -152,12 +170,12 @@ def synthetic_tally(size: int, n_windows: int, seed: int) -> tuple[Tally, int]:
         seed=seed,
     )
     suite = MonitorSuite(ref, model="synthetic")
-    tally = Tally()
+    tally, verdict = Tally(), LabelVerdict(ref, "synthetic")
     for i in range(n_windows):
         cols = ns.synthetic(size, rng)
         labels = cols.pop("target")
         window = profile(ref, cols, i, ns.latencies(size, rng), ns.synthetic_sources(size, rng))
         signals = suite.evaluate(window)
-        signals += performance_signals(ref, labels, cols[ns.PREDICTION], "synthetic")
+        signals += verdict.signals(labels, cols[ns.PREDICTION])
         tally.add(signals, severity(signals))
     return tally, n_ref

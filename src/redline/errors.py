@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "MissingExtraError",
     "RedlineError",
     "ReferenceFileError",
     "SchemaError",
@@ -34,3 +35,11 @@ class StoreError(RedlineError):
 
 class StoreBusyError(StoreError):
     """Another writer holds the store's lock longer than the wait allows (SQLite): retry."""
+
+
+class MissingExtraError(RedlineError):
+    """A feature needs an optional extra that is not installed: the message says which."""
+
+    def __init__(self, extra: str, *, needed_for: str) -> None:
+        super().__init__(f"{needed_for} needs redline[{extra}]: pip install 'redline[{extra}]'")
+        self.extra = extra

@@ -27,8 +27,18 @@ class StoreSettings(BaseModel):
 class GuardSettings(BaseModel):
     """Defaults for Guards created without explicit arguments."""
 
-    window_s: float = Field(default=60.0, gt=0)
-    buffer_rows: int = Field(default=4096, ge=16)
+    window_s: float = Field(default=60.0, gt=0, description="Window length in seconds.")
+    buffer_rows: int = Field(
+        default=4096, ge=16, description="Rows the request path buffers before handing over."
+    )
+    spool_dir: str | None = Field(
+        default=None,
+        description="Where windows wait while the store or service is away (default: beside "
+        "the SQLite file, else the temp directory).",
+    )
+    control_interval_s: float = Field(
+        default=1.0, gt=0, description="Seconds between an embedded Guard's control-loop ticks."
+    )
 
 
 class ApiSettings(BaseModel):
@@ -52,6 +62,11 @@ class ApiSettings(BaseModel):
         default="inline",
         description="Respond to ingested windows in the request ('inline'), or only store "
         "them for `redline worker` processes to claim ('worker').",
+    )
+    playbook: str | None = Field(
+        default=None,
+        description="Playbook file the API responds with (windows, labels, alert receivers); "
+        "default: the built-in policy.",
     )
 
 

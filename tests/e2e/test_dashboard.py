@@ -162,8 +162,8 @@ def test_the_page_helpers() -> None:
         "to=fallback"
     )
     assert brief({"signals": list(range(100))}, width=12).endswith("…")
-    drift = feature_drift(["x", "region"], [])
-    assert [(f.column, f.level, f.ratio) for f in drift] == [
-        ("region", "no signal", 0.0),
-        ("x", "no signal", 0.0),
+    drift = feature_drift(["x", "region"], None)
+    assert [(f.column, f.level, f.ratio, f.flagged) for f in drift] == [
+        ("region", "no result", 0.0, False),
+        ("x", "no result", 0.0, False),
     ]

@@ -13,7 +13,6 @@ from playwright.sync_api import Browser
 
 from redline.api.dashboard.charts import Series, bin_labels, feature_charts
 from redline.domain import IncidentStatus, Severity
-from redline.monitors.columns import DEFAULT_FLOORS, judge_column
 from redline.profiles.window import WindowProfile
 from redline.services.views import get_model_activity
 from redline.store import add_incident, add_window
@@ -99,25 +98,22 @@ def test_chart_helpers(dashboard: Dashboard) -> None:
     assert activity.reference is not None
     assert activity.latest is not None
     assert len(activity.windows) == 1
-    charts = feature_charts(activity.reference, activity.windows)
+    charts = feature_charts(activity.reference, activity.windows, activity.results)
     region = next(c for c in charts if c.column == "region")
     assert [b.label for b in region.bars] == bin_labels(activity.reference.columns["region"])
     assert sum(b.current for b in region.bars) == pytest.approx(1.0)
-    # The charts judge each window exactly as the drift monitors do.
-    latest = activity.latest
+    # The charts show the monitors' results stored with each window, never judge one.
+    stored = activity.results[-1]
+    assert stored is not None
     for chart in charts:
-        spec = activity.reference.columns[chart.column]
-        verdict = judge_column(
-            spec,
-            latest.columns[chart.column],
-            window_sizes=activity.reference.window_sizes,
-            floors=DEFAULT_FLOORS,
-        )
-        assert chart.drift.last == pytest.approx(verdict.value)
-        assert chart.drift.threshold == pytest.approx(verdict.threshold)
-        assert chart.drifted == verdict.drifted
-    line = Series("s", (1.0, None, 3.0), threshold=2.0)
+        result = stored.column(chart.column)
+        assert result is not None
+        assert chart.drift.last == result.value
+        assert chart.drift.threshold == result.threshold
+        assert (chart.drifted, chart.level) == (result.flagged, result.level)
+    line = Series("s", (1.0, None, 3.0), threshold=2.0, flagged=True)
     assert line.over
+    assert not Series("s", (3.0,), threshold=2.0).over  # a value over a line is no verdict
     assert line.points(100, 10).count(",") == 2
     assert Series("empty", ()).points() == ""
     assert not Series("empty", ()).over

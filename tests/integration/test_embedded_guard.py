@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services import StoreSink, list_window_profiles, record_window
+from redline.services.store_sink import window_record
 from redline.store import Store, list_signals
 
 
@@ -70,25 +72,30 @@ def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Refer
         redline_store.dispose()
 
 
-def test_store_sink_keeps_windows_while_the_store_is_down(
-    empty_url: str, reference: Reference
+def test_store_sink_spools_windows_while_the_store_is_down(
+    empty_url: str, reference: Reference, tmp_path: Path
 ) -> None:
     from redline.store import upgrade
 
     upgrade(empty_url)
     down = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
-    sink = StoreSink(down)
+    spool = tmp_path / "spool" / "m.spool"
+    sink = StoreSink(down, spool_path=spool)
     first = WindowProfile.of(reference, {"x": np.ones(5), "c": ["b"] * 5})
     second = WindowProfile.of(reference, {"x": np.ones(7), "c": ["b"] * 7})
-    sink.write(ClosedWindow("m", first))
+    assert not sink.write(ClosedWindow("m", first))
+    sink.close()
+    sink = StoreSink(down, spool_path=spool)  # a restart finds the window in the spool
     assert sink.backlog == 1
     up = Store.from_url(empty_url)
     sink.store = up
-    sink.write(ClosedWindow("m", second))
+    assert not sink.write(ClosedWindow("m", second))  # behind the older one, in order
     try:
+        assert sink.drain() == 2
         assert sink.backlog == 0
-        assert sorted(w.n_rows for w in list_window_profiles(up, model="m")) == [5, 7]
+        assert [w.n_rows for w in list_window_profiles(up, model="m")] == [5, 7]
     finally:
+        sink.close()
         up.dispose()
         down.dispose()
 
@@ -117,17 +124,21 @@ def test_a_guard_starts_and_serves_with_its_store_down_then_sends_what_waited(
         store.dispose()
 
 
-def test_windows_a_store_outage_costs_are_counted_and_logged(
-    reference: Reference, caplog: pytest.LogCaptureFixture
+def test_windows_a_full_spool_cannot_take_are_counted_and_logged(
+    reference: Reference, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     down = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
-    sink = StoreSink(down, max_backlog=2)
     windows = [WindowProfile.of(reference, {"x": np.ones(3), "c": ["a"] * 3}) for _ in range(3)]
-    with caplog.at_level(logging.ERROR, logger="redline.services"):
-        for window in windows:
-            sink.write(ClosedWindow("m", window))
-        assert (sink.backlog, sink.dropped) == (2, 1)
+    size = len(json.dumps(window_record(ClosedWindow("m", windows[0])), separators=(",", ":")))
+    sink = StoreSink(down, spool_path=tmp_path / "m.spool", max_spool_bytes=2 * size + size // 2)
+    try:
+        with caplog.at_level(logging.ERROR, logger="redline.services"):
+            for window in windows:
+                sink.write(ClosedWindow("m", window))
+    finally:
         sink.close()
-    assert sink.dropped == 3
+        down.dispose()
+    assert (sink.backlog, sink.dropped) == (2, 1)  # the spool keeps what it can, on disk
     lost = [r.getMessage() for r in caplog.records if "lost" in r.getMessage()]
-    assert [windows[i].window_id in line for i, line in enumerate(lost)] == [True] * 3
+    assert len(lost) == 1
+    assert windows[2].window_id in lost[0]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 import redline
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.profiles.reference import Reference
 from redline.services.catalog import save_reference
 from redline.store import Store, list_incidents

@@ -45,6 +45,6 @@ def test_a_file_that_is_not_a_reference_says_so(tmp_path: Path) -> None:
 
 def test_other_reference_types_name_what_to_pass() -> None:
     with pytest.raises(TypeError, match=r"reference must be a Reference or the path .* got dict"):
-        redline.Guard(model="m", predict=float, reference={"x": [1.0]}, store=False)
-    with pytest.raises(TypeError, match="missing required keyword argument: 'reference'"):
-        redline.Guard(model="m", predict=float, store=False)
+        redline.Guard(model="m", predict=float, reference={"x": [1.0]}, store=False)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'reference'"):
+        redline.Guard(model="m", predict=float, store=False)  # type: ignore[call-arg]

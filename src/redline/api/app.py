@@ -16,10 +16,10 @@ from redline.api.errors import install_error_handlers
 from redline.api.limits import RequestLimits
 from redline.api.routes import API_PREFIX, ROOT_ROUTERS, VERSIONED_ROUTERS
 from redline.services.metrics import StoreCollector
-from redline.services.store_access import open_store
+from redline.services.response import ResponsePlan, load_response_plan
+from redline.services.store_access import Store, open_store
 from redline.services.tokens import TokenTouches
 from redline.settings import Settings, get_settings
-from redline.store import Store
 
 __all__ = ["create_app", "factory"]
 
@@ -31,14 +31,25 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """A new app on ``store`` (or on ``settings.store.url``, migrated, closed on shutdown)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    plan: ResponsePlan | None = None,
+) -> FastAPI:
+    """A new app on ``store`` (or on ``settings.store.url``, migrated, closed on shutdown).
+
+    Windows, their labels and alert receivers are responded to with ``plan``, else with the
+    playbook of ``settings.api.playbook`` (PlaybookError before anything opens), else with
+    the built-in policy.
+    """
     chosen = settings if settings is not None else get_settings()
+    response = plan if plan is not None else load_response_plan(chosen.api.playbook)
     owned = store is None
     opened = open_store(chosen.store.url) if store is None else store
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(opened))
-    context = ApiContext(settings=chosen, store=opened, metrics=registry)
+    context = ApiContext(settings=chosen, store=opened, metrics=registry, plan=response)
     context.touches = TokenTouches(opened)
 
     @asynccontextmanager

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
+from redline.services.response import ResponsePlan
+from redline.services.store_access import RouteListener, Store
 from redline.services.tokens import TokenTouches
 from redline.settings import Settings
-from redline.store import RouteListener, Store
 
 __all__ = ["ApiContext", "ContextDep", "RouteChanges", "StoreDep", "get_context", "get_store"]
 
@@ -88,6 +89,8 @@ class ApiContext:
     store: Store
     metrics: CollectorRegistry
     routes: RouteChanges = field(default_factory=RouteChanges)
+    #: How every responding route (windows, their labels, alert receivers) responds.
+    plan: ResponsePlan = field(default_factory=ResponsePlan)
     #: Where requests hand a token's last use, to be written off the request path.
     touches: TokenTouches | None = None
 

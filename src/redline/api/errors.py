@@ -21,8 +21,8 @@ from redline.services.records import (
     VersionConflictError,
 )
 from redline.services.restore import RestoreError
+from redline.services.store_access import StaleChainError, StaleRevisionError
 from redline.services.tokens import TokenNotFoundError
-from redline.store import StaleChainError, StaleRevisionError
 
 __all__ = ["ERROR_RESPONSES", "RETRY_AFTER_S", "STATUS_OF", "install_error_handlers", "status_of"]
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from redline.cli.console import stderr_console, stdout_console
+from redline.cli.extras import require_extra
 from redline.cli.serve import BackgroundDashboard, start_dashboard
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ def demo_command(
     ] = None,
 ) -> None:
     """Train a real model on real flights, break it five ways, and watch redline respond."""
+    require_extra("demo", needed_for="redline demo")
+    if not headless:
+        require_extra("server", needed_for="redline demo's dashboard (or run it --headless)")
     from redline.demo import check_scenarios, prepare, run_demo
     from redline.demo.runner import MAX_INJECTED, WARMUP
 

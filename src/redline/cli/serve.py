@@ -5,17 +5,20 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from redline.cli.console import stderr_console
+from redline.cli.extras import require_extra
 from redline.cli.options import StoreOption, store_url
 
 if TYPE_CHECKING:
     from redline.api.server import ApiServer
-    from redline.store import Store
+    from redline.services.response import ResponsePlan
+    from redline.services.store_access import Store
 
 __all__ = ["LOCAL_DEMO_HOST", "BackgroundDashboard", "serve_command", "start_dashboard"]
 
@@ -72,6 +75,22 @@ def start_dashboard(store: Store, url: str) -> BackgroundDashboard:
     return BackgroundDashboard(server.start(), plaintext, token.id, store)
 
 
+def _plan_of(path: str | None) -> ResponsePlan:
+    """The response plan of the playbook at ``path``; its first problem as one line if invalid."""
+    from redline.playbook import PlaybookError
+    from redline.services.response import load_response_plan
+
+    try:
+        return load_response_plan(path)
+    except PlaybookError as exc:
+        more = len(exc.problems) - 1
+        also = f" (and {more} more: 'redline playbook validate {path}')" if more > 0 else ""
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise typer.BadParameter(
+            f"{first}{also}", param_hint="'--playbook' / REDLINE_API__PLAYBOOK"
+        ) from None
+
+
 def serve_command(
     host: Annotated[
         str | None,
@@ -102,8 +121,18 @@ def serve_command(
         str, typer.Option("--log-level", help="uvicorn's log level (debug, info, warning).")
     ] = "info",
     store: StoreOption = None,
+    playbook: Annotated[
+        Path | None,
+        typer.Option(
+            "--playbook",
+            help="Respond to windows, labels and alerts with this playbook's rules, actions "
+            "and channels (default: REDLINE_API__PLAYBOOK, else the built-in policy).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the REST API under /api/v1, /healthz and /metrics until Ctrl-C."""
+    require_extra("server", needed_for="redline serve")
     from redline.api.app import create_app
     from redline.api.server import ApiServer
     from redline.services import open_store
@@ -111,6 +140,8 @@ def serve_command(
     from redline.settings import StoreSettings, get_settings
 
     settings = get_settings()
+    chosen_playbook = str(playbook) if playbook is not None else settings.api.playbook
+    plan = _plan_of(chosen_playbook)  # a bad playbook stops here, before anything opens
     demo = local_demo or settings.api.local_demo
     chosen_host = host or settings.api.host
     if demo and chosen_host != LOCAL_DEMO_HOST:
@@ -121,7 +152,12 @@ def serve_command(
         )
     chosen_port = settings.api.port if port is None else port
     api = settings.api.model_copy(
-        update={"host": chosen_host, "port": chosen_port, "local_demo": demo}
+        update={
+            "host": chosen_host,
+            "port": chosen_port,
+            "local_demo": demo,
+            "playbook": chosen_playbook,
+        }
     )
     settings = settings.model_copy(
         update={"api": api, "store": StoreSettings(url=store_url(store), echo=settings.store.echo)}
@@ -129,7 +165,7 @@ def serve_command(
     opened = open_store(settings.store.url)
     try:
         server = ApiServer(
-            create_app(settings, store=opened),
+            create_app(settings, store=opened, plan=plan),
             host=chosen_host,
             port=chosen_port,
             log_level=log_level,

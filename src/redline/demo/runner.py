@@ -16,7 +16,7 @@ from redline.demo.report import NOT_DETECTED, ActionOutcome, ScenarioOutcome
 from redline.demo.scenarios import Request, Scenario
 from redline.demo.world import World, register_model
 from redline.domain import ActionStatus, Decision
-from redline.guard.guard import Guard as BaseGuard
+from redline.guard.guard import GuardEngine as BaseGuard
 from redline.services.embedded import Guard
 from redline.services.registry import deploy, load_version
 from redline.services.views import (

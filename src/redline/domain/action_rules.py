@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redline.domain.actions import ActionStatus, ActionType
+from redline.domain.actions import ACTION_SPECS, ActionStatus, ActionType
 from redline.domain.transitions import TransitionError
 
 __all__ = [
@@ -26,12 +26,12 @@ A = ActionStatus
 #: The evidence a verified action can fail on: canaries answering wrong on its route.
 CANARY_FAILURE = "canary_failure"
 
-#: Action types that change the data plane and can therefore be undone.
+#: Action types that change the data plane and can therefore be undone (``ActionSpec.reversible``).
 #: A snapshot only reads, and a page cannot be unsent, so neither is reversible.
-REVERSIBLE = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE}
-#: Types whose verification is final: a verified restore already reverted the containment it
-#: lifted, so undoing it would leave a route nobody's action holds; contain with a new action.
-FINAL_ONCE_VERIFIED = frozenset({ActionType.RESTORE})
+REVERSIBLE = frozenset(t for t, spec in ACTION_SPECS.items() if spec.reversible)
+#: Types whose verification is final (``ActionSpec.final_once_verified``): a verified restore
+#: already reverted the containment it lifted; contain with a new action.
+FINAL_ONCE_VERIFIED = frozenset(t for t, spec in ACTION_SPECS.items() if spec.final_once_verified)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from redline.domain.actions import ActionStatus, ActionType
+from redline.domain.actions import ACTION_SPECS, ActionStatus
 from redline.domain.decision import Route, RouteState
 from redline.domain.incident import IncidentStatus
 from redline.domain.transitions import EXIT_CRITERIA_HELD, IncidentFacts, StatusGuard
@@ -143,7 +143,9 @@ RESTORABLE = frozenset(
 )
 
 #: Actions verified only on a window without a single signal (on top of the route and canaries).
-CLEAN_WINDOW_TYPES = frozenset({ActionType.RESTORE})
+CLEAN_WINDOW_TYPES = frozenset(
+    t for t, spec in ACTION_SPECS.items() if spec.verification.clean_window
+)
 
 
 def restore_links(outcome: ActionStatus) -> tuple[RestoreLink, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redline.domain.actions import ActionType
+from redline.domain.actions import CONTAINMENT_TYPES, ActionType
 from redline.domain.incident import Severity
 from redline.domain.kinds import DRIFT_KINDS, INTEGRITY_KINDS, SHARE_INTEGRITY_KINDS
 from redline.domain.severity import SeverityPolicy, SeverityRule, SignalMatch
@@ -44,7 +44,7 @@ def _sev1(name: str, match: SignalMatch) -> SeverityRule:
 
 def _sev2(name: str, match: SignalMatch, actions: tuple[ActionType, ...]) -> SeverityRule:
     """SEV2: no page; investigate within 1 h; contain within 4 h when it contains at all."""
-    contain = 4 * 3600.0 if set(actions) - {ActionType.SNAPSHOT} else None
+    contain = 4 * 3600.0 if CONTAINMENT_TYPES & set(actions) else None
     return SeverityRule(name, match, Severity.SEV2, actions, False, 3600.0, contain, True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from redline.domain.actions import ActionType
+from redline.domain.actions import ACTION_SPECS, ActionType
 from redline.domain.incident import Severity
 from redline.domain.signal import Level, Signal
 
@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 #: Auto-actions run in this phase order: evidence first, then containment, then people.
-_PHASE = {ActionType.SNAPSHOT: 0, ActionType.PAGE: 2}
+_PHASE = {t: spec.phase for t, spec in ACTION_SPECS.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
-"""The incident status machine as an ordered rule table with named guards (see INCIDENTS.md)."""
+"""The incident status machine as an ordered rule table with named guards (see INCIDENTS.md).
+
+What follows a move (notices, the post-mortem, its review) is declared in ``hooks.HOOKS``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from redline.domain.actions import ActionType
+from redline.domain.actions import ACTION_SPECS, ActionType
 from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
 from redline.errors import RedlineError
 
@@ -32,7 +35,7 @@ E = IncidentEvent
 #: Severities that always need a post-mortem.
 POSTMORTEM_SEVERITIES = frozenset({Severity.SEV1, Severity.SEV2})
 #: Actions drastic enough that applying any of them needs a post-mortem, whatever the severity.
-POSTMORTEM_ACTIONS = frozenset({ActionType.KILL_SWITCH, ActionType.ROLLBACK})
+POSTMORTEM_ACTIONS = frozenset(t for t, spec in ACTION_SPECS.items() if spec.needs_postmortem)
 
 
 class TransitionError(RedlineError):

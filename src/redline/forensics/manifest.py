@@ -19,6 +19,7 @@ __all__ = [
     "Verification",
     "canonical_bytes",
     "check_files",
+    "complete_manifest",
     "manifest_id",
 ]
 
@@ -119,6 +120,23 @@ class FileCheck:
         }
 
 
+def complete_manifest(
+    manifest: Mapping[str, Any], completion: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The manifest with what was copied after the change: its files added, sections filled."""
+    out = dict(manifest)
+    if completion is None:
+        return out
+    for key, value in (completion.get("sections") or {}).items():
+        before = out.get(key)
+        out[key] = (
+            {**before, **value} if isinstance(before, dict) and isinstance(value, dict) else value
+        )
+    files = [*manifest.get("files", []), *completion.get("files", [])]
+    out["files"] = sorted(files, key=lambda f: str(f.get("name")))
+    return out
+
+
 @dataclass(frozen=True)
 class Verification:
     """Whether a snapshot is intact: its id against its manifest, and every file's bytes."""
@@ -126,15 +144,21 @@ class Verification:
     snapshot_id: str
     recomputed_id: str
     files: tuple[FileCheck, ...]
+    #: What the copy after the change found wrong, or that it has not run yet.
+    recorded: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when the manifest and every file match their hashes."""
-        return self.snapshot_id == self.recomputed_id and all(f.status == "ok" for f in self.files)
+        """True when the manifest and every file match their hashes and the copy found nothing."""
+        return (
+            self.snapshot_id == self.recomputed_id
+            and all(f.status == "ok" for f in self.files)
+            and not self.recorded
+        )
 
     def problems(self) -> list[str]:
         """One sentence per mismatch."""
-        out = []
+        out = list(self.recorded)
         if self.snapshot_id != self.recomputed_id:
             out.append(f"the manifest hashes to {self.recomputed_id}, not to its id")
         for f in self.files:
@@ -156,11 +180,25 @@ class Verification:
 
 
 def check_files(
-    snapshot_id: str, manifest: Mapping[str, Any], fetch: Callable[[str], bytes | None]
+    snapshot_id: str,
+    manifest: Mapping[str, Any],
+    fetch: Callable[[str], bytes | None],
+    *,
+    completion: Mapping[str, Any] | None = None,
 ) -> Verification:
-    """Recompute the manifest's id and every file's sha256 from the bytes ``fetch`` returns."""
+    """Recompute the manifest's id and every file's sha256 from the bytes ``fetch`` returns.
+
+    ``completion`` is what was copied after the change; a manifest that deferred files and has
+    none is reported as not yet complete, and what the copy found wrong is reported as found.
+    """
     checks = []
-    for entry in manifest.get("files", []):
+    recorded: list[str] = []
+    if completion is None and manifest.get("deferred"):
+        recorded.append("what was deferred until after the change has not been copied yet")
+    elif completion is not None:
+        recorded.extend(str(p) for p in completion.get("problems", []))
+    entries = complete_manifest(manifest, completion)["files"]
+    for entry in entries:
         expected = str(entry.get("sha256"))
         content = fetch(expected)
         if content is None:
@@ -170,4 +208,4 @@ def check_files(
         same = found == expected and len(content) == entry.get("size")
         status = "ok" if same else "changed"
         checks.append(FileCheck(str(entry.get("name")), expected, status, found, len(content)))
-    return Verification(snapshot_id, manifest_id(manifest), tuple(checks))
+    return Verification(snapshot_id, manifest_id(manifest), tuple(checks), tuple(recorded))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from redline.guard.buffer import RowBuffer
+from redline.profiles.arrow import arrow_module
 from redline.profiles.tabular import Columns
 
 __all__ = ["Chunk", "as_array", "coalesce"]
@@ -51,9 +52,12 @@ class Chunk:
 def _concat(parts: list[Any]) -> Any:
     if all(isinstance(p, np.ndarray) for p in parts):
         return np.concatenate(parts)
-    import pyarrow as pa
-
-    if all(isinstance(p, pa.Array) for p in parts) and len({p.type for p in parts}) == 1:
+    pa = arrow_module()
+    if (
+        pa is not None
+        and all(isinstance(p, pa.Array) for p in parts)
+        and len({p.type for p in parts}) == 1
+    ):
         return pa.concat_arrays(parts)
     return np.concatenate([np.asarray(p, dtype=object) for p in parts])
 

@@ -22,12 +22,11 @@ from redline.guard.serve import REFUSE, Router, serve_batch
 from redline.guard.shadow import ShadowRunner
 from redline.guard.sinks import Feedback, MemorySink, Sink
 from redline.guard.windows import WindowWorker
-from redline.monitors.registry import MonitorSuite
 from redline.profiles.reference import Reference
 from redline.profiles.specs import Role
 from redline.profiles.tabular import TableLike, n_rows_of, to_columns
 
-__all__ = ["Guard"]
+__all__ = ["GuardEngine"]
 
 log = logging.getLogger("redline.guard")
 
@@ -38,7 +37,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Guard:
+class GuardEngine:
     """Serve predictions through a model, a fallback and the current route, and watch them.
 
     The request path appends to a preallocated buffer and reads the in-memory RouteState; a
@@ -116,6 +115,8 @@ class Guard:
         self._feedback: list[Feedback] = []
         self._clock = clock
         self._watcher: RouteWatcher | None = None
+        from redline.monitors.registry import MonitorSuite  # the monitors load with a Guard
+
         self._worker = WindowWorker(
             guard=self,
             suite=MonitorSuite(reference, monitors, model=model),

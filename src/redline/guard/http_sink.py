@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import threading
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
 from redline.errors import DataError
+from redline.guard.environment import LOCAL_FINGERPRINT, FingerprintCache
 from redline.guard.outage import Outage
 from redline.guard.rejected import RejectedFile
 from redline.guard.sinks import ClosedWindow
 from redline.guard.spool import Spool
 from redline.guard.wire import window_item
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["HttpSink"]
 
@@ -49,6 +52,11 @@ class HttpSink:
     ``<spool>.rejected`` (counted in ``rejected``). 401/403: sending stops and the windows stay
     in the spool for a sink started with a valid token. ``close()`` sends for at most
     ``close_timeout_s``; what is left stays in the spool for the next sink on the same path.
+
+    Before a model's first windows it sends the process's environment fingerprint (captured
+    once, on a background thread) to ``PUT .../models/{model}/environment`` as ``instance``
+    (default host:pid); ``send_environment=False`` leaves it out. A service that refuses it
+    (other than 401/403, or 404 before the model's first window) is logged and not asked again.
     """
 
     def __init__(
@@ -65,6 +73,9 @@ class HttpSink:
         retry_max_s: float = 30.0,
         close_timeout_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        send_environment: bool = True,
+        instance: str | None = None,
+        fingerprint: FingerprintCache = LOCAL_FINGERPRINT,
     ) -> None:
         if batch_size < 1 or max_batch_bytes < 1:
             raise DataError("batch_size and max_batch_bytes must be at least 1")
@@ -78,12 +89,19 @@ class HttpSink:
             path.with_name(path.name + ".rejected"), max_bytes=max_spool_bytes
         )
         self._spool = Spool(path, max_bytes=max_spool_bytes, on_corrupt=self._rejected.add_corrupt)
+        import httpx  # when a sink is made, not when the Guard is imported
+
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             timeout=timeout_s,
             transport=transport,
         )
+        self.instance = instance or f"{platform.node()}:{os.getpid()}"
+        self._fingerprint = fingerprint if send_environment else None
+        self._environment_done: set[str] = set()
+        if self._fingerprint is not None:
+            self._fingerprint.start()  # off the request path: ready before the first send
         self._wake = threading.Event()
         self._closing_at: float | None = None
         self._retry_in_s = 0.0
@@ -190,12 +208,16 @@ class HttpSink:
             self._rejected.add_refused(records[:1], None)
             self._spool.advance(sizes[:1])
             return _Outcome.DONE
+        outcome = self._send_environment(model)
+        if outcome is not _Outcome.DONE:
+            return outcome
         outcome, response = self._post(model, records)
         if outcome is not _Outcome.DONE or response is None:
             return outcome
         if response.is_success:
             self._spool.advance(sizes)
             self.sent += len(records)
+            self._send_environment(model)  # a model the service first met in these windows
             return _Outcome.DONE
         if len(records) > 1:  # one bad window refuses its whole batch: find it alone
             for record, size in zip(records, sizes, strict=True):
@@ -218,17 +240,42 @@ class HttpSink:
         self._spool.advance([size])
         return _Outcome.DONE
 
+    def _send_environment(self, model: str) -> _Outcome:
+        """PUT the fingerprint once per model; DONE unless the service must be retried or halts."""
+        if self._fingerprint is None or model in self._environment_done:
+            return _Outcome.DONE
+        body = {"instance": self.instance, "fingerprint": self._fingerprint.get()}
+        path = f"/api/v1/models/{quote(model, safe='')}/environment"
+        outcome, response = self._request("PUT", path, json.dumps(body, separators=(",", ":")))
+        if outcome is not _Outcome.DONE or response is None:
+            return outcome
+        if response.status_code == 404:  # the model is new to the service: after its windows
+            return _Outcome.DONE
+        self._environment_done.add(model)
+        if not response.is_success:
+            log.error(
+                "redline could not report the environment of %s (HTTP %d: %s); windows go on",
+                model,
+                response.status_code,
+                response.text[:500],
+            )
+        return _Outcome.DONE
+
     def _post(
         self, model: str, records: list[dict[str, Any]]
     ) -> tuple[_Outcome, httpx.Response | None]:
         """POST the records; DONE with the response unless it calls for a retry or a halt."""
         body = json.dumps({"windows": [r["item"] for r in records]}, separators=(",", ":"))
+        return self._request("POST", f"/api/v1/models/{quote(model, safe='')}/windows", body)
+
+    def _request(self, method: str, path: str, body: str) -> tuple[_Outcome, httpx.Response | None]:
+        """Send one request; DONE with the response unless it calls for a retry or a halt."""
+        import httpx
+
         remaining = self._remaining_s()
         timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
         try:
-            response = self._client.post(
-                f"/api/v1/models/{quote(model, safe='')}/windows", content=body, timeout=timeout
-            )
+            response = self._client.request(method, path, content=body, timeout=timeout)
         except httpx.HTTPError as exc:
             return self._retry(repr(exc)), None
         code = response.status_code

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import httpx
 
 from redline.domain import RouteState
 from redline.errors import DataError
 from redline.guard.outage import Outage
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["RemoteRouteSource"]
 
@@ -51,6 +53,8 @@ class RemoteRouteSource:
         self.wait_s = wait_s
         self.received_at: float | None = None
         self._path = f"/api/v1/models/{quote(model, safe='')}/route"
+        import httpx  # when a source is made, not when the Guard is imported
+
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
@@ -116,6 +120,8 @@ class RemoteRouteSource:
             self.received_at = time.monotonic()
 
     def _failed(self, exc: Exception) -> float:
+        import httpx
+
         why = repr(exc)
         if isinstance(exc, httpx.HTTPStatusError):
             why = f"HTTP {exc.response.status_code}: {exc.response.text[:300]}"

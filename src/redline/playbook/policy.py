@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from redline.domain import ActionType, Level, Signal
 from redline.domain.action_params import check_action_params
+from redline.domain.actions import ACTION_SPECS, CONTAINMENT_TYPES
 from redline.monitors.registry import REGISTRY
 from redline.playbook.defaults import DEFAULT_RULES, DEFAULT_RUNBOOKS
 from redline.playbook.fields import Duration, SeverityName, Strict, choice
@@ -25,11 +26,11 @@ __all__ = [
 ]
 
 #: Actions that change what serves traffic; a snapshot must come before them.
-CONTAINMENT = frozenset(ActionType) - {ActionType.SNAPSHOT, ActionType.PAGE, ActionType.RESTORE}
+CONTAINMENT = CONTAINMENT_TYPES
 
 #: A restore is the system's way out of a containment, never a runbook step.
 ActionName = Annotated[
-    ActionType, choice("action", [a.value for a in ActionType if a is not ActionType.RESTORE])
+    ActionType, choice("action", [t.value for t, spec in ACTION_SPECS.items() if spec.requestable])
 ]
 LevelName = Annotated[Level, choice("level", [v.value for v in Level])]
 MonitorName = Annotated[str, choice("monitor", sorted(REGISTRY))]

@@ -9,6 +9,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from redline.profiles.arrow import arrow_module
+
 __all__ = [
     "CategoricalCodes",
     "NumericValues",
@@ -96,8 +98,9 @@ def arrow_strings(values: Any) -> Any:
     >>> arrow_strings(np.array(["a", 1], dtype=object)) is None
     True
     """
-    import pyarrow as pa
-
+    pa = arrow_module()
+    if pa is None:  # without pyarrow every string column takes the pandas path
+        return None
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values if _is_string_type(values.type) else None
     if not (isinstance(values, np.ndarray) and values.dtype == object):
@@ -179,10 +182,14 @@ def _encode_categories(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
 def text_descriptor(values: Any, descriptor: str) -> FloatArray:
     """A numeric descriptor of a text column: ``length`` (characters) or ``words``."""
     import pandas as pd
-    import pyarrow as pa
 
+    pa = arrow_module()
     series: pd.Series[str]
-    if isinstance(values, pa.Array | pa.ChunkedArray) and _is_string_type(values.type):
+    if (
+        pa is not None
+        and isinstance(values, pa.Array | pa.ChunkedArray)
+        and _is_string_type(values.type)
+    ):
         series = pd.Series(pd.array(values, dtype="string"), dtype="string")
     else:
         series = pd.Series(np.asarray(values, dtype=object)).astype("string")

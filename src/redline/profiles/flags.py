@@ -39,11 +39,11 @@ def _numeric_mask(spec: NumericSpec, values: Any) -> BoolArray:
 
 
 def _categorical_mask(spec: CategoricalSpec, values: Any) -> BoolArray:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     strings = arrow_strings(values)
-    if strings is not None:
+    if strings is not None:  # then pyarrow is installed
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         known = pc.is_in(strings, value_set=pa.array(spec.vocab, type=strings.type))
         flagged = pc.and_(pc.invert(known), strings.is_valid())
         return np.asarray(flagged.to_numpy(zero_copy_only=False), dtype=bool)

@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from redline.profiles.calibration import interpolate_threshold
 from redline.profiles.stats import js_distance, shares
@@ -35,6 +34,7 @@ __all__ = [
     "mapping_limit",
     "mapping_statistics",
     "rate_limit",
+    "unswapped_counts",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -57,6 +57,39 @@ def mapping_statistics(ref_counts: FloatArray, cur_counts: FloatArray) -> list[F
     ref, cur = ref_counts[..., :-1], cur_counts[..., :-1]
     ordered = js_distance(-np.sort(-ref, axis=-1), -np.sort(-cur, axis=-1))
     return [js_distance(ref, cur), ordered]
+
+
+def unswapped_counts(
+    ref_counts: FloatArray, cur_counts: FloatArray, *, alpha: float
+) -> FloatArray | None:
+    """The window's counts with the labels that moved beyond chance re-paired by rank.
+
+    A remap moves a label's mass wholesale onto another label, so the labels it touches move
+    far beyond chance, and giving each the count ranked like its reference share undoes it. A
+    seasonal reshuffle scales many shares by moderate factors: few labels move that far, and
+    re-pairing them leaves the rest changed. A label moved if its share differs from the
+    reference's by a two-sample z-test at ``alpha`` shared by the labels (two-sided); None
+    when fewer than two did. "Other" (last) is never re-paired.
+
+    >>> ref, cur = np.array([600.0, 300.0, 100.0, 0.0]), np.array([30.0, 60.0, 10.0, 0.0])
+    >>> unswapped_counts(ref, cur, alpha=0.01).tolist()
+    [60.0, 30.0, 10.0, 0.0]
+    """
+    from scipy.special import ndtri
+
+    ref, cur = ref_counts[:-1], cur_counts[:-1]
+    n_ref, n = float(ref.sum()), float(cur.sum())
+    if n_ref <= 0 or n <= 0:
+        return None
+    pooled = (ref + cur) / (n_ref + n)
+    spread = np.sqrt(np.maximum(pooled * (1.0 - pooled), 1e-300) * (1.0 / n_ref + 1.0 / n))
+    z = np.abs(cur / n - ref / n_ref) / spread
+    moved = np.flatnonzero(z > -float(ndtri(alpha / (2.0 * ref.size))))
+    if moved.size < 2:
+        return None
+    out = cur_counts.astype(np.float64, copy=True)
+    out[moved[np.argsort(-ref[moved], kind="stable")]] = -np.sort(-cur[moved])
+    return out
 
 
 def mapping_key(statistic: str, part: str) -> str:
@@ -122,6 +155,8 @@ def mapping_limit(
     >>> round(mapping_limit(fit, [100], 400, statistic="js_by_label", quantile=0.95), 4)
     0.196
     """
+    from scipy import stats  # at first use: importing scipy.stats takes a third of a second
+
     scales = thresholds.get(mapping_key(statistic, "scale"))
     dfs = thresholds.get(mapping_key(statistic, "df"))
     if not scales or not dfs:
@@ -148,6 +183,8 @@ def rate_limit(n_rows: int, *, count_ref: float, n_ref: float, alpha: float) -> 
     >>> rate_limit(1000, count_ref=2.0, n_ref=1000.0, alpha=1e-3)
     14
     """
+    from scipy import stats
+
     a = count_ref + 0.5
     b = max(n_ref - count_ref, 0.0) + 0.5
     if a + b >= _BINOMIAL_RATIO * n_rows:

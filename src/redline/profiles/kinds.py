@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from redline.domain import ColumnKind
+from redline.profiles.arrow import arrow_module
 
 __all__ = ["infer_kind"]
 
@@ -21,11 +22,11 @@ def infer_kind(values: Any) -> ColumnKind | None:
     (<ColumnKind.NUMERIC: 'numeric'>, <ColumnKind.CATEGORICAL: 'categorical'>)
     """
     import pandas as pd
-    import pyarrow as pa
 
+    pa = arrow_module()
     if isinstance(values, pd.Categorical):
         return ColumnKind.CATEGORICAL
-    if isinstance(values, pa.Array | pa.ChunkedArray):
+    if pa is not None and isinstance(values, pa.Array | pa.ChunkedArray):
         # Only the head is looked at below, so convert only the head (strings become objects).
         values = np.asarray(values.slice(0, _SAMPLE))
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values

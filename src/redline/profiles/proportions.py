@@ -13,9 +13,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from scipy.special import ndtri
-from scipy.stats import hypergeom
-
 __all__ = ["critical_count", "drop_p_value", "wilson_interval"]
 
 
@@ -33,6 +30,8 @@ def drop_p_value(k_now: int, n_now: int, k_base: int, n_base: int) -> float:
     >>> round(drop_p_value(3, 10, 8, 10), 4), drop_p_value(8, 10, 8, 10) > 0.5
     (0.0349, True)
     """
+    from scipy.stats import hypergeom  # at first use: scipy.stats is slow to import
+
     _check(k_now, n_now, "window")
     _check(k_base, n_base, "baseline")
     return float(hypergeom.cdf(k_now, n_now + n_base, k_now + k_base, n_now))
@@ -67,6 +66,8 @@ def wilson_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float,
     >>> [round(b, 4) for b in wilson_interval(8, 10)]
     [0.4902, 0.9433]
     """
+    from scipy.special import ndtri
+
     _check(k, n, "interval")
     z = float(ndtri(0.5 + confidence / 2))
     p, z2 = k / n, z * z

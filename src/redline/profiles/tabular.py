@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redline.errors import DataError
+from redline.profiles.arrow import arrow_module, require_arrow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +38,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix in _PARQUET_SUFFIXES:
+            require_arrow("reading Parquet files")
             return pd.read_parquet(p)
         if suffix in _CSV_SUFFIXES:
             return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", encoding="utf-8")
@@ -54,14 +56,15 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _from_frame(frame: pd.DataFrame) -> Columns:
     import pandas as pd
-    import pyarrow as pa
 
     out: Columns = {}
     for name in frame.columns:
         series = frame[name]
         if isinstance(series.dtype, pd.CategoricalDtype):
             out[str(name)] = series.array
-        elif _is_arrow_string(series.dtype):
+        elif _is_arrow_string(series.dtype):  # then pyarrow is installed
+            import pyarrow as pa
+
             out[str(name)] = pa.array(series)  # the Arrow buffers themselves, no Python strings
         else:
             out[str(name)] = series.to_numpy()
@@ -70,11 +73,12 @@ def _from_frame(frame: pd.DataFrame) -> Columns:
 
 def _is_arrow_string(dtype: Any) -> bool:
     import pandas as pd
-    import pyarrow as pa
 
     if isinstance(dtype, pd.StringDtype):
         return dtype.storage in ("pyarrow", "pyarrow_numpy")  # the latter: pandas 2.1-2.2
-    if isinstance(dtype, pd.ArrowDtype):
+    if isinstance(dtype, pd.ArrowDtype):  # only made with pyarrow installed
+        import pyarrow as pa
+
         arrow_type = dtype.pyarrow_dtype
         return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
     return False
@@ -82,9 +86,8 @@ def _is_arrow_string(dtype: Any) -> bool:
 
 def values_at(values: Any, positions: NDArray[np.intp]) -> list[Any]:
     """The values of one column at ``positions``, as a list (Arrow values as Python objects)."""
-    import pyarrow as pa
-
-    if isinstance(values, pa.Array | pa.ChunkedArray):
+    pa = arrow_module()
+    if pa is not None and isinstance(values, pa.Array | pa.ChunkedArray):
         return list(values.take(pa.array(positions)).to_pylist())
     if isinstance(values, np.ndarray):
         return list(values[positions].tolist())

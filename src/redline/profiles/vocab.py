@@ -41,10 +41,11 @@ def fit_vocabulary(
 def _label_counts(values: Any) -> list[tuple[str, int]]:
     """Every non-null label with its number of rows."""
     import pandas as pd
-    import pyarrow.compute as pc
 
     strings = None if isinstance(values, pd.Categorical) else arrow_strings(values)
-    if strings is not None:
+    if strings is not None:  # then pyarrow is installed
+        import pyarrow.compute as pc
+
         tally = pc.value_counts(strings.drop_null())
         labels, counts = tally.field("values").to_pylist(), tally.field("counts").to_pylist()
         return [(str(k), int(c)) for k, c in zip(labels, counts, strict=True)]

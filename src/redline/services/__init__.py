@@ -30,7 +30,7 @@ _HOME = {
     "ActionResult": "redline.services.actions",
     "Guard": "redline.services.embedded",
     "IncidentNotFoundError": "redline.services.incidents",
-    "StoreSink": "redline.services.ingest",
+    "StoreSink": "redline.services.store_sink",
     "apply_action": "redline.services.actions",
     "current_route": "redline.services.routes",
     "list_window_profiles": "redline.services.ingest",
@@ -46,9 +46,10 @@ if TYPE_CHECKING:
     from redline.services.effects import ActionError
     from redline.services.embedded import Guard
     from redline.services.incidents import IncidentNotFoundError, transition_incident
-    from redline.services.ingest import StoreSink, list_window_profiles, record_window
+    from redline.services.ingest import list_window_profiles, record_window
     from redline.services.routes import current_route, route_source
     from redline.services.store_access import open_store
+    from redline.services.store_sink import StoreSink
 
 
 def __getattr__(name: str) -> Any:

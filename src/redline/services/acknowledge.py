@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from redline.domain import IncidentStatus
 from redline.errors import RedlineError
 from redline.services.chains import record_audit, record_event
-from redline.services.notifications import queue_notice
+from redline.services.transitions import record_acknowledgement_in
 from redline.services.views import require_incident
-from redline.store import Store, list_notifications, list_timeline, save_incident
+from redline.store import Store, list_timeline, save_incident
 
 __all__ = ["AcknowledgeError", "Acknowledgement", "acknowledge_incident"]
 
@@ -61,14 +61,5 @@ def acknowledge_incident(
             target=row.key,
             details=details,
         )
-        paged = sorted(
-            {
-                n.channel
-                for n in list_notifications(session, incident_id=row.id)
-                if n.event == "trigger"
-            }
-        )
-        if paged:  # PagerDuty and friends stop escalating once someone owns it
-            summary = f"acknowledged by {actor}: {row.title}"
-            queue_notice(session, row, event="acknowledge", channels=paged, summary=summary, now=at)
+        record_acknowledgement_in(session, row, actor=actor, now=at)  # tells the paged channels
         return Acknowledgement(row.key, actor, at, new=True)

@@ -11,7 +11,7 @@ from typing import Any
 from redline.domain import ActionStatus, ActionType, Signal
 from redline.domain.action_params import check_action_params
 from redline.domain.action_rules import advance_action
-from redline.domain.actions import CONTAINMENT_TYPES
+from redline.domain.actions import ACTION_SPECS
 from redline.domain.containment import is_automatic
 from redline.profiles.window import WindowProfile
 from redline.services.action_failures import (
@@ -22,12 +22,16 @@ from redline.services.action_failures import (
 )
 from redline.services.chains import record_event
 from redline.services.containment import manual_clash
-from redline.services.effects import ActionError, EffectContext, revert_changes, route_changes
-from redline.services.registry import record_deployment_in
+from redline.services.effects import (
+    ActionError,
+    record_effect_in,
+    revert_changes,
+    route_changes,
+)
 from redline.services.restore import start_due_restores_in
 from redline.services.routes import change_route, current_route
 from redline.services.snapshots import snapshot_once_in
-from redline.services.verification import EXPECTED_ROUTE, judge_applied_in
+from redline.services.verification import judge_applied_in
 from redline.store import (
     ActionRow,
     Session,
@@ -85,7 +89,8 @@ def apply_action_in(
     now: datetime,
 ) -> ActionResult:
     """Request and apply an action inside the caller's transaction (a repeat key is a no-op)."""
-    if type is ActionType.RESTORE:
+    spec = ACTION_SPECS[type]
+    if not spec.requestable:
         raise ActionError("a restore ends an incident's containment: `redline incidents restore`")
     params = check_action_params(type, params)  # ActionParamError before anything is recorded
     key = idempotency_key or f"{model}:{type.value}:{uuid.uuid4().hex}"
@@ -106,8 +111,7 @@ def apply_action_in(
     if not created:
         return _result(row, created=False)
     try:
-        ctx = EffectContext(session, model, trigger, now, incident_id)
-        changes = route_changes(ctx, type=type, state=state, params=row.params)
+        changes = route_changes(session, model=model, type=type, state=state, params=row.params)
         clash = manual_clash(session, model=model, state=state, changes=changes)
         if clash is not None and is_automatic(trigger):
             raise ActionRefusedError(clash)
@@ -118,12 +122,21 @@ def apply_action_in(
         kind = "action_refused" if isinstance(exc, ActionRefusedError) else "action_failed"
         record_action_event(session, row, now, trigger, kind, {"error": str(exc)})
         return _result(row, created=True)
+    record_effect_in(
+        session,
+        type=type,
+        model=model,
+        version=after.model_version,
+        actor=trigger,
+        at=now,
+        reason=type.value,
+        incident_id=incident_id,
+    )
     details = {"revision": after.revision, "changes": _jsonable(changes)}
     mark_applied_in(
         session, row, before=before, after=after, at=now, actor=trigger, details=details
     )
-    if type == ActionType.OUTPUT_PATCH and incident_id is not None:
-        # A patch on the output hides the problem rather than fixing it: it is debt to repay.
+    if spec.records_debt and incident_id is not None:
         debt = {
             "action_id": row.id,
             "patch": _jsonable(changes),
@@ -170,17 +183,16 @@ def revert_action(
             changes = revert_changes(row.before_state, row.after_state, current)
             if changes:
                 change_route(session, model=row.model, actor=actor, **changes)
-            restored = row.before_state.get("model_version")
-            if row.type == ActionType.ROLLBACK.value and restored is not None:
-                record_deployment_in(
-                    session,
-                    model=row.model,
-                    version=str(restored),
-                    actor=actor,
-                    reason=f"revert of rollback action {row.id}",
-                    at=at,
-                    incident_id=row.incident_id,
-                )
+            record_effect_in(
+                session,
+                type=ActionType(row.type),
+                model=row.model,
+                version=row.before_state.get("model_version"),
+                actor=actor,
+                at=at,
+                reason=f"revert of {row.type} action {row.id}",
+                incident_id=row.incident_id,
+            )
         save_action(session, action_id=row.id, status=status, reverted_at=at)
         record_action_event(session, row, at, actor, "action_reverted", {})
         return _result(row, created=False)
@@ -203,9 +215,10 @@ def verify_actions_in(
     """
     out = []
     for row in list_actions(session, model=model, status=ActionStatus.VERIFIED):
-        if ActionType(row.type) not in CONTAINMENT_TYPES:
+        spec = ACTION_SPECS[ActionType(row.type)]
+        if not spec.contains:
             continue
-        routes = EXPECTED_ROUTE.get(ActionType(row.type), ())
+        routes = spec.verification.route_names
         if failed := failed_canaries(row, signals, routes=routes):
             fail_action_in(session, row, failed, now=now, evidence={"window_id": window.window_id})
             out.append(_result(row, created=False))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from redline.domain import ActionStatus, ActionType, RouteState
-from redline.domain.actions import CONTAINMENT_TYPES
+from redline.domain.actions import ACTION_SPECS
 from redline.domain.containment import changed_fields, is_automatic, overridden_fields
 from redline.services.chains import record_audit, record_event
 from redline.store import ActionRow, IncidentRow, Session, list_actions
@@ -25,7 +25,7 @@ def in_force(row: ActionRow) -> bool:
 
 def containment_in_force(actions: list[ActionRow]) -> list[ActionRow]:
     """The containment actions among ``actions`` whose route change is still in place."""
-    return [a for a in actions if ActionType(a.type) in CONTAINMENT_TYPES and in_force(a)]
+    return [a for a in actions if ACTION_SPECS[ActionType(a.type)].contains and in_force(a)]
 
 
 def record_acceptance_in(

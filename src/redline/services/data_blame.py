@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from redline.errors import DataError
 from redline.forensics.blame import locate_shift
+from redline.profiles.arrow import require_arrow
 from redline.services.triage_reports import incident_windows, stored_reference
 from redline.services.view_types import View
 from redline.services.views import require_incident
@@ -167,7 +168,7 @@ def export_impacted_decisions(
             writer.writeheader()
             writer.writerows(records)
     else:
-        import pyarrow as pa
+        pa = require_arrow("exporting decisions as Parquet")
         import pyarrow.parquet as pq
 
         table = pa.table({c: pa.array([r[c] for r in records], pa.string()) for c in _COLUMNS})

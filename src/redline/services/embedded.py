@@ -1,56 +1,45 @@
-"""The embedded Guard: the SDK's Guard with its windows, signals and model versions in the store."""
+"""``redline.Guard``: the request-path engine with its control plane (a store, a service, or none).
+
+Importing this module stays light (no SQLAlchemy): the store side is imported when a Guard
+with a store is made.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from typing import Any
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
-from redline.errors import StoreError
-from redline.guard.guard import Guard as _BaseGuard
+from redline.guard.canaries import Canary
+from redline.guard.control import ControlPlane, RemoteControlPlane
+from redline.guard.guard import GuardEngine as _Engine
 from redline.guard.guard import Predict
+from redline.guard.serve import REFUSE
 from redline.guard.sinks import Sink
-from redline.playbook import Playbook, load_playbook
 from redline.profiles.reference import Reference, load_reference
-from redline.services.canary_routes import canaries_of
-from redline.services.catalog import ReferenceNotFoundError, get_reference, save_reference
-from redline.services.registry import RegistryError, current_version, load_version
-from redline.services.response import ResponsePlan
-from redline.services.routes import route_source
 from redline.settings import get_settings
-from redline.store import Store, upgrade
+
+if TYPE_CHECKING:
+    from redline.playbook import Playbook
+    from redline.services.control_local import LocalControlPlane
+    from redline.store import Store
 
 __all__ = ["Guard"]
 
 log = logging.getLogger("redline.services")
 
 
-def _open(
-    store: str | Store | Sink | bool | None, plan: ResponsePlan, reference: Reference | None
-) -> tuple[Sink | None, Store | None, bool]:
-    """The sink, the store behind it, and whether this Guard opened (and so owns) that store."""
-    from redline.services.ingest import StoreSink
-
-    if store is False:
-        return None, None, False
-    if isinstance(store, Store):
-        return StoreSink(store, plan=plan, reference=reference), store, False
-    if isinstance(store, Sink):
-        return store, None, False
-    if store is None or isinstance(store, str):
-        opened = Store.from_url(store or get_settings().store.url)  # a bad URL fails here
-        try:
-            upgrade(opened.engine)
-        except StoreError as exc:  # serve now; the sink migrates once the store answers
-            log.warning("store unreachable at start, serving without it for now: %s", exc)
-            sink = StoreSink(opened, plan=plan, reference=reference, migrate=True)
-            return sink, opened, True
-        return StoreSink(opened, plan=plan, reference=reference), opened, True
-    raise TypeError(f"store must be a URL, a Store, a Sink, None or False; got {store!r}")
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def _reference_of(value: Any) -> Reference:
+def _reference_of(value: object) -> Reference:
     """A saved reference given as a path is loaded (format, version and sha256 checked)."""
     if isinstance(value, str | os.PathLike):
         return load_reference(value)
@@ -63,100 +52,187 @@ def _reference_of(value: Any) -> Reference:
     return value
 
 
-def _keep_reference(store: Store, model: str, reference: Reference) -> None:
-    """Store the Guard's reference unless it is already the model's latest: triage, blame,
-    backtests and the dashboard judge stored windows against it."""
-    try:
-        try:
-            stored, _ = get_reference(store, model=model)
-        except ReferenceNotFoundError:
-            stored = None
-        if stored != reference.content_hash:
-            save_reference(store, model=model, body=reference.to_dict(), actor=f"guard:{model}")
-    except StoreError as exc:  # the Guard serves without its store; windows wait in the sink
-        log.warning("could not store the reference of %s: %s", model, exc)
+class Guard(_Engine):
+    """Serve a model through its route, watch its windows, respond to incidents.
 
+    Where closed windows go and where the route comes from, by the first that is given:
 
-def _apply_model_config(playbook: Playbook, kwargs: dict[str, Any]) -> None:
-    """Defaults from the playbook's entry for this model: window, monitors, canaries."""
-    config = playbook.models.get(kwargs.get("model", ""))
-    if config is None:
-        return
-    kwargs.setdefault("window_s", float(config.window_s))
-    kwargs.setdefault("monitors", config.monitors.enabled())
-    kwargs.setdefault("canaries", list(canaries_of(config)))
+    - ``control``: any :class:`~redline.guard.control.ControlPlane`;
+    - ``server`` and ``token``: the redline service (``redline serve``, a responder token);
+      windows wait in a spool under ``spool_dir`` until it acknowledges them;
+    - ``sink``: any Sink (no route, no response);
+    - ``store=False``: memory only;
+    - ``store``: a SQLAlchemy URL or a :class:`~redline.store.Store`, by default
+      ``REDLINE_STORE__URL``. A local control plane writes each closed window (one
+      transaction; the spool while the store is away) and runs the control loop of
+      ``redline worker`` on a thread of its own: triage, containment, restores, SLAs, the
+      notification outbox.
 
-
-def _registry_loader(store: Store, model: str, trust: bool) -> Callable[[str], Predict]:
-    """Loads a registered version of ``model`` when a RouteState names it (sha256 checked)."""
-    return lambda version: load_version(store, model=model, version=version, trust=trust)
-
-
-class Guard(_BaseGuard):
-    """``Guard(model=..., reference=..., predict=None, store=None, playbook=None)``.
-
-    ``reference`` is a :class:`~redline.profiles.reference.Reference` or the path of one saved
-    with ``Reference.save`` or ``redline reference fit`` (a missing or corrupted file raises
-    :class:`~redline.errors.ReferenceFileError`).
-
-    ``store`` is a SQLAlchemy URL, a :class:`~redline.store.Store`, any Sink, ``None`` for the
-    configured store (``REDLINE_STORE__URL``, by default ``sqlite:///redline.db``), or ``False``
-    to keep windows in memory only. With a store, versions a RouteState names are loaded from
-    the model registry (sha256 checked); without ``predict``, the Guard serves the deployed
-    version (or ``model_version``). ``trust_artifacts=True`` allows pickle/joblib artifacts,
-    which run code when loaded: use it only for artifacts you built.
+    ``reference`` is a :class:`~redline.profiles.reference.Reference` or the path of a saved
+    one. ``playbook`` (a Playbook or a YAML path) sets the response, and defaults for
+    ``window_s``, ``monitors`` and ``canaries`` from its entry for ``model``; otherwise
+    ``window_s`` and ``buffer_rows`` come from ``REDLINE_GUARD__WINDOW_S`` and
+    ``REDLINE_GUARD__BUFFER_ROWS``. Without ``predict`` the Guard serves the deployed version
+    from the store's registry (or ``model_version``); ``trust_artifacts=True`` allows
+    pickle/joblib artifacts, which run code when loaded. ``flush()`` returns once the windows
+    it closed are stored and the control loop has responded to them.
     """
 
     def __init__(
         self,
         *,
-        store: str | Store | Sink | bool | None = None,
-        playbook: Playbook | str | os.PathLike[str] | None = None,
+        model: str,
+        reference: Reference | str | os.PathLike[str],
         predict: Predict | None = None,
+        fallback: Predict | None = None,
+        store: str | Store | Literal[False] | None = None,
+        server: str | None = None,
+        token: str | None = None,
+        control: ControlPlane | None = None,
+        sink: Sink | None = None,
+        playbook: Playbook | str | os.PathLike[str] | None = None,
         trust_artifacts: bool = False,
-        **kwargs: Any,
+        spool_dir: str | os.PathLike[str] | None = None,
+        window_s: float | None = None,
+        buffer_rows: int | None = None,
+        max_pending_rows: int = 1_000_000,
+        model_version: str | None = None,
+        predict_batch: Callable[[Any], Any] | None = None,
+        confidence: Callable[[Any], float] | None = None,
+        on_error: Literal["fallback", "raise"] = "fallback",
+        monitors: Mapping[str, Mapping[str, Any] | None] | None = None,
+        versions: Mapping[str, Predict] | None = None,
+        route_poll_s: float = 0.2,
+        safe_response: Any = REFUSE,
+        record_served: bool | None = None,
+        canaries: Sequence[Canary] | None = None,
+        leak_canaries: Sequence[str] = (),
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        plan = ResponsePlan()
-        if playbook is not None:
-            loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
-            plan = ResponsePlan.from_playbook(loaded)
-            _apply_model_config(loaded, kwargs)
-        if "reference" not in kwargs:
-            raise TypeError("Guard() missing required keyword argument: 'reference'")
-        reference = kwargs["reference"] = _reference_of(kwargs["reference"])
-        if getattr(reference, "performance", None) is not None:
-            kwargs.setdefault("record_served", True)  # labels will be joined to what was served
-        sink, opened, owned = _open(store, plan, reference)
-        try:
-            predict = self._registry_setup(opened, predict, trust_artifacts, kwargs)
-            if opened is not None:
-                _keep_reference(opened, kwargs["model"], reference)
-            super().__init__(sink=sink, predict=predict, **kwargs)
-        except BaseException:
-            if owned and opened is not None:  # once running, closing the sink disposes of it
-                opened.dispose()
-            raise
+        ref = _reference_of(reference)
+        settings = get_settings()
+        loaded, plan = _playbook(playbook)
+        config = loaded.models.get(model) if loaded is not None else None
+        if config is not None:
+            from redline.services.canary_routes import canaries_of
 
-    @staticmethod
-    def _registry_setup(
-        opened: Store | None, predict: Predict | None, trust: bool, kwargs: dict[str, Any]
-    ) -> Predict:
-        if "model" not in kwargs:
-            raise TypeError("Guard() missing required keyword argument: 'model'")
-        model = kwargs["model"]
-        if opened is not None:
-            kwargs.setdefault("route_source", route_source(opened, model=model))
-            kwargs.setdefault("loader", _registry_loader(opened, model, trust))
-        if predict is not None:
-            return predict
-        if opened is None:
-            raise TypeError("without predict=, the Guard needs a store to load the model from")
-        version = kwargs.get("model_version") or current_version(opened, model)
-        if version is None:
-            raise RegistryError(
-                f"model {model!r} has no deployed version; deploy one with "
-                f"'redline models deploy {model} VERSION --actor NAME --reason TEXT', "
-                "or pass predict="
+            window_s = window_s if window_s is not None else float(config.window_s)
+            monitors = monitors if monitors is not None else config.monitors.enabled()
+            canaries = canaries if canaries is not None else canaries_of(config)
+        _check_one_plane(control=control, server=server, token=token, sink=sink, store=store)
+        configured = spool_dir or settings.guard.spool_dir
+        spool = Path(configured) if configured else None
+        local: LocalControlPlane | None = None
+        if control is None and server is not None:
+            control = _remote(server, str(token), model, spool)
+        elif control is None and sink is None and store is not False:
+            from redline.services.control_local import open_local_plane
+
+            control = local = open_local_plane(
+                store,
+                model=model,
+                reference=ref,
+                plan=plan,
+                spool_dir=spool,
+                trust_artifacts=trust_artifacts,
+                interval_s=settings.guard.control_interval_s,
+                clock=clock,
             )
-        kwargs["model_version"] = version
-        return load_version(opened, model=model, version=version, trust=trust)
+        try:
+            if predict is None:
+                predict, model_version = _deployed(local, model, model_version, trust_artifacts)
+            super().__init__(
+                model=model,
+                predict=predict,
+                reference=ref,
+                fallback=fallback,
+                sink=control if control is not None else sink,
+                window_s=window_s if window_s is not None else settings.guard.window_s,
+                buffer_rows=buffer_rows if buffer_rows is not None else settings.guard.buffer_rows,
+                max_pending_rows=max_pending_rows,
+                model_version=model_version,
+                predict_batch=predict_batch,
+                confidence=confidence,
+                on_error=on_error,
+                monitors=monitors,
+                versions=versions,
+                loader=control.load if control is not None else None,
+                route_source=control.route if control is not None else None,
+                route_poll_s=route_poll_s,
+                safe_response=safe_response,
+                record_served=record_served if record_served is not None else _labelled(ref),
+                canaries=canaries or (),
+                leak_canaries=leak_canaries,
+                clock=clock,
+            )
+        except BaseException:
+            if control is not None and (local is not None or server is not None):
+                control.close(1.0)
+            raise
+        self.control = control
+        if local is not None:
+            local.on_change = self.route_written
+            local.start()
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        """Close the open window, wait until it is stored and responded to (at most
+        ``timeout_s``), then bring the route up to date."""
+        started = time.monotonic()
+        super().flush(timeout_s)
+        if self.control is not None:
+            self.control.settle(max(timeout_s - (time.monotonic() - started), 0.0))
+        if self._watcher is not None:
+            self._watcher.check_once()
+
+
+def _check_one_plane(
+    *, control: object, server: str | None, token: str | None, sink: object, store: object
+) -> None:
+    """Where windows go is said once: a control plane, a server, a sink or a store."""
+    given = [n for n, v in (("control", control), ("server", server), ("sink", sink)) if v]
+    if len(given) > 1 or (given and store is not None):
+        chosen = given + (["store"] if store is not None else [])
+        raise TypeError(f"give one of control, server, sink and store, not {chosen}")
+    if server is not None and not token:
+        raise TypeError("server= needs token= (a responder token)")
+
+
+def _remote(server: str, token: str, model: str, spool: Path | None) -> RemoteControlPlane:
+    """The service at ``server`` as the control plane, spooling under ``spool``."""
+    directory = spool or Path(tempfile.gettempdir()) / "redline-spool"
+    path = directory / f"{quote(model, safe='')}.http.spool"
+    return RemoteControlPlane(server, token=token, model=model, spool_path=path)
+
+
+def _labelled(reference: Reference) -> bool:
+    """Labels will be joined to what was served when the reference knows the performance."""
+    return getattr(reference, "performance", None) is not None
+
+
+def _playbook(playbook: Playbook | str | os.PathLike[str] | None) -> tuple[Playbook | None, Any]:
+    """The playbook and its response plan (None: the built-in policy)."""
+    if playbook is None:
+        return None, None
+    from redline.playbook import Playbook, load_playbook
+    from redline.services.response import ResponsePlan
+
+    loaded = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
+    return loaded, ResponsePlan.from_playbook(loaded)
+
+
+def _deployed(
+    local: LocalControlPlane | None, model: str, version: str | None, trust: bool
+) -> tuple[Predict, str]:
+    """The predict function of ``version``, or of the version deployed in the store."""
+    if local is None:
+        raise TypeError("without predict=, the Guard needs a store to load the model from")
+    from redline.services.registry import RegistryError, current_version, load_version
+
+    version = version or current_version(local.store, model)
+    if version is None:
+        raise RegistryError(
+            f"model {model!r} has no deployed version; deploy one with "
+            f"'redline models deploy {model} VERSION --actor NAME --reason TEXT', "
+            "or pass predict="
+        )
+    return load_version(local.store, model=model, version=version, trust=trust), version

@@ -1,7 +1,14 @@
-"""What a forensic snapshot holds, gathered from the store, the registry and the running process."""
+"""What a forensic snapshot records before the change: hashes, ids, route, known environment.
+
+Everything here is cheap (store reads, a stat, small JSON documents); what costs time — the
+artifact's bytes, the reference and window bodies, git and DVC, an environment not captured
+yet — is named in the manifest's ``deferred`` list and copied after the change commits
+(``services.snapshot_completion``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,10 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from redline.forensics.environment import capture_environment, unavailable
+from redline.domain.timeline import canonical_json
+from redline.forensics.environment import local_environment, unavailable
 from redline.forensics.manifest import ManifestBuilder
 from redline.forensics.redact import redact, scrub, secrets_in_environ
-from redline.forensics.versions import capture_code, capture_data
 from redline.playbook import PlaybookError, load_playbook
 from redline.services.routes import current_route
 from redline.settings import ForensicsSettings, get_settings
@@ -24,15 +31,25 @@ from redline.store import (
     WindowRow,
     get_current_deployment,
     get_latest_reference,
+    get_model_environment,
     get_model_version,
+    list_model_environments,
     list_windows,
 )
 
-__all__ = ["SnapshotConfig", "collect_in"]
+__all__ = [
+    "OCTET_STREAM",
+    "SnapshotConfig",
+    "collect_in",
+    "payload_sha256",
+    "summarise_environment",
+]
 
 OCTET_STREAM = "application/octet-stream"
 LOOKBACK = timedelta(days=7)
 MAX_WINDOWS_DURING = 50
+#: A section or file whose content is captured after the change commits.
+PENDING = {"status": "pending"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,11 @@ class SnapshotConfig:
         )
 
 
+def payload_sha256(payload: Mapping[str, Any]) -> str:
+    """The sha256 of a stored JSON body's canonical form (a reference's is its content hash)."""
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
 def _serving_version(session: Session, model: str) -> str | None:
     version = current_route(session, model=model).model_version
     if version is None:
@@ -70,7 +92,9 @@ def _serving_version(session: Session, model: str) -> str | None:
     return version
 
 
-def _model(session: Session, b: ManifestBuilder, model: str, config: SnapshotConfig) -> Any:
+def _model(
+    session: Session, model: str, config: SnapshotConfig, deferred: list[dict[str, Any]]
+) -> Any:
     version = _serving_version(session, model)
     row = get_model_version(session, model=model, version=version) if version else None
     if row is None:
@@ -87,17 +111,61 @@ def _model(session: Session, b: ManifestBuilder, model: str, config: SnapshotCon
         out["artifact"] = unavailable("copying artifacts is switched off")
     elif not path.is_file():
         out["artifact"] = unavailable("the artifact is a code reference or no longer on disk")
-    elif path.stat().st_size > config.max_artifact_bytes:
+    elif (size := path.stat().st_size) > config.max_artifact_bytes:
         out["artifact"] = unavailable("the artifact is larger than the configured maximum")
     else:
-        entry = b.add_bytes(f"model/artifact{path.suffix.lower()}", path.read_bytes(), OCTET_STREAM)
-        # A file that no longer matches its registered hash is itself evidence.
-        out["artifact"] = {"status": "copied", "file": entry.name, "sha256": entry.sha256}
-        out["artifact_changed_since_registration"] = entry.sha256 != row.sha256
+        name = f"model/artifact{path.suffix.lower()}"
+        # The registered hash is what the copy must match: hashing the bytes waits until after.
+        deferred.append(
+            {"name": name, "kind": "artifact", "source": str(path), "sha256": row.sha256}
+        )
+        out["artifact"] = {**PENDING, "file": name, "sha256": row.sha256, "size": size}
     return out
 
 
+def _environment(
+    session: Session, b: ManifestBuilder, model: str, env: Mapping[str, str], secrets: list[str]
+) -> dict[str, Any]:
+    """The model server's fingerprint if its Guard sent one, else this process's if known."""
+    sent = get_model_environment(session, model=model)
+    if sent is not None:
+        instances = len(list_model_environments(session, model=model))
+        document = scrub(dict(sent.fingerprint), secrets=secrets)
+        source = {
+            "source": "guard",
+            "instance": sent.instance,
+            "received_at": sent.received_at.isoformat(),
+            "instances": instances,
+            "fingerprint_sha256": sent.sha256,
+            "note": "the environment the model's Guard reported for its own process",
+        }
+    else:
+        local = local_environment(env, wait=False)
+        if local is None:
+            return {**PENDING, "source": "local"}
+        document = scrub(local, secrets=secrets)
+        source = {
+            "source": "local",
+            "note": "no Guard sent its environment: this is the process that took the snapshot, "
+            "not necessarily the model server",
+        }
+    entry = b.add_json("environment.json", document)
+    return {**source, **summarise_environment(document), "file": entry.name}
+
+
+def summarise_environment(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's short form of an environment document."""
+    return {
+        "status": "recorded",
+        "python": document.get("python"),
+        "os": (document.get("os") or {}).get("platform"),
+        "distributions": len(document.get("distributions") or {}),
+        "gpu": (document.get("gpu") or {}).get("status"),
+    }
+
+
 def _playbook(config: SnapshotConfig, secrets: list[str]) -> Any:
+    """The playbook in force, redacted; None if none is configured."""
     source = config.playbook
     if source is None:
         return None
@@ -123,12 +191,14 @@ def _windows(
 
 
 def _observations(
-    b: ManifestBuilder, windows: list[tuple[str, WindowRow]], secrets: list[str]
+    windows: list[tuple[str, WindowRow]], deferred: list[dict[str, Any]]
 ) -> dict[str, Any]:
     listed, samples, flagged = [], 0, 0
     for phase, row in windows:
-        payload = scrub(dict(row.payload), secrets=secrets)
-        entry = b.add_json(f"windows/{row.id}.json", payload)
+        payload = row.payload
+        digest = payload_sha256(payload)
+        name = f"windows/{row.id}.json"
+        deferred.append({"name": name, "kind": "window", "source": row.id, "content": digest})
         samples += len((payload.get("sample") or {}).get("items", []))
         flagged += len((payload.get("flagged") or {}).get("items", []))
         listed.append(
@@ -138,7 +208,8 @@ def _observations(
                 "start": row.start.isoformat(),
                 "end": row.end.isoformat(),
                 "n_rows": row.n_rows,
-                "file": entry.name,
+                "payload_sha256": digest,
+                "file": name,
             }
         )
     return {"windows": listed, "sample_rows": samples, "flagged_rows": flagged}
@@ -146,23 +217,30 @@ def _observations(
 
 def _data(
     session: Session,
-    b: ManifestBuilder,
     model: str,
     windows: list[tuple[str, WindowRow]],
     config: SnapshotConfig,
-    secrets: list[str],
+    deferred: list[dict[str, Any]],
 ) -> dict[str, Any]:
     reference = get_latest_reference(session, model=model)
-    data = capture_data(config.data_path, declared=config.data_version)
+    deferred.append({"kind": "data", "path": config.data_path, "declared": config.data_version})
+    data: dict[str, Any] = {**PENDING}
     data["reference_hash"] = reference.content_hash if reference is not None else None
     # The hashes the windows were profiled on: a reference swapped mid-incident shows here.
     data["window_reference_hashes"] = sorted(
         {str(w.payload.get("reference_hash")) for _, w in windows}
     )
     if reference is not None:
-        payload = scrub(reference.payload, secrets=secrets)
-        data["reference_file"] = b.add_json("reference.json", payload).name
-    return dict(scrub(data, secrets=secrets))
+        name = "reference.json"
+        deferred.append(
+            {
+                "name": name,
+                "kind": "reference",
+                "content": reference.content_hash,
+            }
+        )
+        data["reference_file"] = name
+    return data
 
 
 def _config(
@@ -187,25 +265,22 @@ def collect_in(
     config: SnapshotConfig,
     environ: Mapping[str, str] | None = None,
 ) -> tuple[ManifestBuilder, dict[str, Any]]:
-    """Gather every file and manifest section of a snapshot of ``model`` at ``now``."""
+    """The files and manifest sections of a snapshot of ``model`` at ``now``, bytes deferred."""
     env = os.environ if environ is None else environ
     secrets = secrets_in_environ(env)
     b = ManifestBuilder()
-    environment = scrub(capture_environment(env), secrets=secrets)
-    env_file = b.add_json("environment.json", environment)
+    deferred: list[dict[str, Any]] = [{"kind": "code", "path": config.code_path}]
     windows = _windows(session, model, incident, now, config.windows_before)
+    environment = _environment(session, b, model, env, secrets)
+    if environment["status"] == "pending":
+        deferred.append({"kind": "environment"})
     sections: dict[str, Any] = {
-        "model_version": _model(session, b, model, config),
-        "code": scrub(capture_code(config.code_path), secrets=secrets),
-        "environment": {
-            "python": environment["python"],
-            "os": environment["os"]["platform"],
-            "distributions": len(environment["distributions"]),
-            "gpu": environment["gpu"].get("status"),
-            "file": env_file.name,
-        },
-        "data": _data(session, b, model, windows, config, secrets),
+        "model_version": _model(session, model, config, deferred),
+        "code": {**PENDING, "path": config.code_path},
+        "environment": environment,
+        "data": _data(session, model, windows, config, deferred),
         "config": _config(session, b, model, config, secrets),
-        "observations": _observations(b, windows, secrets),
+        "observations": _observations(windows, deferred),
     }
+    sections["deferred"] = deferred
     return b, sections

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from redline.errors import StoreError
 from redline.guard.sinks import ClosedWindow
@@ -22,6 +21,7 @@ from redline.services.labels import (
 from redline.services.response import ResponsePlan
 from redline.services.review import queue_for_review_in
 from redline.services.triage import advance_incidents_in, triage_signals_in
+from redline.services.window_results import window_results_in
 from redline.store import (
     Session,
     SignalRow,
@@ -37,11 +37,7 @@ from redline.store import (
     try_lock,
 )
 
-if TYPE_CHECKING:  # StoreSink lives in store_sink, which imports this module
-    from redline.services.store_sink import StoreSink
-
 __all__ = [
-    "StoreSink",
     "list_window_profiles",
     "model_lock",
     "record_window",
@@ -58,7 +54,8 @@ log = logging.getLogger("redline.services")
 
 
 def store_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
-    """Store a window, unevaluated, with its signals, labels, served rows and reviews.
+    """Store a window, unevaluated, with its monitors' results, signals, labels, served rows
+    and reviews.
 
     Returns the stored signal rows, or None when the window was already stored.
     """
@@ -73,6 +70,7 @@ def store_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] |
         end=end,
         n_rows=window.n_rows,
         payload=window.to_dict(),
+        results=window_results_in(session, closed).to_document(),
     )
     if not created:
         return None
@@ -238,12 +236,3 @@ def list_window_profiles(store: Store, *, model: str, limit: int = 100) -> list[
     with store.reading() as session:
         rows = list_windows(session, model=model, limit=limit)
         return [WindowProfile.from_dict(row.payload) for row in rows]
-
-
-def __getattr__(name: str) -> object:
-    # StoreSink moved to store_sink; importing it from here still works.
-    if name == "StoreSink":
-        from redline.services.store_sink import StoreSink
-
-        return StoreSink
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

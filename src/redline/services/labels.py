@@ -25,6 +25,7 @@ from redline.store import (
     get_window,
     list_labelled_predictions,
     list_unscored_labels,
+    list_windows_before,
     mark_labels_scored,
 )
 
@@ -60,13 +61,16 @@ class PerformanceLimits(TypedDict, total=False):
     """Labels a verdict needs, the false-alarm budget, and the smallest drops that count.
 
     Defaults: ``min_labels`` 50 primary-served labelled rows in the window; ``alpha`` 0.001
-    per window over all metrics judged; ``min_accuracy_drop`` 0.05 and ``min_recall_drop``
+    per window over all metrics judged (a warning); ``at_once_alpha`` 1e-6, the p-value that
+    makes a drop an alarm at once, without the window before showing it too (pooled with this
+    one, the drop must stand again); ``min_accuracy_drop`` 0.05 and ``min_recall_drop``
     0.1 (absolute); ``min_class_labels`` 10 labels of a class before its recall is judged;
     ``min_mae_increase`` 0.2 (a regression's MAE up by a fifth of the baseline at least).
     """
 
     min_labels: int
     alpha: float
+    at_once_alpha: float
     min_recall_drop: float
     min_accuracy_drop: float
     min_class_labels: int
@@ -142,7 +146,7 @@ def _signal(
         statistic=drop.statistic,
         value=drop.current,
         threshold=drop.threshold,
-        level=Level.ALARM,
+        level=Level.ALARM if drop.confirmed else Level.WARNING,
         window_start=window.start,
         window_end=window.end,
         n_rows=int(now["n"]),
@@ -155,6 +159,10 @@ def _signal(
             "n": drop.n,
             "n_baseline": drop.n_baseline,
             "n_labelled": int(now["n"]),
+            "confirmed": drop.confirmed,
+            "pooled_n": drop.pooled_n,
+            "pooled_current": drop.pooled_current,
+            "pooled_p_value": drop.pooled_p_value,
             "per_class": per_class,
         },
     )
@@ -183,7 +191,9 @@ def performance_signals_in(
         drops = performance_drops(
             base,
             current,
+            previous=_previous(session, model, window, base["task"], min_labels),
             alpha=limits.get("alpha", 0.001),
+            at_once_alpha=limits.get("at_once_alpha", 1e-6),
             min_recall_drop=limits.get("min_recall_drop", 0.1),
             min_accuracy_drop=limits.get("min_accuracy_drop", 0.05),
             min_class_labels=limits.get("min_class_labels", 10),
@@ -193,6 +203,18 @@ def performance_signals_in(
         if signals:
             rows.extend(add_signals(session, signals=signals, window_id=window.id))
     return rows
+
+
+def _previous(
+    session: Session, model: str, window: WindowRow, task: str, min_labels: int
+) -> dict[str, Any] | None:
+    """Realized performance of the window just before ``window``, if it had enough labels."""
+    before = list_windows_before(session, model=model, before=window.start, limit=1)
+    if not before:
+        return None
+    return realized_performance(
+        session, model=model, window_id=before[0].id, task=task, min_labels=min_labels
+    )
 
 
 def _windows_with_new_labels(session: Session, *, model: str, now: datetime) -> list[WindowRow]:

@@ -1,9 +1,11 @@
-"""Prometheus metrics read from the store at scrape time: traffic, routes, drift, incidents."""
+"""Prometheus metrics read from the store at scrape time: traffic, routes, drift, incidents.
+
+Drift is what the monitors' results stored with each latest window say, never recomputed.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,16 +15,12 @@ from prometheus_client.registry import Collector
 
 from redline.domain import Route, Severity
 from redline.domain.containment import DEPARTURES, departures
-from redline.monitors.columns import judge_columns
-from redline.profiles.reference import Reference
-from redline.profiles.specs import NumericSpec, Role
-from redline.profiles.window import WindowProfile
+from redline.services.result_types import WindowResults
 from redline.services.routes import current_route
 from redline.store import (
     Session,
     Store,
     count_open_incidents,
-    get_latest_reference,
     get_latest_window,
     list_model_names,
     list_verified_actions,
@@ -53,7 +51,8 @@ class ModelMetrics:
     window_rows: int | None = None
     window_end_s: float | None = None
     routes: dict[str, int] = field(default_factory=dict)
-    drift: list[tuple[str, str, float, float]] = field(default_factory=list)  # col, stat, v, thr
+    #: (column, statistic, value, threshold, flagged) as stored with the latest window.
+    drift: list[tuple[str, str, float, float, bool]] = field(default_factory=list)
     departures: tuple[str, ...] = ()
 
 
@@ -66,51 +65,39 @@ class MetricsSnapshot:
     latencies_s: dict[tuple[str, str], list[float]]
 
 
-def _drift(reference: Reference, window: WindowProfile) -> list[tuple[str, str, float, float]]:
-    """The primary drift statistic and threshold of each watched column present in the window."""
-    names = []
-    for spec in reference.columns.values():
-        source = spec.source if isinstance(spec, NumericSpec) and spec.source else spec.name
-        if (
-            spec.role != Role.TARGET
-            and spec.name in window.columns
-            and source not in window.missing
-        ):
-            names.append(spec.name)
-    verdicts = judge_columns(reference, window, names)
-    return [(v.name, v.statistic, v.value, v.threshold) for v in verdicts if math.isfinite(v.value)]
+def _drift(results: WindowResults | None) -> list[tuple[str, str, float, float, bool]]:
+    """Each column's stored statistic, threshold and whether the monitors flagged it."""
+    if results is None:
+        return []
+    return [
+        (c.column, c.statistic, c.value, c.threshold, c.flagged)
+        for c in results.columns
+        if c.value is not None and c.threshold is not None
+    ]
 
 
-def _model(session: Session, model: str, references: dict[str, Reference]) -> ModelMetrics:
+def _model(session: Session, model: str) -> ModelMetrics:
     route = current_route(session, model=model)
     off = departures(route)
     row = get_latest_window(session, model=model)
     if row is None:
         return ModelMetrics(model, route.mode.value, route.revision, departures=off)
     routes = {str(k): int(v) for k, v in (row.payload.get("routes") or {}).items()}
-    drift: list[tuple[str, str, float, float]] = []
-    stored = get_latest_reference(session, model=model)
-    if stored is not None and row.payload.get("reference_hash") == stored.content_hash:
-        try:
-            reference = references.get(stored.content_hash)
-            if reference is None:
-                reference = references[stored.content_hash] = Reference.from_dict(stored.payload)
-            drift = _drift(reference, WindowProfile.from_dict(row.payload))
-        except Exception:  # one unreadable window must not fail the whole scrape
-            log.warning("no drift metrics for model %r: its latest window cannot be read", model)
+    try:
+        drift = _drift(WindowResults.from_document(row.results))
+    except (KeyError, TypeError, ValueError):  # one unreadable window must not fail the scrape
+        log.warning("no drift metrics for model %r: its latest results cannot be read", model)
+        drift = []
     end_s = row.end.timestamp()
     return ModelMetrics(
         model, route.mode.value, route.revision, row.n_rows, end_s, routes, drift, off
     )
 
 
-def read_metrics(
-    store: Store, *, references: dict[str, Reference] | None = None
-) -> MetricsSnapshot:
-    """Read what one scrape reports; ``references`` caches parsed references by content hash."""
-    cache = references if references is not None else {}
-    with store.session() as session:
-        models = [_model(session, name, cache) for name in list_model_names(session)]
+def read_metrics(store: Store) -> MetricsSnapshot:
+    """Read what one scrape reports: the latest windows' stored results, never recomputed."""
+    with store.reading() as session:
+        models = [_model(session, name) for name in list_model_names(session)]
         incidents = {(m, s): n for m, s, n in count_open_incidents(session)}
         latencies: dict[tuple[str, str], list[float]] = {}
         for action in list_verified_actions(session):
@@ -189,11 +176,17 @@ def _drift_families(models: Iterable[ModelMetrics]) -> list[Metric]:
         "Calibrated threshold of each column's primary drift statistic.",
         labels,
     )
+    flagged = _gauge(
+        "redline_drift_flagged",
+        "1 when the monitors raised a drift signal on the column in the latest window, else 0.",
+        labels,
+    )
     for m in models:
-        for column, statistic, value, limit in m.drift:
+        for column, statistic, value, limit, raised in m.drift:
             drift.add_metric([m.model, column, statistic], value)
             threshold.add_metric([m.model, column, statistic], limit)
-    return [drift, threshold]
+            flagged.add_metric([m.model, column, statistic], float(raised))
+    return [drift, threshold, flagged]
 
 
 def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
@@ -223,13 +216,10 @@ class StoreCollector(Collector):
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._references: dict[str, Reference] = {}
 
     def collect(self) -> Iterator[Metric]:
         """Read the store now and yield every metric family."""
-        if len(self._references) > 64:  # references change rarely; keep the cache bounded
-            self._references.clear()
-        yield from metric_families(read_metrics(self.store, references=self._references))
+        yield from metric_families(read_metrics(self.store))
 
     def describe(self) -> list[Any]:
         """Nothing up front, so registering the collector does not read the store."""

@@ -1,26 +1,24 @@
-"""The people's side of a post-mortem: edit with a reason, submit, approve, request changes."""
+"""The people's side of a post-mortem: edit with a reason, submit, approve, request changes.
+
+Each moves the post-mortem through ``transitions.change_postmortem_in``, so what the hook
+table links to it follows (a submit starts a resolved incident's post-mortem phase)."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
 
-from redline.domain import IncidentEvent, IncidentStatus
-from redline.forensics.postmortem_workflow import PostmortemEvent, postmortem_transition
-from redline.services.chains import record_audit, record_event
-from redline.services.incidents import transition_in
+from redline.domain.postmortem import PostmortemEvent
 from redline.services.postmortems import (
     PostmortemEditError,
     PostmortemView,
     incident_by_key,
-    postmortem_of,
 )
-from redline.store import IncidentRow, PostmortemRow, Session, Store, save_incident, save_postmortem
+from redline.services.transitions import change_postmortem_in
+from redline.store import Store
 
 __all__ = [
     "approve_postmortem",
-    "change_postmortem_in",
     "edit_postmortem",
     "request_postmortem_changes",
     "submit_postmortem",
@@ -28,44 +26,6 @@ __all__ = [
 
 #: Longest Markdown a person may store (the generated one is a few tens of kB).
 MAX_MARKDOWN_CHARS = 1_000_000
-
-
-def _start_postmortem(session: Session, row: IncidentRow, actor: str, now: datetime) -> None:
-    """A resolved incident enters its post-mortem phase when the review starts."""
-    if row.status == IncidentStatus.RESOLVED.value:
-        transition_in(session, row, IncidentEvent.START_POSTMORTEM, actor=actor, now=now)
-
-
-def change_postmortem_in(
-    session: Session,
-    row: IncidentRow,
-    event: PostmortemEvent,
-    *,
-    actor: str,
-    now: datetime,
-    expected_version: int | None = None,
-    details: dict[str, Any] | None = None,
-    **changes: Any,
-) -> PostmortemRow:
-    """Move the post-mortem by ``event`` and keep the incident's ``postmortem_status`` in step."""
-    current = postmortem_of(session, row)
-    target = postmortem_transition(current.status, event, key=row.key)
-    stored = save_postmortem(
-        session,
-        incident_id=row.id,
-        expected_version=current.version if expected_version is None else expected_version,
-        status=target.value,
-        **changes,
-    )
-    save_incident(session, incident_id=row.id, postmortem_status=stored.status, updated_at=now)
-    if event == PostmortemEvent.SUBMIT:
-        _start_postmortem(session, row, actor, now)
-    facts = {"event": event.value, "status": stored.status, "version": stored.version}
-    facts |= details or {}
-    kind = f"postmortem_{event.value}"
-    record_event(session, incident_id=row.id, at=now, actor=actor, kind=kind, details=facts)
-    record_audit(session, at=now, actor=actor, action=kind, target=row.key, details=facts)
-    return stored
 
 
 def _move(

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from redline.domain.postmortem import PostmortemEvent, postmortem_transition
 from redline.errors import RedlineError
 from redline.forensics.postmortem import build_postmortem, render_markdown
 from redline.forensics.postmortem_facts import collect_incident
 from redline.forensics.postmortem_html import render_postmortem_html
-from redline.forensics.postmortem_workflow import PostmortemEvent, postmortem_transition
 from redline.services.chains import record_event
-from redline.services.incidents import IncidentNotFoundError
+from redline.services.incident_facts import IncidentNotFoundError
 from redline.store import (
     IncidentRow,
     PostmortemRow,
@@ -173,7 +173,8 @@ def draft_postmortem_in(
 
 
 def draft_on_resolve_in(session: Session, row: IncidentRow, *, now: datetime) -> None:
-    """The resolve hook: draft a required post-mortem; a failure is logged, never raised.
+    """The resolve hook (``draft_postmortem``): draft a required post-mortem; a failure is
+    logged, never raised.
 
     After a reopen, an untouched draft is drafted again; one a person edited or moved on stays.
     """

@@ -20,7 +20,7 @@ from redline.forensics.environment import (
 from redline.profiles.reference import Reference
 from redline.profiles.specs import Role
 from redline.services.artifacts import Predictor, is_reference, load_artifact
-from redline.services.snapshot_views import require_snapshot_in
+from redline.services.snapshot_views import require_snapshot_in, snapshot_contents_in
 from redline.store import Session, Store, get_blob
 
 __all__ = ["ReplayError", "ReplayReport", "replay_snapshot"]
@@ -145,7 +145,7 @@ def replay_snapshot(
     """
     with store.session() as session:
         row = require_snapshot_in(session, snapshot_id=snapshot_id)
-        manifest = dict(row.manifest)
+        manifest = snapshot_contents_in(session, row)
         files = _files(session, manifest)
     model = manifest.get("model_version") or {}
     predictor = _predictor(model, files, trust_artifacts)

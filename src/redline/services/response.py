@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,11 +12,11 @@ from redline.domain.policies import DEFAULT_POLICY
 from redline.domain.severity import SeverityPolicy, SeverityRule, SignalMatch
 from redline.notify import Channel, PagerDutyChannel, SlackChannel, WebhookChannel
 from redline.playbook import PagerDutyChannel as PagerDutyConfig
-from redline.playbook import Playbook
+from redline.playbook import Playbook, load_playbook
 from redline.playbook import SlackChannel as SlackConfig
 from redline.playbook.policy import CONTAINMENT, ActionStep
 
-__all__ = ["ResponsePlan"]
+__all__ = ["ResponsePlan", "load_response_plan"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,11 @@ class ResponsePlan:
         channels = {name: _channel(name, config) for name, config in playbook.notifications.items()}
         policy = SeverityPolicy(version=playbook.severity.version, rules=tuple(rules))
         return cls(policy=policy, params=params, channels=channels, paged=paged)
+
+
+def load_response_plan(path: str | os.PathLike[str] | None) -> ResponsePlan:
+    """The plan of the playbook file at ``path`` (PlaybookError on problems), else the built-in."""
+    return ResponsePlan() if path is None else ResponsePlan.from_playbook(load_playbook(path))
 
 
 def _contains(steps: Sequence[ActionStep]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from redline.profiles.arrow import require_arrow
 from redline.store import LabelledPrediction
 
 __all__ = ["LABEL_COLUMNS", "write_handoff"]
@@ -58,6 +59,7 @@ def write_handoff(
         stale.unlink()
     frame = _frame(rows)
     if fmt == "parquet":
+        require_arrow("writing the retraining set as Parquet")
         frame.to_parquet(labels_path, index=False)
     else:
         frame.to_csv(labels_path, index=False)

@@ -7,7 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from redline.errors import RedlineError
-from redline.store import Session, SnapshotRow, Store, get_incident, get_snapshot, list_snapshots
+from redline.forensics.manifest import complete_manifest
+from redline.store import (
+    Session,
+    SnapshotRow,
+    Store,
+    get_incident,
+    get_snapshot,
+    get_snapshot_completion,
+    list_snapshots,
+)
 
 __all__ = [
     "SnapshotNotFoundError",
@@ -15,6 +24,7 @@ __all__ = [
     "get_snapshot_view",
     "list_snapshot_views",
     "require_snapshot_in",
+    "snapshot_contents_in",
 ]
 
 
@@ -24,7 +34,12 @@ class SnapshotNotFoundError(RedlineError):
 
 @dataclass(frozen=True)
 class SnapshotView:
-    """A stored snapshot as people read it: who, when, why, how much, and its manifest."""
+    """A stored snapshot as people read it: who, when, why, how much, and its manifest.
+
+    ``declared`` is the manifest recorded before the change (its sha256 is the id);
+    ``completion`` what was copied after it (None while pending); ``manifest`` the two merged,
+    which is what readers show.
+    """
 
     id: str
     model: str
@@ -34,11 +49,22 @@ class SnapshotView:
     files: int
     size_bytes: int
     manifest: dict[str, Any]
+    declared: dict[str, Any]
+    completion: dict[str, Any] | None
+    completed_at: datetime | None
+
+    @property
+    def complete(self) -> bool:
+        """True once the bytes the declared manifest deferred were copied."""
+        return self.completion is not None
 
     @classmethod
-    def of(cls, row: SnapshotRow) -> SnapshotView:
-        """The view of a stored row."""
-        files = row.manifest.get("files", [])
+    def of(cls, row: SnapshotRow, session: Session) -> SnapshotView:
+        """The view of a stored row, with its completion if the bytes were copied."""
+        done = get_snapshot_completion(session, snapshot_id=row.id)
+        completion = None if done is None else dict(done.record)
+        merged = complete_manifest(row.manifest, completion)
+        files = merged.get("files", [])
         return cls(
             id=row.id,
             model=row.model,
@@ -47,11 +73,14 @@ class SnapshotView:
             taken_at=row.taken_at,
             files=len(files),
             size_bytes=sum(int(f.get("size", 0)) for f in files),
-            manifest=dict(row.manifest),
+            manifest=merged,
+            declared=dict(row.manifest),
+            completion=completion,
+            completed_at=None if done is None else done.completed_at,
         )
 
     def to_dict(self, *, manifest: bool = True) -> dict[str, Any]:
-        """JSON-ready form (the manifest left out for listings)."""
+        """JSON-ready form (the manifests and completion left out for listings)."""
         out: dict[str, Any] = {
             "id": self.id,
             "model": self.model,
@@ -60,9 +89,12 @@ class SnapshotView:
             "taken_at": self.taken_at.isoformat(),
             "files": self.files,
             "size_bytes": self.size_bytes,
+            "complete": self.complete,
         }
         if manifest:
             out["manifest"] = self.manifest
+            out["declared"] = self.declared
+            out["completion"] = self.completion
         return out
 
 
@@ -77,10 +109,16 @@ def require_snapshot_in(session: Session, *, snapshot_id: str) -> SnapshotRow:
     return row
 
 
+def snapshot_contents_in(session: Session, row: SnapshotRow) -> dict[str, Any]:
+    """The snapshot's manifest with what was copied after the change (files, sections)."""
+    done = get_snapshot_completion(session, snapshot_id=row.id)
+    return complete_manifest(row.manifest, None if done is None else done.record)
+
+
 def get_snapshot_view(store: Store, *, snapshot_id: str) -> SnapshotView:
     """One snapshot by id or unique id prefix."""
     with store.reading() as session:
-        return SnapshotView.of(require_snapshot_in(session, snapshot_id=snapshot_id))
+        return SnapshotView.of(require_snapshot_in(session, snapshot_id=snapshot_id), session)
 
 
 def list_snapshot_views(
@@ -95,4 +133,4 @@ def list_snapshot_views(
                 raise SnapshotNotFoundError(f"no incident {incident_key!r}")
             incident_id = incident.id
         rows = list_snapshots(session, incident_id=incident_id, model=model, limit=limit)
-        return [SnapshotView.of(r) for r in rows]
+        return [SnapshotView.of(r, session) for r in rows]

@@ -12,12 +12,18 @@ from redline.forensics.manifest import Verification, check_files
 from redline.services.chains import record_audit, record_event
 from redline.services.evidence import SnapshotConfig, collect_in
 from redline.services.integrity import chain_head_in
+from redline.services.snapshot_completion import (
+    complete_pending_snapshots,
+    complete_snapshot,
+    complete_snapshot_after_commit,
+)
 from redline.services.snapshot_views import (
     SnapshotNotFoundError,
     SnapshotView,
     get_snapshot_view,
     list_snapshot_views,
     require_snapshot_in,
+    snapshot_contents_in,
 )
 from redline.store import (
     IncidentRow,
@@ -28,6 +34,7 @@ from redline.store import (
     add_snapshot,
     get_blob,
     get_incident,
+    get_snapshot_completion,
     list_snapshots,
 )
 
@@ -35,6 +42,8 @@ __all__ = [
     "SnapshotConfig",
     "SnapshotNotFoundError",
     "SnapshotView",
+    "complete_pending_snapshots",
+    "complete_snapshot",
     "export_snapshot",
     "get_snapshot_view",
     "latest_snapshot_id_in",
@@ -57,7 +66,12 @@ def take_snapshot_in(
     config: SnapshotConfig | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> SnapshotRow:
-    """Capture and store a snapshot in the caller's transaction; on the incident's timeline."""
+    """Store a snapshot's manifest in the caller's transaction; on the incident's timeline.
+
+    Only what is cheap is captured here (hashes, ids, the route, a known environment); the
+    bytes the manifest defers are copied once the caller's ``Store.session`` commits, or by
+    ``complete_pending_snapshots``.
+    """
     chosen = config if config is not None else SnapshotConfig.from_settings()
     builder, sections = collect_in(
         session, model=model, incident=incident, now=now, config=chosen, environ=environ
@@ -78,6 +92,7 @@ def take_snapshot_in(
         reason=reason,
         taken_at=now,
     )
+    complete_snapshot_after_commit(session, snapshot_id=row.id)
     details = {"snapshot_id": row.id, "reason": reason, "files": len(manifest["files"])}
     if incident is not None:
         record_event(
@@ -169,7 +184,9 @@ def take_snapshot(
             actor=actor,
             config=config,
         )
-        return SnapshotView.of(row)
+        snapshot_id = row.id
+    # The copy ran once the transaction committed; read the snapshot with its bytes.
+    return get_snapshot_view(store, snapshot_id=snapshot_id)
 
 
 def verify_snapshot(store: Store, *, snapshot_id: str) -> Verification:
@@ -181,7 +198,9 @@ def verify_snapshot(store: Store, *, snapshot_id: str) -> Verification:
             blob = get_blob(session, sha256=digest)
             return None if blob is None else bytes(blob.content)
 
-        return check_files(row.id, row.manifest, fetch)
+        completion = get_snapshot_completion(session, snapshot_id=row.id)
+        record = None if completion is None else completion.record
+        return check_files(row.id, row.manifest, fetch, completion=record)
 
 
 def export_snapshot(store: Store, *, snapshot_id: str, path: str | os.PathLike[str]) -> Path:
@@ -189,7 +208,8 @@ def export_snapshot(store: Store, *, snapshot_id: str, path: str | os.PathLike[s
     with store.session() as session:
         row = require_snapshot_in(session, snapshot_id=snapshot_id)
         contents = {}
-        for entry in row.manifest.get("files", []):
+        completion = get_snapshot_completion(session, snapshot_id=row.id)
+        for entry in snapshot_contents_in(session, row)["files"]:
             blob = get_blob(session, sha256=str(entry["sha256"]))
             if blob is not None:
                 contents[blob.sha256] = bytes(blob.content)
@@ -199,4 +219,5 @@ def export_snapshot(store: Store, *, snapshot_id: str, path: str | os.PathLike[s
             manifest=row.manifest,
             contents=contents,
             taken_at=row.taken_at,
+            completion=None if completion is None else completion.record,
         )

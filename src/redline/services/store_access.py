@@ -1,10 +1,24 @@
-"""Opening the store for a use case."""
+"""Opening the store for a use case, and the store types entry points hold or catch."""
 
 from __future__ import annotations
 
-from redline.store import Store, open_existing, upgrade
+from redline.store import (
+    RouteListener,
+    StaleChainError,
+    StaleRevisionError,
+    Store,
+    open_existing,
+    upgrade,
+)
 
-__all__ = ["open_existing_store", "open_store"]
+__all__ = [
+    "RouteListener",
+    "StaleChainError",
+    "StaleRevisionError",
+    "Store",
+    "open_existing_store",
+    "open_store",
+]
 
 
 def open_store(url: str) -> Store:

@@ -15,12 +15,11 @@ from redline.domain.grouping import joins, split_unrelated
 from redline.domain.severity import SeverityDecision, classify
 from redline.domain.transitions import TransitionError
 from redline.services.chains import record_event
+from redline.services.incident_facts import incident_facts
 from redline.services.incident_response import respond_in
-from redline.services.incidents import incident_facts, transition_in
-from redline.services.notifications import queue_notice
-from redline.services.postmortems import draft_on_resolve_in
 from redline.services.response import ResponsePlan
 from redline.services.snoozes import drop_snoozed_in
+from redline.services.transitions import transition_in
 from redline.services.triage_reports import attach_triage_report_in, refresh_triage_reports_in
 from redline.store import (
     OPEN_INCIDENT_STATUSES,
@@ -31,7 +30,6 @@ from redline.store import (
     add_incident_signals,
     list_incident_signals,
     list_incidents,
-    list_notifications,
     save_incident,
 )
 
@@ -191,7 +189,8 @@ def advance_incidents_in(
     session: Session, *, model: str, now: datetime, exit_windows: int = 3
 ) -> list[str]:
     """Refresh the triage reports of the model's open incidents, then move them forward where
-    their guards now hold; returns the keys of those that moved."""
+    their guards now hold (what follows a move is the hook table's); returns the keys of those
+    that moved."""
     refresh_triage_reports_in(session, model=model, now=now)
     moved = []
     for row in list_incidents(session, model=model, open_only=True, limit=50):
@@ -208,19 +207,7 @@ def advance_incidents_in(
             except TransitionError:
                 break
             moved.append(row.key)
-            if event == IncidentEvent.RESOLVE:
-                _notify_resolved(session, row, now)
-                draft_on_resolve_in(session, row, now=now)
     return moved
-
-
-def _notify_resolved(session: Session, row: IncidentRow, now: datetime) -> None:
-    """Tell every channel that was paged about the incident that it is resolved."""
-    notes = list_notifications(session, incident_id=row.id)
-    paged = sorted({n.channel for n in notes if n.event == "trigger"})
-    if paged:
-        summary = f"resolved: {row.title}"
-        queue_notice(session, row, event="resolve", channels=paged, summary=summary, now=now)
 
 
 def _next_events(status: IncidentStatus) -> tuple[IncidentEvent, ...]:

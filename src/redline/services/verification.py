@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from redline.domain import ActionStatus, ActionType, Route, Signal
+from redline.domain import ActionStatus, ActionType, Signal
 from redline.domain.action_rules import advance_action
-from redline.domain.containment import CLEAN_WINDOW_TYPES
+from redline.domain.actions import ACTION_SPECS, ActionSpec
 from redline.profiles.window import WindowProfile
 from redline.services.action_failures import (
     fail_action_in,
@@ -18,25 +18,7 @@ from redline.services.action_failures import (
 from redline.services.restore import settle_restore_in
 from redline.store import ActionRow, Session, save_action
 
-__all__ = ["EXPECTED_ROUTE", "judge_applied_in"]
-
-#: The route each action should show serving in the windows that follow it.
-EXPECTED_ROUTE: dict[ActionType, tuple[str, ...]] = {
-    ActionType.KILL_SWITCH: (Route.FALLBACK.value, Route.BLOCK.value),
-    ActionType.ROUTE_FALLBACK: (Route.FALLBACK.value, Route.BLOCK.value),
-    ActionType.ROLLBACK: (Route.PRIMARY.value,),
-    ActionType.SHADOW: (Route.PRIMARY.value,),
-    ActionType.THRESHOLD_CHANGE: (Route.PRIMARY.value, Route.REVIEW.value),
-    ActionType.BLOCK_SOURCE: (Route.PRIMARY.value, Route.BLOCK.value, Route.FALLBACK.value),
-    ActionType.INPUT_FILTER: (
-        Route.PRIMARY.value,
-        Route.BLOCK.value,
-        Route.FALLBACK.value,
-        Route.REVIEW.value,
-    ),
-    ActionType.OUTPUT_PATCH: (Route.PRIMARY.value,),
-    ActionType.RESTORE: (Route.PRIMARY.value,),
-}
+__all__ = ["judge_applied_in"]
 
 
 def judge_applied_in(
@@ -46,7 +28,11 @@ def judge_applied_in(
     signals: Sequence[Signal],
     now: datetime,
 ) -> bool:
-    """Verify or fail one applied action on ``window``; False when the window cannot tell yet."""
+    """Verify or fail one applied action on ``window``; False when the window cannot tell yet.
+
+    What the window must show is the action's ``ActionSpec.verification``.
+    """
+    spec = ACTION_SPECS[ActionType(row.type)]
     revision = int((row.after_state or {}).get("revision", 0))
     served = {route: n for route, n in window.routes.items() if n}
     evidence = {
@@ -54,13 +40,13 @@ def judge_applied_in(
         "route_revision": window.route_revision,
         "routes": served,
     }
-    expected = EXPECTED_ROUTE.get(ActionType(row.type), ())
+    expected = spec.verification.route_names
     serving = window.route_revision >= revision and any(r in served for r in expected)
     if failed := failed_canaries(row, signals):
         fail_action_in(session, row, failed, now=now, evidence=evidence)
-    elif not serving or not _shadow_ran(row, window):
+    elif not serving or not _shadow_ran(spec, row, window):
         return False
-    elif ActionType(row.type) in CLEAN_WINDOW_TYPES and signals:
+    elif spec.verification.clean_window and signals:
         kinds = sorted({s.kind for s in signals})
         error = f"the first window on the new route was not clean: {', '.join(kinds)}"
         status = advance_action(ActionStatus.APPLIED, ActionStatus.FAILED)
@@ -80,14 +66,14 @@ def judge_applied_in(
             session, action_id=row.id, status=status, verification=evidence, verified_at=now
         )
         record_action_event(session, row, now, "system", "action_verified", evidence)
-    if row.type == ActionType.RESTORE.value:
+    if spec.ends_containment:
         settle_restore_in(session, row, now=now)
     return True
 
 
-def _shadow_ran(row: ActionRow, window: WindowProfile) -> bool:
+def _shadow_ran(spec: ActionSpec, row: ActionRow, window: WindowProfile) -> bool:
     """A shadow action is only verified once the suspect answered in the window."""
-    if row.type != ActionType.SHADOW.value:
+    if not spec.verification.shadow_answered:
         return True
     suspect = (row.after_state or {}).get("shadow_version")
     return int(window.shadow.get(str(suspect), {}).get("n", 0)) > 0

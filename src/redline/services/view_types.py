@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from redline.domain import (
     ActionStatus,
@@ -19,6 +19,9 @@ from redline.domain import (
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.store import ActionRow, IncidentRow, SignalRow, TimelineEventRow
+
+if TYPE_CHECKING:  # result_types builds on View, defined here
+    from redline.services.result_types import WindowResults
 
 __all__ = [
     "ActionView",
@@ -231,11 +234,13 @@ class IncidentDetail(View):
 
 @dataclass(frozen=True, slots=True)
 class ModelActivity(View):
-    """What a model page charts: the stored reference and the latest windows, oldest first."""
+    """What a model page charts: the stored reference and the latest windows, oldest first,
+    each with the monitors' results stored with it (None for a window stored without)."""
 
     model: str
     reference: Reference | None
     windows: tuple[WindowProfile, ...]
+    results: tuple[WindowResults | None, ...] = ()
 
     @property
     def latest(self) -> WindowProfile | None:

@@ -15,6 +15,7 @@ from redline.profiles.window import WindowProfile
 from redline.services.containment import containment_in_force
 from redline.services.incidents import IncidentNotFoundError, incident_facts
 from redline.services.integrity import first_broken_seq
+from redline.services.result_types import ColumnResult, WindowResults
 from redline.services.view_types import (
     ActionView,
     IncidentDetail,
@@ -46,6 +47,7 @@ from redline.store import (
 
 __all__ = [
     "ActionView",
+    "ColumnResult",
     "IncidentDetail",
     "IncidentSummary",
     "ModelActivity",
@@ -54,6 +56,7 @@ __all__ = [
     "SignalView",
     "TimelineEntry",
     "View",
+    "WindowResults",
     "count_open_by_model",
     "count_open_by_severity",
     "get_incident_id",
@@ -300,7 +303,8 @@ _WIDENINGS = 8
 
 
 def get_model_activity(store: Store, *, model: str, windows: int = 30) -> ModelActivity:
-    """The model's latest reference and its last ``windows`` window profiles, oldest first."""
+    """The model's latest reference and its last ``windows`` window profiles, oldest first,
+    with the monitors' results stored with each."""
     with store.reading() as session:
         reference = get_latest_reference(session, model=model)
         rows = _latest_windows(session, model=model, limit=max(windows, 1))
@@ -308,4 +312,5 @@ def get_model_activity(store: Store, *, model: str, windows: int = 30) -> ModelA
             model=model,
             reference=None if reference is None else Reference.from_dict(reference.payload),
             windows=tuple(WindowProfile.from_dict(r.payload) for r in rows),
+            results=tuple(WindowResults.from_document(r.results) for r in rows),
         )

@@ -21,6 +21,7 @@ from redline.errors import StoreBusyError, StoreError
 
 __all__ = [
     "Store",
+    "after_commit",
     "alembic_config",
     "create_engine_for",
     "current_revision",
@@ -166,6 +167,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_AFTER_COMMIT = "redline.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[Store], None]) -> None:
+    """Run ``callback(store)`` once ``Store.session``'s transaction of ``session`` has committed.
+
+    For work that must follow a change but not delay it (copying evidence bytes); nothing runs
+    if the transaction rolls back, or if ``session`` did not come from ``Store.session``.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 class Store:
     """An engine with its session maker: the one handle services need."""
 
@@ -187,6 +200,8 @@ class Store:
         """
         with self.sessions.begin() as session:
             yield session
+        for callback in session.info.pop(_AFTER_COMMIT, ()):
+            callback(self)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -21,6 +21,7 @@ __all__ = [
     "add_window",
     "count_windows",
     "get_latest_reference",
+    "get_reference",
     "get_window",
     "list_signals",
     "list_unevaluated_windows",
@@ -73,11 +74,18 @@ def add_reference(
     session: Session, *, model: str, content_hash: str, payload: dict[str, Any]
 ) -> ReferenceRow:
     """Store a fitted reference; the same model and hash give back the existing row."""
+    row = ReferenceRow(model=model, content_hash=content_hash, payload=payload)
+    return _add_once(
+        session, row, lambda: get_reference(session, model=model, content_hash=content_hash)
+    )[0]
+
+
+def get_reference(session: Session, *, model: str, content_hash: str) -> ReferenceRow | None:
+    """The reference of ``model`` with this content hash, or None."""
     query = select(ReferenceRow).where(
         ReferenceRow.model == model, ReferenceRow.content_hash == content_hash
     )
-    row = ReferenceRow(model=model, content_hash=content_hash, payload=payload)
-    return _add_once(session, row, lambda: session.scalars(query).first())[0]
+    return session.scalars(query).first()
 
 
 def get_latest_reference(session: Session, *, model: str) -> ReferenceRow | None:
@@ -100,13 +108,22 @@ def add_window(
     end: datetime,
     n_rows: int,
     payload: dict[str, Any],
+    results: dict[str, Any] | None = None,
 ) -> tuple[WindowRow, bool]:
-    """Store a closed window once; a repeated id is a no-op. True if it was new."""
+    """Store a closed window (and its monitors' ``results``) once; True if it was new."""
     if end < start:
         raise ValueError(f"window {window_id!r} ends ({end}) before it starts ({start})")
     if n_rows < 0:
         raise ValueError(f"window {window_id!r} has a negative row count ({n_rows})")
-    row = WindowRow(id=window_id, model=model, start=start, end=end, n_rows=n_rows, payload=payload)
+    row = WindowRow(
+        id=window_id,
+        model=model,
+        start=start,
+        end=end,
+        n_rows=n_rows,
+        payload=payload,
+        results=results,
+    )
     return _add_once(session, row, lambda: session.get(WindowRow, window_id))
 
 

@@ -12,9 +12,23 @@ from sqlalchemy.orm import Session
 from redline.domain.timeline import canonical_json
 from redline.errors import DataError
 from redline.store.queries import _add_once
-from redline.store.tables_forensics import SNAPSHOT_REASONS, BlobRow, SnapshotRow
+from redline.store.tables_forensics import (
+    SNAPSHOT_REASONS,
+    BlobRow,
+    SnapshotCompletionRow,
+    SnapshotRow,
+)
 
-__all__ = ["add_blob", "add_snapshot", "get_blob", "get_snapshot", "list_snapshots"]
+__all__ = [
+    "add_blob",
+    "add_snapshot",
+    "add_snapshot_completion",
+    "get_blob",
+    "get_snapshot",
+    "get_snapshot_completion",
+    "list_incomplete_snapshots",
+    "list_snapshots",
+]
 
 #: The shortest id prefix accepted for a snapshot (like git's short hashes).
 _MIN_PREFIX_CHARS = 8
@@ -95,4 +109,31 @@ def list_snapshots(
     if model is not None:
         query = query.where(SnapshotRow.model == model)
     query = query.order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def add_snapshot_completion(
+    session: Session, *, snapshot_id: str, record: dict[str, Any], completed_at: datetime
+) -> tuple[SnapshotCompletionRow, bool]:
+    """Store a snapshot's completion once; True if this call stored it (else the stored one)."""
+    row = SnapshotCompletionRow(snapshot_id=snapshot_id, record=record, completed_at=completed_at)
+    return _add_once(session, row, lambda: session.get(SnapshotCompletionRow, snapshot_id))
+
+
+def get_snapshot_completion(session: Session, *, snapshot_id: str) -> SnapshotCompletionRow | None:
+    """The completion of this snapshot (its bytes copied after the change), or None if pending."""
+    return session.get(SnapshotCompletionRow, snapshot_id)
+
+
+def list_incomplete_snapshots(session: Session, *, limit: int = 100) -> list[SnapshotRow]:
+    """Snapshots whose bytes are not copied yet, oldest first."""
+    done = select(SnapshotCompletionRow.snapshot_id).where(
+        SnapshotCompletionRow.snapshot_id == SnapshotRow.id
+    )
+    query = (
+        select(SnapshotRow)
+        .where(~done.exists())
+        .order_by(SnapshotRow.taken_at, SnapshotRow.id)
+        .limit(limit)
+    )
     return list(session.scalars(query))

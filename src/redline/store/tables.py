@@ -138,6 +138,8 @@ class WindowRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The monitors' per-column results as stored with the window (0008; None before).
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, nullable=True)
 
     _utc = validates("start", "end", "created_at", "evaluated_at")(_validate_utc)
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from redline.store.tables import (
@@ -21,7 +30,9 @@ __all__ = [
     "POSTMORTEM_STATUSES",
     "SNAPSHOT_REASONS",
     "BlobRow",
+    "ModelEnvironmentRow",
     "PostmortemRow",
+    "SnapshotCompletionRow",
     "SnapshotRow",
     "TriageReportRow",
 ]
@@ -64,6 +75,36 @@ class SnapshotRow(Base):
 
     _choices = validates("reason")(choice_validator({"reason": SNAPSHOT_REASONS}))
     _utc = validates("taken_at", "created_at")(_validate_utc)
+
+
+class SnapshotCompletionRow(Base):
+    """The bytes copied into a snapshot after the change it preceded: files, sections, problems."""
+
+    __tablename__ = "snapshot_completions"
+
+    snapshot_id: Mapped[str] = mapped_column(
+        String(HASH_LENGTH), ForeignKey("snapshots.id", ondelete="RESTRICT"), primary_key=True
+    )
+    record: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    _utc = validates("completed_at")(_validate_utc)
+
+
+class ModelEnvironmentRow(Base):
+    """The latest environment fingerprint a model's serving process (one Guard instance) sent."""
+
+    __tablename__ = "model_environments"
+    __table_args__ = (UniqueConstraint("model", "instance"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    instance: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    fingerprint: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    _utc = validates("received_at")(_validate_utc)
 
 
 class TriageReportRow(Base):

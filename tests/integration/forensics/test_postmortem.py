@@ -8,8 +8,8 @@ import pytest
 from postmortem_world import MODEL, fit, resolved_incident
 
 from redline.domain import IncidentEvent
+from redline.domain.postmortem import PostmortemTransitionError
 from redline.domain.transitions import TransitionError
-from redline.forensics.postmortem_workflow import PostmortemTransitionError
 from redline.profiles.reference import Reference
 from redline.services.incidents import transition_incident
 from redline.services.integrity import verify_chains

@@ -64,6 +64,8 @@ def _set_blob(store: Store, digest: str, content: bytes) -> None:
 
 def test_a_snapshot_records_model_code_environment_data_and_windows(store: Store) -> None:
     view = take_snapshot(store, model=MODEL, actor="alice")
+    assert view.complete  # the bytes were copied right after the manifest's commit
+    assert view.declared["model_version"]["artifact"]["status"] == "pending"
     manifest = view.manifest
     assert manifest["model_version"]["version"] == "v1"
     assert manifest["model_version"]["artifact"]["status"] == "copied"
@@ -81,7 +83,7 @@ def test_a_snapshot_records_model_code_environment_data_and_windows(store: Store
     assert {"environment.json", "reference.json", "config/route_state.json"} <= names
     assert all(set(f) == {"name", "sha256", "size", "media_type"} for f in manifest["files"])
     assert verify_snapshot(store, snapshot_id=view.id).ok
-    assert manifest_id(view.manifest) == view.id  # the store and forensics agree on the id
+    assert manifest_id(view.declared) == view.id  # the store and forensics agree on the id
 
 
 def test_ids_resolve_by_prefix_and_listing_is_newest_first(store: Store) -> None:
@@ -140,7 +142,7 @@ def test_verify_detects_any_changed_byte(store: Store) -> None:
 
 def test_verify_detects_a_changed_manifest(store: Store) -> None:
     view = take_snapshot(store, model=MODEL)
-    forged = {**view.manifest, "model_version": {**view.manifest["model_version"], "version": "v0"}}
+    forged = {**view.declared, "model_version": {**view.declared["model_version"], "version": "v0"}}
     with store.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 import redline
 from redline.domain import Severity
 from redline.errors import DataError
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.profiles.reference import Reference
 from redline.services.catalog import save_reference
 from redline.services.data_blame import blame, export_impacted_decisions

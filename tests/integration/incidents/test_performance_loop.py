@@ -12,7 +12,7 @@ import pytest
 
 import redline
 from redline.domain import Route
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.profiles.reference import Reference
 from redline.store import Store, list_incidents, list_labelled_predictions, list_signals
 

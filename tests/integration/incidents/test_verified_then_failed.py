@@ -11,7 +11,7 @@ import pytest
 import redline
 from redline.domain import ActionStatus, ActionType, Route
 from redline.guard import Canary
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.profiles.reference import Reference
 from redline.store import (
     ActionRow,

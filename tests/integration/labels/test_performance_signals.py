@@ -14,7 +14,7 @@ from labels_data import MODEL, T0, add_hour_window, serve_window
 import redline
 from redline.domain import Level
 from redline.guard.sinks import Feedback
-from redline.profiles.proportions import critical_count
+from redline.profiles.proportions import critical_count, drop_p_value
 from redline.profiles.reference import Reference
 from redline.services.labels import (
     ServedPrediction,
@@ -76,7 +76,9 @@ def test_a_fraud_recall_drop_of_a_quarter_raises_performance_drop(
     assert signal.value == pytest.approx(0.6)
     # Fires below (critical count + 1) / n, here under the 0.8 - 0.1 floor.
     assert signal.threshold == pytest.approx((critical_count(100, 160, 200, ALPHA) + 1) / 100)
-    assert signal.level is Level.ALARM
+    # p = 2.3e-4 in one window is a warning: an alarm needs the window before to show it too.
+    assert signal.level is Level.WARNING
+    assert (signal.evidence["confirmed"], signal.evidence["pooled_n"]) == (False, 0)
     assert (signal.window_start, signal.window_end) == (T0, T0 + timedelta(hours=1))
     assert signal.evidence["baseline"] == pytest.approx(0.8)
     assert (signal.evidence["n"], signal.evidence["n_baseline"]) == (100, 200)
@@ -90,6 +92,39 @@ def test_a_fraud_recall_drop_of_a_quarter_raises_performance_drop(
     assert (
         performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER) == []
     )
+
+
+def test_a_drop_the_window_before_also_shows_is_an_alarm(
+    session: Session, fraud_reference: Reference
+) -> None:
+    later = T0 + timedelta(hours=1)
+    labels = serve_window(session, "w1", n_fraud=100, caught=58, n_legit=300)
+    labels += serve_window(session, "w2", n_fraud=100, caught=60, n_legit=300, start=later)
+    record_labels_in(session, model=MODEL, labels=labels)
+
+    signals = performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
+    by_window = {(s.window_start, s.column): s for s in signals}
+    assert by_window[(T0, "fraud")].level is Level.WARNING  # nothing before it
+    second = by_window[(later, "fraud")]
+    assert second.level is Level.ALARM
+    assert second.evidence["confirmed"] is True
+    assert second.evidence["pooled_n"] == 200
+    assert second.evidence["pooled_current"] == pytest.approx(0.59)
+    assert second.evidence["pooled_p_value"] == pytest.approx(drop_p_value(118, 200, 160, 200))
+
+
+def test_a_clean_window_before_keeps_a_moderate_drop_a_warning(
+    session: Session, fraud_reference: Reference
+) -> None:
+    later = T0 + timedelta(hours=1)
+    labels = serve_window(session, "w1", n_fraud=100, caught=80, n_legit=300)
+    labels += serve_window(session, "w2", n_fraud=100, caught=60, n_legit=300, start=later)
+    record_labels_in(session, model=MODEL, labels=labels)
+    signals = performance_signals(session, model=MODEL, reference=fraud_reference, now=DAYS_LATER)
+    assert {(s.window_start, s.column, s.level) for s in signals} >= {
+        (later, "fraud", Level.WARNING)
+    }
+    assert all(s.level is Level.WARNING for s in signals)
 
 
 def test_an_accuracy_drop_is_measured_in_absolute_points(

@@ -11,7 +11,8 @@ from remote_support import MODEL, Service
 
 from redline.domain import ActionType, Route
 from redline.errors import DataError
-from redline.guard import Guard, RemoteRouteSource
+from redline.guard import GuardEngine as Guard
+from redline.guard import RemoteRouteSource
 from redline.profiles.reference import Reference
 from redline.services import apply_action
 from rltest.waiting import wait_for

@@ -15,7 +15,8 @@ from remote_support import MODEL, Service, TeeSink, closed_window
 
 from redline.domain import Level, Signal
 from redline.errors import DataError
-from redline.guard import Guard, HttpSink
+from redline.guard import GuardEngine as Guard
+from redline.guard import HttpSink
 from redline.guard.wire import window_item
 from redline.profiles.reference import Reference
 from rltest.waiting import wait_for

@@ -46,6 +46,7 @@ def _sink(script: Script, spool: Path) -> HttpSink:
         retry_min_s=0.01,
         retry_max_s=0.05,
         transport=httpx.MockTransport(script),
+        send_environment=False,  # these scripts answer window requests only
     )
 
 
@@ -79,6 +80,7 @@ def test_waiting_windows_go_in_batches_of_batch_size_oldest_first(
         retry_min_s=0.2,
         retry_max_s=0.2,
         transport=httpx.MockTransport(script),
+        send_environment=False,
     )
     for index in range(7):  # the first request is held, then fails: all seven wait for the retry
         sink.write(closed_window(reference, index))

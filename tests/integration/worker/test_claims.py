@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from worker_support import closed_window, run_threads, store_windows
 
-from redline.services import open_store
+from redline.services import control_loop, open_store
 from redline.services.ingest import record_window, respond_to_windows
 from redline.services.response import ResponsePlan
 from redline.store import (
@@ -24,7 +24,7 @@ from redline.store import (
     list_signals,
     list_unevaluated_windows,
 )
-from redline.worker import Worker, loop
+from redline.worker import Worker
 
 MODELS = ("credit", "fraud", "churn", "spam")
 
@@ -52,7 +52,7 @@ def test_two_workers_respond_to_each_of_200_windows_exactly_once(
         responded.extend(done)
         return done
 
-    monkeypatch.setattr(loop, "respond_to_windows", counted)
+    monkeypatch.setattr(control_loop, "respond_to_windows", counted)
 
     def work() -> None:
         own = Store.from_url(empty_url)  # its own engine and connections, like a process

@@ -152,7 +152,7 @@ def test_a_tick_without_a_database_reports_errors_and_the_loop_carries_on() -> N
         total = worker.run(stop)
     finally:
         down.dispose()
-    assert ticks == [5, 5, 5]  # windows, exits, incidents, SLAs, notifications: each failed
+    assert ticks == [6, 6, 6]  # windows, snapshots, exits, incidents, SLAs, notifications
     assert total.windows == 0
 
 

@@ -13,7 +13,8 @@ import pytest
 import redline
 from redline.domain import Level, Route
 from redline.domain.route_rules import OutputPatch
-from redline.guard import Canary, CanaryResult, Guard, MemorySink, check_canary
+from redline.guard import Canary, CanaryResult, MemorySink, check_canary
+from redline.guard import GuardEngine as Guard
 from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
 from rltest.waiting import wait_for

@@ -9,7 +9,7 @@ import pytest
 
 import redline
 from redline.domain import Level
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.guard.leaks import LeakScanner
 from redline.guard.sinks import MemorySink
 from redline.profiles.reference import Reference

@@ -10,7 +10,7 @@ import pytest
 import redline
 from redline.domain import Route, RouteState
 from redline.domain.route_rules import InputFilter, OutputPatch
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.guard.plan import VersionMissingError
 from redline.guard.sinks import MemorySink
 from redline.profiles.reference import Reference

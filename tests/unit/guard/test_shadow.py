@@ -9,7 +9,7 @@ import pytest
 
 import redline
 from redline.domain import Route
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.guard.shadow import agree
 from redline.guard.sinks import MemorySink
 from redline.profiles.reference import Reference

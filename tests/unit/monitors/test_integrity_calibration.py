@@ -13,7 +13,11 @@ import redline
 from redline.domain import Level
 from redline.monitors.integrity import IntegrityMonitor
 from redline.monitors.integrity_rates import RateCheck, judge_rate
-from redline.profiles.integrity_calibration import mapping_statistics, rate_limit
+from redline.profiles.integrity_calibration import (
+    mapping_statistics,
+    rate_limit,
+    unswapped_counts,
+)
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec
 from redline.profiles.window import WindowProfile
@@ -219,3 +223,37 @@ def test_a_breach_on_a_fifth_of_the_rows_is_an_alarm_at_once(
     window = WindowProfile.of(reference, {"x": values})
     (signal,) = IntegrityMonitor(reference).update(window).signals
     assert (signal.kind, signal.level) == ("null_jump", level)
+
+
+def test_unswapping_the_labels_that_moved_undoes_a_remap() -> None:
+    ref = np.array([40_000.0, 25_000.0, 20_000.0, 10_000.0, 5_000.0, 0.0])
+    cur = np.array([251.0, 398.0, 203.0, 98.0, 50.0, 0.0])  # the first two swapped
+    fixed = unswapped_counts(ref, cur, alpha=1e-3)
+    assert fixed is not None
+    np.testing.assert_array_equal(fixed, [398.0, 251.0, 203.0, 98.0, 50.0, 0.0])
+    # Only labels whose share moved beyond chance are re-paired: noise stays where it is.
+    noisy = np.array([395.0, 255.0, 195.0, 105.0, 50.0, 0.0])
+    assert unswapped_counts(ref, noisy, alpha=1e-3) is None
+
+
+def test_a_seasonal_reshuffle_is_drift_not_a_mapping_error() -> None:
+    """Many labels' shares scaled by moderate factors (a season), not moved wholesale."""
+    rng = np.random.default_rng(11)
+    many, flat = _labels(50), _zipf(50) ** 0.5 / np.sum(_zipf(50) ** 0.5)
+    ref = redline.fit_reference(
+        {"d": rng.choice(many, N_REF, p=flat)}, window_sizes=SIZES, max_categories=50
+    )
+    monitor = IntegrityMonitor(ref)
+    spec = ref.columns["d"]
+    assert isinstance(spec, CategoricalSpec)
+    min_js, _ = monitor.mapping_limits("d", 1_000)
+    changed = remaps = 0
+    for _ in range(60):
+        season = flat * np.exp(rng.normal(0.0, 0.3, flat.size))
+        window = WindowProfile.of(ref, {"d": rng.choice(many, 1_000, p=season / season.sum())})
+        state = window.columns["d"]
+        labelled, _ = mapping_statistics(spec.counts, state.counts.astype(np.float64))
+        changed += float(labelled) > min_js
+        remaps += any(s.kind == "mapping_error" for s in monitor.update(window).signals)
+    assert changed >= 30  # the labels' shares clearly changed ...
+    assert remaps == 0  # ... but no label's mass went wholesale to another

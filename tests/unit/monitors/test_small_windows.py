@@ -13,7 +13,7 @@ from scipy import stats as sps
 import redline
 from redline.cli.console import render_plain
 from redline.cli.drift_table import drift_renderables
-from redline.guard.guard import Guard
+from redline.guard.guard import GuardEngine as Guard
 from redline.guard.sinks import MemorySink
 from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS, judge_column
 from redline.monitors.drift import CategoricalDriftMonitor, NumericDriftMonitor

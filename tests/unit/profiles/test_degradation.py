@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.special import ndtri
 from scipy.stats import binom, fisher_exact
 
-from redline.profiles.degradation import performance_drops
+from redline.profiles.degradation import performance_drops, pooled_metrics
 from redline.profiles.performance import classification_metrics, regression_metrics
 from redline.profiles.proportions import critical_count, drop_p_value, wilson_interval
 
@@ -184,3 +184,106 @@ def test_mixed_tasks_and_bad_settings() -> None:
         performance_drops(base, base, min_mae_increase=-0.1)
     with pytest.raises(ValueError, match="0 <= successes"):
         drop_p_value(5, 4, 1, 2)
+
+
+# Confirmation: a drop is an alarm when overwhelming at once, or standing again in the evidence
+# of this window pooled with the one before; otherwise a warning.
+
+
+def _binary(rng: np.random.Generator, n: int, accuracy: float) -> tuple[Any, Any]:
+    y = (rng.random(n) < 0.3).astype(int)
+    pred = np.where(rng.random(n) < accuracy, y, 1 - y)
+    return y, pred
+
+
+def test_pooled_metrics_are_the_metrics_of_both_windows_together() -> None:
+    rng = np.random.default_rng(31)
+    (ya, pa), (yb, pb) = _binary(rng, 120, 0.8), _binary(rng, 300, 0.6)
+    pooled = pooled_metrics(classification_metrics(ya, pa), classification_metrics(yb, pb))
+    both = classification_metrics(np.concatenate([ya, yb]), np.concatenate([pa, pb]))
+    assert (pooled["task"], pooled["n"]) == ("classification", 420)
+    assert pooled["accuracy"] == pytest.approx(both["accuracy"])
+    for name, stats in both["per_class"].items():
+        assert pooled["per_class"][name]["support"] == stats["support"]
+        assert pooled["per_class"][name]["recall"] == pytest.approx(stats["recall"])
+    ta, tb = rng.normal(size=80), rng.normal(size=200)
+    ea, eb = ta + rng.standard_t(3, 80), tb + 2 * rng.standard_t(3, 200)
+    joined = pooled_metrics(regression_metrics(ta, ea), regression_metrics(tb, eb))
+    oracle = regression_metrics(np.concatenate([ta, tb]), np.concatenate([ea, eb]))
+    assert joined["n"] == 280
+    assert joined["mae"] == pytest.approx(oracle["mae"])
+    assert joined["rmse"] == pytest.approx(oracle["rmse"])
+
+
+def _exact_alarm_rate(rate: float, n: int, n_base: int, alpha: float, at_once: float) -> float:
+    """P(an alarm) on one metric when two windows and the baseline share the same rate.
+
+    An alarm: the window alone is significant at ``alpha`` and either significant at
+    ``at_once`` or, pooled with the window before, significant at ``alpha`` again.
+    """
+    k_base = np.arange(n_base + 1)
+    weight = binom.pmf(k_base, n_base, rate)
+    keep = weight > 1e-15
+    total = 0.0
+    for kb, w in zip(k_base[keep], weight[keep], strict=True):
+        alone = critical_count(n, int(kb), n_base, alpha)
+        once = critical_count(n, int(kb), n_base, at_once)
+        pooled = critical_count(2 * n, int(kb), n_base, alpha)
+        k_now = np.arange(alone + 1)
+        before = np.where(k_now <= once, 1.0, binom.cdf(pooled - k_now, n, rate))
+        total += w * float(np.dot(binom.pmf(k_now, n, rate), before))
+    return total
+
+
+@pytest.mark.parametrize(
+    ("rate", "n", "n_base"),
+    [(0.073, 100, 2_000), (0.5, 50, 1_000), (0.82, 200, 10_000), (0.4, 250, 7_000)],
+)
+def test_a_confirmed_drop_on_no_change_is_a_fraction_of_alpha(
+    rate: float, n: int, n_base: int
+) -> None:
+    alpha = 1e-3 / 3
+    alarm = _exact_alarm_rate(rate, n, n_base, alpha, 1e-6 / 3)
+    assert alarm <= 0.15 * alpha  # a warning's budget is alpha; an alarm's is under a seventh
+
+
+def test_a_moderate_drop_is_a_warning_until_the_window_before_shows_it_too() -> None:
+    base = _window(5_000, 0.82)
+    (alone,) = [d for d in performance_drops(base, _window(250, 0.72)) if d.column is None]
+    assert 1e-6 < alone.p_value < 1e-3
+    assert not alone.confirmed
+    clean_before = performance_drops(base, _window(250, 0.72), previous=_window(250, 0.82))
+    assert not any(d.confirmed for d in clean_before)
+    (pooled,) = [
+        d
+        for d in performance_drops(base, _window(250, 0.72), previous=_window(250, 0.73))
+        if d.column is None
+    ]
+    assert pooled.confirmed
+    hits = round(0.72 * 250) + round(_window(250, 0.73)["accuracy"] * 250)
+    assert (pooled.pooled_n, pooled.pooled_current) == (500, pytest.approx(hits / 500))
+    assert pooled.pooled_p_value == pytest.approx(drop_p_value(hits, 500, 4_100, 5_000))
+    # A bad window before does not make a good window an alarm: the window itself must drop.
+    assert performance_drops(base, _window(250, 0.81), previous=_window(250, 0.5)) == []
+
+
+def test_an_overwhelming_drop_is_an_alarm_at_once() -> None:
+    base = _window(5_000, 0.82)
+    (drop,) = [d for d in performance_drops(base, _window(200, 0.5)) if d.column is None]
+    assert drop.confirmed
+    assert drop.p_value < 1e-6 / 3
+
+
+def test_a_regression_rise_is_confirmed_over_two_windows() -> None:
+    rng = np.random.default_rng(23)
+    base = _errors(rng, 5_000)
+    truth = rng.normal(50, 10, 400)
+    now_errors = 1.5 * rng.standard_t(3, 400)
+    first = regression_metrics(truth[:200], truth[:200] + now_errors[:200])
+    second = regression_metrics(truth[200:], truth[200:] + now_errors[200:])
+    (alone,) = performance_drops(base, second)
+    (pooled,) = performance_drops(base, second, previous=first)
+    assert alone.p_value > 1e-6
+    assert not alone.confirmed
+    assert pooled.confirmed
+    assert pooled.pooled_n == 400

@@ -1,4 +1,8 @@
-"""Chart data for the model page: distributions against the reference and series over windows."""
+"""Chart data for the model page: distributions against the reference, stored results over windows.
+
+Bars are drawn from the stored window profiles (display); every statistic, threshold and
+verdict is the monitors' result stored with the window, never recomputed here.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,37 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from redline.monitors.columns import DEFAULT_FLOORS, calibrated_threshold, fewest_rows
-from redline.profiles.drift import PRIMARY
 from redline.profiles.reference import Reference
 from redline.profiles.specs import ColumnSpec, NumericSpec, Role
-from redline.profiles.states import ColumnState, NumericState
-from redline.profiles.stats import FloatArray, js_distance, shares, wasserstein_binned
+from redline.profiles.states import NumericState
 from redline.profiles.window import WindowProfile
+from redline.services.views import ColumnResult, WindowResults
 
-__all__ = ["Bar", "FeatureChart", "Series", "bin_labels", "feature_charts", "series_of"]
+__all__ = [
+    "NO_RESULT",
+    "Bar",
+    "FeatureChart",
+    "Series",
+    "bin_labels",
+    "feature_charts",
+    "feature_drift",
+    "series_of",
+]
+
+#: The level shown for a column whose window was stored without a result for it.
+NO_RESULT = "no result"
 
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One value per window (None where a window has none), with an optional threshold line."""
+    """One value per window (None where a window has none), with an optional threshold line
+    and whether the newest window was flagged (the stored verdict, drawn in red)."""
 
     label: str
     values: tuple[float | None, ...]
     threshold: float | None = None
     unit: str = ""
+    flagged: bool = False
 
     @property
     def last(self) -> float | None:
@@ -64,8 +78,8 @@ class Series:
 
     @property
     def over(self) -> bool:
-        """True when the newest value is above the threshold."""
-        return self.threshold is not None and self.last is not None and self.last > self.threshold
+        """True when the newest window was flagged by its monitors (as stored)."""
+        return self.flagged
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ class FeatureChart:
     bars: tuple[Bar, ...]
     drift: Series
     drifted: bool
+    level: str
     n_rows: int
 
 
@@ -101,71 +116,72 @@ def bin_labels(spec: ColumnSpec) -> list[str]:
     return [*spec.vocab, "other"]
 
 
-def _on(reference: Reference, windows: Sequence[WindowProfile]) -> list[WindowProfile]:
+def _on(
+    reference: Reference,
+    windows: Sequence[WindowProfile],
+    results: Sequence[WindowResults | None],
+) -> list[tuple[WindowProfile, WindowResults | None]]:
     """The windows profiled on this reference's bins (others cannot be compared bin by bin)."""
-    return [w for w in windows if w.reference_hash == reference.content_hash]
+    pairs = itertools.zip_longest(windows, results[: len(windows)])
+    wanted = reference.content_hash
+    return [(w, r) for w, r in pairs if w is not None and w.reference_hash == wanted]
 
 
-def _threshold(reference: Reference, spec: ColumnSpec, statistic: str, n_rows: int) -> float:
-    """The threshold a window of ``n_rows`` is judged against (calibrated, never below the floor)."""
-    calibrated = calibrated_threshold(spec, reference.window_sizes, n_rows)
-    return max(calibrated, DEFAULT_FLOORS.get(statistic, 0.0))
+def _shares(counts: Sequence[float]) -> list[float]:
+    """Each bin's share of the rows (all zero when there are none)."""
+    total = float(sum(counts))
+    return [float(c) / total if total else 0.0 for c in counts]
 
 
-def _primary(spec: ColumnSpec, states: list[ColumnState]) -> FloatArray:
-    """The primary drift statistic of every window in one numpy call, as the monitors compute it."""
-    ref = np.asarray(spec.counts, dtype=np.float64)
-    stacked = np.stack([np.asarray(s.counts, dtype=np.float64) for s in states])
-    if not isinstance(spec, NumericSpec):
-        return js_distance(ref, stacked)
-    # Each window's outer bins end at its own extremes, as in numeric_statistics.
-    with np.errstate(invalid="ignore"):
-        edges = np.stack([spec.full_edges(_low(s), _high(s)) for s in states])
-        out: FloatArray = wasserstein_binned(ref, stacked, edges) / spec.scale
-    return out
-
-
-def _low(state: ColumnState) -> float:
-    return float(getattr(state, "min", 0.0)) if state.n else 0.0
-
-
-def _high(state: ColumnState) -> float:
-    return float(getattr(state, "max", 0.0)) if state.n else 0.0
-
-
-def _feature(reference: Reference, spec: ColumnSpec, windows: list[WindowProfile]) -> FeatureChart:
-    """One feature's chart: the primary statistic of every window at once (one numpy call)."""
-    statistic = PRIMARY["numeric" if isinstance(spec, NumericSpec) else "categorical"]
-    states = [w.columns[spec.name] for w in windows if spec.name in w.columns]
-    values: tuple[float | None, ...] = ()
-    if states:
-        raw = _primary(spec, states)
-        values = tuple(
-            None if s.n == 0 or math.isnan(v) else float(v)
-            for s, v in zip(states, raw.tolist(), strict=True)
-        )
-    latest = states[-1] if states else None
-    n_rows = 0 if latest is None else latest.n
-    threshold = None if latest is None else _threshold(reference, spec, statistic, n_rows)
-    drift = Series(spec.name, values, threshold)
-    current = shares(latest.counts) if latest is not None else np.zeros(len(spec.counts))
-    ref = shares(spec.counts)
-    bars = zip(bin_labels(spec), ref.tolist(), current.tolist(), strict=False)
-    drifted = drift.over and n_rows >= fewest_rows(reference.window_sizes)
-    kind = spec.kind.value
+def _feature(
+    spec: ColumnSpec, windows: list[tuple[WindowProfile, WindowResults | None]]
+) -> FeatureChart:
+    """One feature's chart: its stored result per window, the latest window's bins as bars."""
+    found = [(w.columns.get(spec.name), r.column(spec.name) if r else None) for w, r in windows]
+    values = tuple(None if result is None else result.value for _, result in found)
+    latest_state, latest = found[-1] if found else (None, None)
+    statistic = latest.statistic if latest is not None else "—"
+    level = latest.level if latest is not None else NO_RESULT
+    flagged = latest is not None and latest.flagged
+    drift = Series(spec.name, values, None if latest is None else latest.threshold, flagged=flagged)
+    current = _shares(latest_state.counts.tolist()) if latest_state is not None else []
+    bars = itertools.zip_longest(
+        bin_labels(spec), _shares(spec.counts.tolist()), current, fillvalue=0.0
+    )
+    n_rows = 0 if latest_state is None else latest_state.n
     return FeatureChart(
-        spec.name, kind, statistic, tuple(Bar(*b) for b in bars), drift, drifted, n_rows
+        spec.name,
+        spec.kind.value,
+        statistic,
+        tuple(Bar(str(label), ref, cur) for label, ref, cur in bars),
+        drift,
+        flagged,
+        level,
+        n_rows,
     )
 
 
-def feature_charts(reference: Reference, windows: Sequence[WindowProfile]) -> list[FeatureChart]:
-    """Each feature: latest window's bin shares against the reference, drift per window.
+def feature_charts(
+    reference: Reference,
+    windows: Sequence[WindowProfile],
+    results: Sequence[WindowResults | None] = (),
+) -> list[FeatureChart]:
+    """Each feature: latest window's bin shares against the reference, its drift per window.
 
-    The same statistic, calibrated threshold and floor as the drift monitors, so a line above
-    its threshold is what raised (or would raise) a signal.
+    The drift line, threshold and verdict are the monitors' results stored with each window
+    (``results``, aligned with ``windows``); nothing here judges a column.
     """
-    comparable = _on(reference, windows)
-    return [_feature(reference, spec, comparable) for spec in reference.features]
+    comparable = _on(reference, windows, results)
+    return [_feature(spec, comparable) for spec in reference.features]
+
+
+def feature_drift(columns: Sequence[str], results: WindowResults | None) -> list[ColumnResult]:
+    """The latest window's stored result per column; a column without one says "no result"."""
+    stored = {} if results is None else {c.column: c for c in results.columns}
+    return [
+        stored.get(name) or ColumnResult(name, "—", "—", None, None, NO_RESULT, 0)
+        for name in sorted(set(columns) | set(stored))
+    ]
 
 
 def _mean_of(window: WindowProfile, column: str | None) -> float | None:

@@ -16,6 +16,7 @@ from redline.api.dashboard.forensics import EXPORTS
 from redline.api.dashboard.postmortems import STEPS
 from redline.api.dashboard.web import Csrf, VisitorDep, back_to, refusal, render
 from redline.domain import ActionType, IncidentEvent
+from redline.domain.actions import ACTION_SPECS
 from redline.domain.decision import REVIEW_MODES
 from redline.errors import DataError, RedlineError
 from redline.services.actions import apply_action
@@ -34,18 +35,13 @@ __all__ = [
 
 router = APIRouter(include_in_schema=False)
 
-#: The containment actions the incident page offers, with their button labels.
+#: The containment actions the incident page offers, with their button labels (from the specs).
 BUTTON_ACTIONS: dict[ActionType, str] = {
-    ActionType.KILL_SWITCH: "Kill switch",
-    ActionType.ROLLBACK: "Roll back",
-    ActionType.SHADOW: "Shadow",
-    ActionType.THRESHOLD_CHANGE: "Set threshold",
+    t: spec.button for t, spec in ACTION_SPECS.items() if spec.button is not None
 }
 #: The form fields each action passes on as its params (the rest of the form is ignored).
 ACTION_FIELDS: dict[ActionType, tuple[str, ...]] = {
-    ActionType.ROLLBACK: ("version",),
-    ActionType.SHADOW: ("baseline", "version"),
-    ActionType.THRESHOLD_CHANGE: ("threshold", "review_mode"),
+    t: spec.form_fields for t, spec in ACTION_SPECS.items() if spec.form_fields
 }
 #: The transitions the incident page offers.
 BUTTON_EVENTS: dict[IncidentEvent, str] = {IncidentEvent.RESOLVE: "Resolve"}

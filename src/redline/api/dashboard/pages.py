@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,15 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from redline.api.auth import actor_of
 from redline.api.context import get_context
-from redline.api.dashboard.charts import feature_charts, series_of
+from redline.api.dashboard.charts import feature_charts, feature_drift, series_of
 from redline.api.dashboard.web import Csrf, VisitorDep, redirect_to, refusal, render
 from redline.domain import IncidentStatus, Severity
 from redline.errors import RedlineError
 from redline.services.actions import revert_action
 from redline.services.catalog import UnknownModelError, get_model, list_models
-from redline.services.records import list_signal_views
 from redline.services.views import (
-    SignalView,
+    ColumnResult,
     count_open_by_model,
     get_model_activity,
     get_route_view,
@@ -27,7 +25,7 @@ from redline.services.views import (
     list_incident_views,
 )
 
-__all__ = ["FeatureDrift", "feature_drift", "revert_on_model", "router"]
+__all__ = ["feature_drift", "revert_on_model", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,8 +34,6 @@ RECENT_WINDOWS = 20
 #: How many windows the model page's charts span (the only windows it reads).
 CHART_WINDOWS = 40
 LATEST_INCIDENTS = 25
-#: The newest signals of a model searched for the latest window's (a window has a few).
-LATEST_SIGNALS = 100
 #: The most incidents the incident list shows at once.
 LIST_LIMIT = 500
 
@@ -63,66 +59,26 @@ def overview(request: Request, visitor: VisitorDep) -> Response:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureDrift:
-    """One feature of the latest window: its drift statistic against the threshold, if any."""
-
-    column: str
-    statistic: str
-    value: float | None
-    threshold: float | None
-    level: str
-
-    @property
-    def ratio(self) -> float:
-        """Value over threshold, capped at 2 (the bar's full width)."""
-        if self.value is None or not self.threshold:
-            return 0.0
-        return max(0.0, min(self.value / self.threshold, 2.0))
-
-
-def feature_drift(columns: list[str], signals: list[SignalView]) -> list[FeatureDrift]:
-    """Each column with its strongest drift signal (a column with none says "no signal")."""
-    best: dict[str, SignalView] = {}
-    for s in signals:
-        if s.column is None or "drift" not in s.kind:
-            continue
-        held = best.get(s.column)
-        if held is None or s.value / (s.threshold or 1.0) > held.value / (held.threshold or 1.0):
-            best[s.column] = s
-    rows = []
-    for column in sorted(set(columns) | set(best)):
-        found = best.get(column)
-        if found is None:
-            rows.append(FeatureDrift(column, "—", None, None, "no signal"))
-        else:
-            rows.append(
-                FeatureDrift(column, found.statistic, found.value, found.threshold, found.level)
-            )
-    return rows
-
-
 def _model_values(request: Request, model: str) -> dict[str, Any]:
     store = get_context(request).store
     summary = get_model(store, model=model)
     activity = get_model_activity(store, model=model, windows=CHART_WINDOWS)
     latest = activity.latest
-    drift: list[FeatureDrift] = []
+    drift: list[ColumnResult] = []
     if latest is not None:
-        signals = [
-            s
-            for s in list_signal_views(store, model=model, limit=LATEST_SIGNALS)
-            if s.window_start == latest.start
-        ]
-        drift = feature_drift(list(latest.columns), signals)
+        stored = activity.results[-1] if activity.results else None
+        drift = feature_drift(list(latest.columns), stored)
     reference = activity.reference
+    charts = (
+        [] if reference is None else feature_charts(reference, activity.windows, activity.results)
+    )
     return {
         "model": summary,
         "route": get_route_view(store, model=model),
         "windows": list(reversed(activity.windows[-RECENT_WINDOWS:])),
         "latest": latest,
         "drift": drift,
-        "features": [] if reference is None else feature_charts(reference, activity.windows),
+        "features": charts,
         "series": series_of(reference, activity.windows),
         "reference": reference,
         "incidents": list_incident_views(store, model=model, limit=10),

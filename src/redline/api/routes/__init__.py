@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from redline.api.routes import (
     actions,
     audit,
+    environments,
     forensics,
     health,
     incidents,
@@ -32,6 +33,7 @@ VERSIONED_ROUTERS: tuple[APIRouter, ...] = (
     models.router,
     registry.router,
     windows.router,
+    environments.router,
     route_state.router,
     signals.router,
     incidents.router,

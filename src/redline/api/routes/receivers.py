@@ -75,7 +75,11 @@ def alertmanager_webhook(
     """File each alert of an Alertmanager notification once (by fingerprint and start)."""
     try:
         receipts = receive_alertmanager(
-            context.store, payload=body.model_dump(), actor=actor_of(token), model=model
+            context.store,
+            payload=body.model_dump(),
+            actor=actor_of(token),
+            model=model,
+            plan=context.plan,
         )
     except ReceiverInputError as exc:
         raise _invalid(exc) from None
@@ -107,7 +111,9 @@ def pagerduty_event(
     """File a PagerDuty event once per dedup_key and action."""
     event = body.model_dump(by_alias=True, exclude={"routing_key"})
     try:
-        receipt = receive_pagerduty(context.store, event=event, actor=actor_of(token), model=model)
+        receipt = receive_pagerduty(
+            context.store, event=event, actor=actor_of(token), model=model, plan=context.plan
+        )
     except ReceiverInputError as exc:
         raise _invalid(exc) from None
     context.routes.notify()

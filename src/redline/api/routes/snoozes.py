@@ -13,22 +13,15 @@ from redline.api.params import Limit
 from redline.api.schemas import SnoozeCreate
 from redline.api.schemas_incidents import SnoozeRead
 from redline.services.snoozes import list_snoozes, snooze
-from redline.store import SnoozeRow
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["snoozes"], responses=ERROR_RESPONSES)
 
 
-def _read(row: SnoozeRow) -> SnoozeRead:
-    return SnoozeRead(
-        id=row.id,
-        fingerprint_pattern=row.fingerprint_pattern,
-        until=row.until,
-        reason=row.reason,
-        created_by=row.created_by,
-        created_at=row.created_at,
-    )
+def _read(snoozed: object) -> SnoozeRead:
+    """A stored snooze as returned by the snoozes service, read by its attributes."""
+    return SnoozeRead.model_validate(snoozed, from_attributes=True)
 
 
 @router.get("/snoozes", response_model=list[SnoozeRead])

@@ -12,7 +12,6 @@ from redline.api.params import ModelPath
 from redline.api.schemas import WindowBatchCreate
 from redline.api.schemas_read import WindowIngestRead, WindowResultRead
 from redline.services.ingest import record_windows, store_windows
-from redline.services.response import ResponsePlan
 
 __all__ = ["router"]
 
@@ -25,9 +24,10 @@ router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES)
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": WindowIngestRead, "description": "Every window was stored before."}},
     description=(
-        "Each window is stored with its signals, labels, served rows and reviews, then "
-        "responded to with the default response plan and the model's stored reference (if "
-        "any): applied actions verified, signals triaged into incidents, guards advanced. The "
+        "Each window is stored with its monitors' results, signals, labels, served rows and "
+        "reviews, then responded to with the server's response plan (`redline serve "
+        "--playbook`, else the built-in policy) and the model's stored reference (if any): "
+        "applied actions verified, signals triaged into incidents, guards advanced. The "
         "windows of one request are stored in order in one transaction: all or none. A "
         "window whose id is already stored is skipped (`created: false`): senders may retry. "
         "With `api.evaluate = worker` windows are only stored; `redline worker` responds."
@@ -45,7 +45,7 @@ def ingest_windows(
     if context.settings.api.evaluate == "worker":
         new = store_windows(context.store, closed)
     else:
-        new = record_windows(context.store, closed, plan=ResponsePlan())
+        new = record_windows(context.store, closed, plan=context.plan)
         context.routes.notify()  # triage may have contained an incident
     results = [
         WindowResultRead(window_id=item.window.window_id, created=created)

@@ -13,6 +13,7 @@ __all__ = [
     "PostmortemRule",
     "PostmortemStatus",
     "PostmortemTransitionError",
+    "postmortem_events_from",
     "postmortem_transition",
 ]
 
@@ -62,6 +63,12 @@ POSTMORTEM_RULES: tuple[PostmortemRule, ...] = (
 )
 
 
+def postmortem_events_from(status: PostmortemStatus | str) -> tuple[PostmortemEvent, ...]:
+    """The events the workflow allows from ``status``, in declaration order."""
+    here = PostmortemStatus(status)
+    return tuple(r.event for r in POSTMORTEM_RULES if here in r.sources)
+
+
 def postmortem_transition(
     status: PostmortemStatus | str, event: PostmortemEvent | str, *, key: str = "this incident"
 ) -> PostmortemStatus:
@@ -70,7 +77,7 @@ def postmortem_transition(
     for rule in POSTMORTEM_RULES:
         if rule.event is doing and here in rule.sources:
             return rule.target
-    allowed = ", ".join(r.event for r in POSTMORTEM_RULES if here in r.sources) or "none"
+    allowed = ", ".join(postmortem_events_from(here)) or "none"
     raise PostmortemTransitionError(
         f"cannot {doing.value.replace('_', ' ')} the post-mortem of {key}: it is {here.value} "
         f"(allowed from {here.value}: {allowed})",

@@ -1,4 +1,4 @@
-"""What a worker does on each tick besides windows and SLAs: advance incidents, page."""
+"""Jobs of the control loop besides windows and SLAs: advance incidents, send the outbox."""
 
 from __future__ import annotations
 

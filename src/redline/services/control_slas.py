@@ -1,4 +1,4 @@
-"""Response SLAs a worker watches: SEV1/SEV2 incidents acknowledged and contained in time."""
+"""Response SLAs the control loop watches: SEV1/SEV2 incidents acknowledged and contained in time."""
 
 from __future__ import annotations
 

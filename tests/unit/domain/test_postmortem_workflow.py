@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from redline.domain import TransitionError
-from redline.forensics.postmortem_workflow import (
+from redline.domain.postmortem import (
     PostmortemEvent,
     PostmortemStatus,
     PostmortemTransitionError,
+    postmortem_events_from,
     postmortem_transition,
 )
 
@@ -55,3 +56,9 @@ def test_strings_are_accepted_and_unknown_ones_refused() -> None:
     assert postmortem_transition("in_review", "approve") is P.APPROVED
     with pytest.raises(ValueError, match="publish"):
         postmortem_transition("draft", "publish")
+
+
+@pytest.mark.parametrize("status", list(PostmortemStatus))
+def test_events_from_a_status_are_those_the_table_moves_by(status: PostmortemStatus) -> None:
+    expected = tuple(e for e in PostmortemEvent if EXPECTED[(status, e)] is not None)
+    assert postmortem_events_from(status) == expected
