@@ -23,7 +23,6 @@ from redline.guard.guard import Predict
 from redline.guard.serve import REFUSE
 from redline.guard.sinks import Sink
 from redline.profiles.reference import Reference, load_reference
-from redline.settings import get_settings
 
 if TYPE_CHECKING:
     from redline.playbook import Playbook
@@ -110,6 +109,8 @@ class Guard(_Engine):
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         ref = _reference_of(reference)
+        from redline.settings import get_settings  # pydantic-settings: loaded when a Guard is made
+
         settings = get_settings()
         loaded, plan = _playbook(playbook)
         config = loaded.models.get(model) if loaded is not None else None
