@@ -108,6 +108,11 @@ def task_check(size: str) -> dict[str, Any]:
     check = need(rl, "check")
     reference, t_fit = fit(rl, ref_df)
     del ref_df
+    # The statistics libraries load on the first check of a process, not at import: one check
+    # of 1,000 rows, timed apart, keeps that one-time cost out of the timed section (as the
+    # import is) and reports it.
+    with h.Timer() as warm:
+        check(reference, cur.iloc[:1_000])
     h.reset_peak()
     mem0 = h.mem_mb()
     with h.Timer() as t:
@@ -129,6 +134,7 @@ def task_check(size: str) -> dict[str, Any]:
         "cpu_seconds": t.cpu,
         "fit_seconds": t_fit,
         "import_seconds": t_import,
+        "first_check_seconds": warm.s,
         "input_bytes": input_bytes,
         "mem_before": mem0,
         "mem": mem1,

@@ -18,6 +18,7 @@ Beta(2, n_ref - 1), whose mean 2/(n_ref + 1) is the share the fitted outer bins 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -155,20 +156,29 @@ def mapping_limit(
     >>> round(mapping_limit(fit, [100], 400, statistic="js_by_label", quantile=0.95), 4)
     0.196
     """
-    from scipy import stats  # at first use: importing scipy.stats takes a third of a second
-
     scales = thresholds.get(mapping_key(statistic, "scale"))
     dfs = thresholds.get(mapping_key(statistic, "df"))
     if not scales or not dfs:
         return None
-    limits = [
-        math.sqrt(s * float(stats.chi2.ppf(quantile, d))) for s, d in zip(scales, dfs, strict=True)
-    ]
+    limits = _chi2_limits(tuple(scales), tuple(dfs), quantile)
     smallest = min(window_sizes)
     limit = interpolate_threshold(window_sizes, limits, max(n_rows, smallest))
     if n_rows < smallest:
         limit *= math.sqrt(smallest / max(n_rows, 1))
     return min(limit, 1.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _chi2_limits(
+    scales: tuple[float, ...], dfs: tuple[float, ...], quantile: float
+) -> tuple[float, ...]:
+    """The limit at each calibrated window size: the same for every window of a column, so it is
+    computed once per column, statistic and quantile."""
+    from scipy import stats  # at first use: importing scipy.stats takes a third of a second
+
+    return tuple(
+        math.sqrt(s * float(stats.chi2.ppf(quantile, d))) for s, d in zip(scales, dfs, strict=True)
+    )
 
 
 def rate_limit(n_rows: int, *, count_ref: float, n_ref: float, alpha: float) -> int:
