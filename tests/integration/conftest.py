@@ -109,3 +109,10 @@ def empty_postgresql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     """URL of an empty PostgreSQL schema, for behaviour only PostgreSQL has (locks, TRUNCATE)."""
     with _empty_database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def second_postgresql_url() -> Iterator[str]:
+    """URL of another empty PostgreSQL schema in the same database as ``empty_postgresql_url``."""
+    with _pg_schema() as url:
+        yield url

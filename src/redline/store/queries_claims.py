@@ -66,13 +66,16 @@ def claim_windows(
 def try_lock(session: Session, *, name: str) -> bool:
     """Hold the lock ``name`` until the transaction ends; False if another transaction holds it.
 
-    PostgreSQL: a transaction-scoped advisory lock, never waited for. SQLite: the database
-    write lock (waited for up to the busy timeout), which serialises every writer anyway.
+    PostgreSQL: a transaction-scoped advisory lock, never waited for, keyed by the schema too
+    (advisory locks span a database; two redline stores in two schemas of one database must
+    not hold each other's locks). SQLite: the database write lock (waited for up to the busy
+    timeout), which serialises every writer anyway.
     """
     if not _is_postgresql(session):
         _bump_counter(session, name=SQLITE_CLAIM_COUNTER)
         return True
-    key = func.hashtextextended(ADVISORY_NAMESPACE + name, 0)
+    scoped = func.concat(func.current_schema(), ":", ADVISORY_NAMESPACE + name)
+    key = func.hashtextextended(scoped, 0)
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 

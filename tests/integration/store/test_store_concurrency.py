@@ -25,6 +25,7 @@ from redline.store import (
     get_last_audit_entry,
     list_audit,
     next_incident_key,
+    try_lock,
     upgrade,
 )
 
@@ -190,3 +191,25 @@ def test_concurrent_route_state_writers_of_one_revision_let_one_win(
     finally:
         first.dispose()
         second.dispose()
+
+
+@pytest.mark.postgres
+def test_a_lock_is_held_per_schema_not_per_database(
+    empty_postgresql_url: str, second_postgresql_url: str
+) -> None:
+    """Two stores in two schemas of one database each take the lock of the same model; within
+    one schema a second taker is refused while the first holds it."""
+    for url in (empty_postgresql_url, second_postgresql_url):
+        upgrade(url)
+    mine, same = Store.from_url(empty_postgresql_url), Store.from_url(empty_postgresql_url)
+    other = Store.from_url(second_postgresql_url)
+    try:
+        with mine.session() as held:
+            assert try_lock(held, name="model:m")
+            with same.session() as rival:
+                assert not try_lock(rival, name="model:m")
+            with other.session() as elsewhere:
+                assert try_lock(elsewhere, name="model:m")
+    finally:
+        for store in (mine, same, other):
+            store.dispose()
