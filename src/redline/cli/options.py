@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from redline.store import Store
+    from redline.services.store_access import Store
 
 __all__ = [
     "ActorOption",

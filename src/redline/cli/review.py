@@ -44,20 +44,20 @@ def list_command(
     store: StoreOption = None,
 ) -> None:
     """List review items, oldest first (pending ones unless --status says otherwise)."""
-    from redline.services.review import list_reviews
+    from redline.services.review import list_review_page
 
     if status not in STATUSES:
         raise typer.BadParameter(
             f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="'--status'"
         )
     with opened_store(store, read_only=True) as opened:
-        items = list_reviews(
+        page = list_review_page(
             opened, status=None if status == "all" else status, model=model, limit=limit
         )
     if as_json:
-        print_json([item.to_dict() for item in items])
+        print_json([item.to_dict() for item in page.items])
         return
-    stdout_console().print(_items_table(items, status))
+    stdout_console().print(_items_table(page.items, status, total=page.total))
 
 
 def _short(value: Any) -> str:
@@ -69,8 +69,9 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3g}"
 
 
-def _items_table(items: list[ReviewItem], status: str) -> Table:
-    table = Table(title=f"Review items ({status}): {len(items)}", title_justify="left")
+def _items_table(items: list[ReviewItem], status: str, *, total: int) -> Table:
+    shown = f"{total}" if total == len(items) else f"{total}, the oldest {len(items)} shown"
+    table = Table(title=f"Review items ({status}): {shown}", title_justify="left")
     headers = ("id", "model", "request", "reason", "confidence", "threshold", "output")
     for header in (*headers, "incident", "age", "decision"):
         table.add_column(header, overflow="fold")

@@ -17,6 +17,7 @@ from redline.store import (
     Store,
     add_labels,
     add_review_item,
+    count_review_items,
     get_incident,
     get_review_item,
     list_review_items,
@@ -27,8 +28,10 @@ __all__ = [
     "ReviewDecision",
     "ReviewError",
     "ReviewItem",
+    "ReviewPage",
     "ReviewRequest",
     "decide_review",
+    "list_review_page",
     "list_reviews",
     "queue_for_review",
     "queue_for_review_in",
@@ -173,6 +176,29 @@ def list_reviews(
     with store.reading() as session:
         rows = list_review_items(session, status=status, model=model, limit=limit)
         return [_view(session, row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """The first ``len(items)`` review items of a filter, and how many match it in all."""
+
+    items: list[ReviewItem]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        """Whether more items match than are listed."""
+        return self.total > len(self.items)
+
+
+def list_review_page(
+    store: Store, *, status: str | None = "pending", model: str | None = None, limit: int = 100
+) -> ReviewPage:
+    """The oldest ``limit`` review items and the exact count, read in one transaction."""
+    with store.reading() as session:
+        rows = list_review_items(session, status=status, model=model, limit=limit)
+        total = count_review_items(session, status=status, model=model)
+        return ReviewPage([_view(session, row) for row in rows], max(total, len(rows)))
 
 
 def _decision(value: str) -> ReviewDecision:

@@ -29,6 +29,7 @@ from redline.store.queries import (
     list_unevaluated_windows,
     list_windows,
     mark_window_evaluated,
+    save_window_results,
 )
 from redline.store.queries_actions import (
     ActionChanges,
@@ -95,6 +96,7 @@ from redline.store.queries_review import (
     ReviewItemChanges,
     add_review_item,
     add_snooze,
+    count_review_items,
     get_review_item,
     list_active_snoozes,
     list_review_items,
@@ -263,6 +265,7 @@ __all__ = [
     "claim_windows",
     "count_open_incidents",
     "count_predictions",
+    "count_review_items",
     "count_windows",
     "create_engine_for",
     "current_revision",
@@ -320,6 +323,7 @@ __all__ = [
     "list_windows_before",
     "mark_labels_scored",
     "mark_window_evaluated",
+    "save_window_results",
     "next_incident_key",
     "open_existing",
     "parse_store_url",

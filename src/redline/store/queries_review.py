@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from redline.store.queries import _save_row
@@ -15,6 +15,7 @@ __all__ = [
     "ReviewItemChanges",
     "add_review_item",
     "add_snooze",
+    "count_review_items",
     "get_review_item",
     "list_active_snoozes",
     "list_review_items",
@@ -74,6 +75,20 @@ def get_review_item(session: Session, *, item_id: int, lock: bool = False) -> Re
     return session.scalars(query).first()
 
 
+def _review_filter(
+    query: Select[Any], *, status: str | None, model: str | None, incident_id: int | None
+) -> Select[Any]:
+    if status is not None:
+        if status not in REVIEW_STATUSES:
+            raise ValueError(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
+        query = query.where(ReviewItemRow.status == status)
+    if model is not None:
+        query = query.where(ReviewItemRow.model == model)
+    if incident_id is not None:
+        query = query.where(ReviewItemRow.incident_id == incident_id)
+    return query
+
+
 def list_review_items(
     session: Session,
     *,
@@ -83,17 +98,28 @@ def list_review_items(
     limit: int = 100,
 ) -> list[ReviewItemRow]:
     """Review items matching every filter given, oldest first (the order to work them)."""
-    query = select(ReviewItemRow)
-    if status is not None:
-        if status not in REVIEW_STATUSES:
-            raise ValueError(f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
-        query = query.where(ReviewItemRow.status == status)
-    if model is not None:
-        query = query.where(ReviewItemRow.model == model)
-    if incident_id is not None:
-        query = query.where(ReviewItemRow.incident_id == incident_id)
+    query = _review_filter(
+        select(ReviewItemRow), status=status, model=model, incident_id=incident_id
+    )
     query = query.order_by(ReviewItemRow.created_at, ReviewItemRow.id).limit(limit)
     return list(session.scalars(query))
+
+
+def count_review_items(
+    session: Session,
+    *,
+    status: str | None = None,
+    model: str | None = None,
+    incident_id: int | None = None,
+) -> int:
+    """How many review items match every filter given (no limit)."""
+    query = _review_filter(
+        select(func.count()).select_from(ReviewItemRow),
+        status=status,
+        model=model,
+        incident_id=incident_id,
+    )
+    return int(session.scalar(query) or 0)
 
 
 def save_review_item(

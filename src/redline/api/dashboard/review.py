@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from redline.api.auth import actor_of
 from redline.api.context import get_context
 from redline.api.dashboard.web import Csrf, VisitorDep, refusal, render
-from redline.services.review import ReviewDecision, ReviewError, decide_review, list_reviews
+from redline.services.review import ReviewDecision, ReviewError, decide_review, list_review_page
 
 __all__ = ["QUEUE_LIMIT", "parse_output", "router"]
 
@@ -37,12 +37,13 @@ def parse_output(text: str) -> Any:
 def review_queue(request: Request, visitor: VisitorDep, model: str = "") -> Response:
     """Pending review items, oldest first; j/k move, a/o/r/e decide (responders only)."""
     store = get_context(request).store
-    items = list_reviews(store, status="pending", model=model or None, limit=QUEUE_LIMIT)
+    queue = list_review_page(store, status="pending", model=model or None, limit=QUEUE_LIMIT)
     return render(
         request,
         "review.html",
         visitor,
-        items=items,
+        items=queue.items,
+        total=queue.total,
         model=model,
         decisions=[d.value for d in ReviewDecision],
         at=request.query_params.get("at", "0"),

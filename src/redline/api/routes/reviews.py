@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from redline.api.auth import Responder, Viewer, actor_of
 from redline.api.context import StoreDep
@@ -12,7 +12,7 @@ from redline.api.errors import ERROR_RESPONSES
 from redline.api.params import IdPath, Limit, ModelQuery
 from redline.api.schemas import ReviewDecisionCreate
 from redline.api.schemas_incidents import ReviewItemRead
-from redline.services.review import decide_review, list_reviews
+from redline.services.review import decide_review, list_review_page
 
 __all__ = ["router"]
 
@@ -23,16 +23,18 @@ router = APIRouter(tags=["reviews"], responses=ERROR_RESPONSES)
 def list_reviews_route(
     store: StoreDep,
     _: Viewer,
+    response: Response,
     status: Annotated[
         Literal["pending", "decided", "all"], Query(description="Which items.")
     ] = "pending",
     model: ModelQuery = None,
     limit: Limit = 100,
 ) -> list[ReviewItemRead]:
-    """Review items, oldest first (the order to work them)."""
+    """Review items, oldest first (the order to work them); ``X-Total-Count``: all that match."""
     chosen = None if status == "all" else status
-    items = list_reviews(store, status=chosen, model=model, limit=limit)
-    return [ReviewItemRead.model_validate(item.to_dict()) for item in items]
+    page = list_review_page(store, status=chosen, model=model, limit=limit)
+    response.headers["X-Total-Count"] = str(page.total)
+    return [ReviewItemRead.model_validate(item.to_dict()) for item in page.items]
 
 
 @router.post("/reviews/{item_id}/decision", response_model=ReviewItemRead)

@@ -7,6 +7,23 @@
   const body = document.body;
   const period = Number(body.dataset.refreshS || 0) * 1000;
   const badge = document.getElementById("live");
+  const lost = document.getElementById("lost");
+  let seen = new Date();  // when the server last answered
+
+  function connected(ok, why) {
+    // The badge and the banner say whether what the page shows is current.
+    if (ok) seen = new Date();
+    if (badge) {
+      badge.classList.toggle("stale", !ok);
+      badge.textContent = ok ? "● live" : "● offline";
+      badge.title = ok ? "updated " + seen.toLocaleTimeString() : "refresh failed: " + why;
+    }
+    if (lost) {
+      lost.hidden = ok;
+      const since = document.getElementById("lost-since");
+      if (since) since.textContent = " at " + seen.toLocaleTimeString();
+    }
+  }
 
   function busy(region) {
     // A region the user is working in keeps its state: focus, typed text, an open dialog.
@@ -33,10 +50,10 @@
         if (next === null || busy(region) || next.innerHTML === region.innerHTML) continue;
         region.replaceWith(next);
       }
-      if (badge) { badge.classList.remove("stale"); badge.title = "updated " + new Date().toLocaleTimeString(); }
+      connected(true, "");
       document.dispatchEvent(new CustomEvent("redline:refreshed"));
     } catch (error) {
-      if (badge) { badge.classList.add("stale"); badge.title = "refresh failed: " + error; }
+      connected(false, String(error));
     }
   }
 
