@@ -16,6 +16,7 @@ __all__ = [
     "ActionResultRead",
     "ChainBreakRead",
     "ChainReportRead",
+    "EventOptionRead",
     "IncidentDetailRead",
     "IncidentRead",
     "NoteRead",
@@ -77,6 +78,16 @@ class ActionRead(BaseModel):
     reverted_at: datetime | None
 
 
+class EventOptionRead(BaseModel):
+    """An event the status machine defines from the incident's status, and whether it would
+    succeed now, once the fields in ``needs`` are given, or why not (``refusal``)."""
+
+    event: IncidentEvent
+    allowed: bool
+    needs: list[str]
+    refusal: str
+
+
 class IncidentDetailRead(BaseModel):
     """An incident with its signals, actions and timeline."""
 
@@ -89,6 +100,7 @@ class IncidentDetailRead(BaseModel):
     last_signal_at: datetime | None
     next_events: list[IncidentEvent]
     allowed_events: list[IncidentEvent]
+    options: list[EventOptionRead]
     signals: list[SignalRead]
     actions: list[ActionRead]
     timeline: list[TimelineEntryRead]

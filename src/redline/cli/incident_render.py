@@ -205,12 +205,20 @@ def _header(detail: IncidentDetail) -> Group:
     )
     events = ", ".join(detail.next_events) or "none"
     allowed = ", ".join(detail.allowed_events) or "none"
+    waiting = [
+        f"{o.event} with --{o.needs[0].replace('_', '-')}"
+        if o.needs
+        else f"{o.event} not yet: {o.refusal}"
+        for o in detail.options
+        if not o.allowed
+    ]
     return Group(
         line,
         Text(i.title),
         Text(times, style="dim"),
         Text(facts, style="dim"),
         Text(f"events from here: {events}; allowed now: {allowed}"),
+        *([Text("; ".join(waiting), style="dim")] if waiting else []),
     )
 
 

@@ -6,7 +6,8 @@ What follows a move (notices, the post-mortem, its review) is declared in ``hook
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import combinations
 
 from redline.domain.actions import ACTION_SPECS, ActionType
 from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
@@ -18,13 +19,16 @@ __all__ = [
     "ON_CONTAINMENT_LOST",
     "POSTMORTEM_ACTIONS",
     "POSTMORTEM_SEVERITIES",
+    "SUPPLIED_FACTS",
     "TRANSITIONS",
+    "EventOption",
     "IncidentFacts",
     "StatusGuard",
     "TransitionError",
     "TransitionRule",
     "allowed_events",
     "containment_lost_event",
+    "event_options",
     "postmortem_required",
     "transition",
 ]
@@ -199,6 +203,66 @@ def allowed_events(status: IncidentStatus, facts: IncidentFacts) -> tuple[Incide
     )
 
 
+#: Facts a person supplies with the event itself, by the form field that carries each.
+SUPPLIED_FACTS: dict[str, Callable[[IncidentFacts], IncidentFacts]] = {
+    "reason": lambda f: replace(f, reason=f.reason.strip() or "given"),
+    "accept_containment": lambda f: replace(
+        f, containment_accepted=f.containment_accepted.strip() or "given"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EventOption:
+    """One event the table defines from a status: whether it would succeed as things are, the
+    fields a person must fill for it to (``needs``), or why it cannot (``refusal``)."""
+
+    event: IncidentEvent
+    allowed: bool
+    needs: tuple[str, ...] = ()
+    refusal: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """The option as JSON."""
+        return {
+            "event": self.event.value,
+            "allowed": self.allowed,
+            "needs": list(self.needs),
+            "refusal": self.refusal,
+        }
+
+
+def _first_failure(rules: list[TransitionRule], facts: IncidentFacts) -> StatusGuard | None:
+    """None when some rule's guards all hold, else the guard ``transition`` would name."""
+    failed: StatusGuard | None = None
+    for rule in rules:
+        guard = _failed_guard(rule, facts)
+        if guard is None:
+            return None
+        failed = failed or guard
+    return failed
+
+
+def _option(status: IncidentStatus, event: IncidentEvent, facts: IncidentFacts) -> EventOption:
+    rules = _rules_for(status, event)
+    failed = _first_failure(rules, facts)
+    if failed is None:
+        return EventOption(event, allowed=True)
+    for size in range(1, len(SUPPLIED_FACTS) + 1):
+        for fields in combinations(SUPPLIED_FACTS, size):
+            supplied = facts
+            for name in fields:
+                supplied = SUPPLIED_FACTS[name](supplied)
+            if _first_failure(rules, supplied) is None:
+                return EventOption(event, allowed=False, needs=fields)
+    return EventOption(event, allowed=False, refusal=failed.failure(facts))
+
+
+def event_options(status: IncidentStatus, facts: IncidentFacts) -> tuple[EventOption, ...]:
+    """Every event the table defines from ``status``, in declaration order, as an option."""
+    return tuple(_option(status, e, facts) for e in IncidentEvent if _rules_for(status, e))
+
+
 def transition(
     status: IncidentStatus,
     event: IncidentEvent,
@@ -208,12 +272,10 @@ def transition(
 ) -> IncidentStatus:
     """The status ``event`` leads to from ``status``; raises TransitionError when not allowed."""
     rules = _rules_for(status, event)
-    failed: StatusGuard | None = None
     for rule in rules:
-        guard = _failed_guard(rule, facts)
-        if guard is None:
+        if _failed_guard(rule, facts) is None:
             return rule.target
-        failed = failed or guard
+    failed = _first_failure(rules, facts)
     defined = ", ".join(e for e in IncidentEvent if _rules_for(status, e)) or "none"
     allowed = ", ".join(allowed_events(status, facts)) or "none"
     why = failed.failure(facts) if failed else f"no '{event}' from {status}"

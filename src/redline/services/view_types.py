@@ -16,6 +16,7 @@ from redline.domain import (
     IncidentStatus,
     Severity,
 )
+from redline.domain.transitions import EventOption
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.store import ActionRow, IncidentRow, SignalRow, TimelineEventRow
@@ -225,6 +226,8 @@ class IncidentDetail(View):
     timeline: tuple[TimelineEntry, ...]
     broken_seq: int | None
     aware_at: datetime | None = None
+    #: Each event defined from the status: allowed now, allowed once a field is filled, or why not.
+    options: tuple[EventOption, ...] = ()
 
     @property
     def chain_intact(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from redline.domain import IncidentEvent, IncidentStatus, RouteState, Severity, allowed_events
 from redline.domain.containment import departures
-from redline.domain.transitions import TRANSITIONS
+from redline.domain.transitions import TRANSITIONS, event_options
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services.containment import containment_in_force
@@ -199,6 +199,7 @@ def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
             last_signal_at=row.last_signal_at,
             next_events=next_events(IncidentStatus(row.status)),
             allowed_events=allowed_events(IncidentStatus(row.status), facts),
+            options=event_options(IncidentStatus(row.status), facts),
             signals=tuple(SignalView.from_row(s) for s in signals),
             actions=tuple(actions),
             timeline=timeline,

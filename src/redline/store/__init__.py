@@ -29,7 +29,6 @@ from redline.store.queries import (
     list_unevaluated_windows,
     list_windows,
     mark_window_evaluated,
-    save_window_results,
 )
 from redline.store.queries_actions import (
     ActionChanges,
@@ -323,7 +322,6 @@ __all__ = [
     "list_windows_before",
     "mark_labels_scored",
     "mark_window_evaluated",
-    "save_window_results",
     "next_incident_key",
     "open_existing",
     "parse_store_url",

@@ -13,21 +13,27 @@ from redline.api.auth import actor_of
 from redline.api.context import get_context
 from redline.api.dashboard.evidence import forensic_values
 from redline.api.dashboard.forensics import EXPORTS
+from redline.api.dashboard.next_step import next_step
 from redline.api.dashboard.postmortems import STEPS
 from redline.api.dashboard.web import Csrf, VisitorDep, back_to, refusal, render
-from redline.domain import ActionType, IncidentEvent
+from redline.domain import ActionType, IncidentEvent, IncidentStatus
 from redline.domain.actions import ACTION_SPECS
 from redline.domain.decision import REVIEW_MODES
 from redline.errors import DataError, RedlineError
+from redline.services.acknowledge import EVENT_KIND as ACKNOWLEDGED
+from redline.services.acknowledge import acknowledge_incident
 from redline.services.actions import apply_action
 from redline.services.incidents import IncidentNotFoundError, transition_incident
 from redline.services.restore import restore_incident
+from redline.services.view_types import IncidentDetail
 from redline.services.views import get_incident_id, get_incident_view, get_route_view
 
 __all__ = [
     "ACTION_FIELDS",
     "BUTTON_ACTIONS",
     "BUTTON_EVENTS",
+    "CONTAINABLE",
+    "acknowledge",
     "action_params",
     "restore",
     "router",
@@ -43,8 +49,24 @@ BUTTON_ACTIONS: dict[ActionType, str] = {
 ACTION_FIELDS: dict[ActionType, tuple[str, ...]] = {
     t: spec.form_fields for t, spec in ACTION_SPECS.items() if spec.form_fields
 }
-#: The transitions the incident page offers.
-BUTTON_EVENTS: dict[IncidentEvent, str] = {IncidentEvent.RESOLVE: "Resolve"}
+#: The transitions the incident page offers a person (the system makes the others).
+BUTTON_EVENTS: dict[IncidentEvent, str] = {
+    IncidentEvent.DECLARE: "Declare",
+    IncidentEvent.DISMISS: "Dismiss",
+    IncidentEvent.MONITOR: "Monitor",
+    IncidentEvent.RESOLVE: "Resolve",
+    IncidentEvent.CLOSE: "Close",
+    IncidentEvent.REOPEN: "Reopen",
+}
+#: Statuses in which the page offers containment actions.
+CONTAINABLE = frozenset(
+    {
+        IncidentStatus.TRIAGE,
+        IncidentStatus.DECLARED,
+        IncidentStatus.CONTAINED,
+        IncidentStatus.MONITORING,
+    }
+)
 
 Field = Annotated[str, Form(max_length=200)]
 
@@ -82,20 +104,47 @@ def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
         aware_at=detail.aware_at,
         now=datetime.now(UTC),
     )
+    route = get_route_view(store, model=detail.incident.model)
     return render(
         request,
         "incident.html",
         visitor,
         detail=detail,
         incident=detail.incident,
-        route=get_route_view(store, model=detail.incident.model),
-        actions=BUTTON_ACTIONS,
+        route=route,
+        next_step=next_step(detail, degraded=route.degraded),
+        owner=_owner(detail),
+        actions=BUTTON_ACTIONS if detail.incident.status in CONTAINABLE else {},
         events=BUTTON_EVENTS,
         review_modes=REVIEW_MODES,
         steps=STEPS,
         exports=EXPORTS,
         **forensics,
     )
+
+
+def _owner(detail: IncidentDetail) -> str | None:
+    """Who acknowledged the incident (the first ``acknowledged`` timeline event), if anyone."""
+    return next((e.actor for e in detail.timeline if e.kind == ACKNOWLEDGED), None)
+
+
+@router.post("/incidents/{key}/acknowledge")
+def acknowledge(key: str, request: Request, visitor: VisitorDep, csrf_token: Csrf = "") -> Response:
+    """Say that the visitor owns the incident now; a repeat names the first owner."""
+    refused = refusal(request, visitor, csrf_token)
+    if refused is not None:
+        return refused
+    try:
+        ack = acknowledge_incident(
+            get_context(request).store, key=key, actor=actor_of(visitor.token)
+        )
+    except IncidentNotFoundError as exc:
+        return render(request, "error.html", visitor, status_code=404, error=str(exc))
+    except RedlineError as exc:
+        return back_to(key, error=f"acknowledge was refused: {exc}")
+    if not ack.new:
+        return back_to(key, notice=f"{ack.actor} already acknowledged {ack.key}")
+    return back_to(key, notice=f"acknowledged: {ack.actor} owns {ack.key}")
 
 
 @router.post("/incidents/{key}/actions")
