@@ -84,6 +84,8 @@ class ModelRead(BaseModel):
     open_incidents: int
     departures: list[str]
     degraded: bool
+    health: list[str]
+    healthy: bool
 
 
 class ReferenceRead(BaseModel):

@@ -127,6 +127,12 @@ def _health(departures: tuple[str, ...]) -> Text:
     return Text("ok", style="green")
 
 
+def _model_health(model: ModelSummary) -> Text:
+    if model.healthy:
+        return Text("ok", style="green")
+    return Text("; ".join(model.health), style="bold yellow")
+
+
 def _route_line(route: RouteView) -> Text:
     line = Text(f"route revision {route.revision}: ")
     return line.append_text(_health(route.departures))
@@ -139,7 +145,7 @@ def _models_table(models: list[ModelSummary]) -> Table:
     for m in models:
         table.add_row(
             Text(m.name),
-            _health(m.departures),
+            _model_health(m),
             Text(m.route.mode.value),
             Text(str(m.route.revision)),
             Text(m.production_version or "—"),

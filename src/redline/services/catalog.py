@@ -11,6 +11,7 @@ from typing import Any
 
 from redline.domain import RouteState
 from redline.domain.containment import departures
+from redline.domain.health import model_health
 from redline.errors import DataError, RedlineError
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
@@ -69,8 +70,15 @@ class ModelSummary(View):
     last_window_end: datetime | None
     last_window_rows: int | None
     open_incidents: int
+    #: Every reason to look at the model (``domain.health``), empty when healthy.
+    health: tuple[str, ...] = ()
 
-    computed = ("departures", "degraded")
+    computed = ("departures", "degraded", "healthy")
+
+    @property
+    def healthy(self) -> bool:
+        """On its primary route, no open incident, and windows arriving."""
+        return not self.health
 
     @property
     def departures(self) -> tuple[str, ...]:
@@ -83,34 +91,44 @@ class ModelSummary(View):
         return bool(self.departures)
 
 
-def _summary(session: Session, model: str) -> ModelSummary:
+def _summary(session: Session, model: str, now: datetime) -> ModelSummary:
     deployed = get_current_deployment(session, model=model)
     reference = get_latest_reference(session, model=model)
     window = get_latest_window(session, model=model)
+    route = current_route(session, model=model)
+    open_incidents = len(list_incidents(session, model=model, open_only=True, limit=_ALL))
+    health = model_health(
+        departures=departures(route),
+        open_incidents=open_incidents,
+        last_window=None if window is None else (window.start, window.end),
+        now=now,
+    )
     return ModelSummary(
         name=model,
-        route=current_route(session, model=model),
+        route=route,
         production_version=None if deployed is None else deployed.version,
         reference_hash=None if reference is None else reference.content_hash,
         last_window_start=None if window is None else window.start,
         last_window_end=None if window is None else window.end,
         last_window_rows=None if window is None else window.n_rows,
-        open_incidents=len(list_incidents(session, model=model, open_only=True, limit=_ALL)),
+        open_incidents=open_incidents,
+        health=health.reasons,
     )
 
 
-def list_models(store: Store) -> list[ModelSummary]:
-    """Every model the store has seen, by name."""
+def list_models(store: Store, *, now: datetime | None = None) -> list[ModelSummary]:
+    """Every model the store has seen, by name, with its health at ``now`` (default: now)."""
+    at = now or datetime.now(UTC)
     with store.reading() as session:
-        return [_summary(session, name) for name in list_model_names(session)]
+        return [_summary(session, name, at) for name in list_model_names(session)]
 
 
-def get_model(store: Store, *, model: str) -> ModelSummary:
+def get_model(store: Store, *, model: str, now: datetime | None = None) -> ModelSummary:
     """One model's summary; raises UnknownModelError if the store never saw it."""
     with store.reading() as session:
         if model not in list_model_names(session):
             raise UnknownModelError(f"no model {model!r}; GET /api/v1/models lists them")
-        return _summary(session, model)
+        return _summary(session, model, now or datetime.now(UTC))
 
 
 def parse_reference(body: Mapping[str, Any]) -> Reference:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -15,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from redline.domain import Route, Severity
 from redline.domain.containment import DEPARTURES, departures
+from redline.domain.health import ModelHealth, model_health
 from redline.services.result_types import WindowResults
 from redline.services.routes import current_route
 from redline.store import (
@@ -54,6 +56,7 @@ class ModelMetrics:
     #: (column, statistic, value, threshold, flagged) as stored with the latest window.
     drift: list[tuple[str, str, float, float, bool]] = field(default_factory=list)
     departures: tuple[str, ...] = ()
+    window_start_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,25 @@ class MetricsSnapshot:
     models: list[ModelMetrics]
     open_incidents: dict[tuple[str, str], int]
     latencies_s: dict[tuple[str, str], list[float]]
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def health(self, m: ModelMetrics) -> ModelHealth:
+        """``m``'s health by the one rule the dashboard and the CLI use too."""
+        window = None
+        if m.window_start_s is not None and m.window_end_s is not None:
+            window = (_at(m.window_start_s), _at(m.window_end_s))
+        return model_health(
+            departures=m.departures,
+            open_incidents=sum(
+                n for (model, _), n in self.open_incidents.items() if model == m.model
+            ),
+            last_window=window,
+            now=self.checked_at,
+        )
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _drift(results: WindowResults | None) -> list[tuple[str, str, float, float, bool]]:
@@ -90,7 +112,15 @@ def _model(session: Session, model: str) -> ModelMetrics:
         drift = []
     end_s = row.end.timestamp()
     return ModelMetrics(
-        model, route.mode.value, route.revision, row.n_rows, end_s, routes, drift, off
+        model,
+        route.mode.value,
+        route.revision,
+        row.n_rows,
+        end_s,
+        routes,
+        drift,
+        off,
+        row.start.timestamp(),
     )
 
 
@@ -208,7 +238,33 @@ def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
         buckets, total = _histogram(values)
         latency.add_metric([model, action_type], buckets, total)
     models = snapshot.models
-    return [*_window_families(models), *_drift_families(models), incidents, latency]
+    return [
+        *_window_families(models),
+        *_health_families(snapshot),
+        *_drift_families(models),
+        incidents,
+        latency,
+    ]
+
+
+def _health_families(snapshot: MetricsSnapshot) -> list[Metric]:
+    """Whether each model is healthy, and how long it has been silent."""
+    healthy = _gauge(
+        "redline_model_healthy",
+        "1 while the model is on its primary route, has no open incident and sends windows.",
+        ["model"],
+    )
+    silent = _gauge(
+        "redline_model_silent_seconds",
+        "Seconds since the model's latest window once it counts as silent (3 window lengths, "
+        "at least 5 minutes), else 0.",
+        ["model"],
+    )
+    for m in snapshot.models:
+        health = snapshot.health(m)
+        healthy.add_metric([m.model], float(health.healthy))
+        silent.add_metric([m.model], health.silent_s or 0.0)
+    return [healthy, silent]
 
 
 class StoreCollector(Collector):
