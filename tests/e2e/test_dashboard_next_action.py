@@ -16,6 +16,7 @@ from dashboard_support import (
 from playwright.sync_api import Browser, Page
 
 from redline.api.dashboard.incidents import BUTTON_EVENTS
+from redline.api.dashboard.signal_story import group_signals
 from redline.services.views import get_incident_view
 
 pytestmark = pytest.mark.slow
@@ -79,6 +80,10 @@ def test_a_viewer_gets_no_acknowledge_button_and_a_forged_one_is_refused(
     page = log_in(browser, dashboard, "viewer")
     page.goto(f"{dashboard.url}/incidents/{dashboard.key}")
     assert page.locator("#btn-acknowledge, #controls form").count() == 0
+    signals = get_incident_view(dashboard.store, key=dashboard.key).signals
+    findings = group_signals(signals)
+    assert page.locator("#signals tr.signal-group").count() == len(findings)
+    assert page.text_content("#signals-count") == f"{len(signals)} in {len(findings)} findings"
     with dashboard.login("viewer") as client:
         data = {"csrf_token": dashboard.csrf(client)}
         response = client.post(f"/incidents/{dashboard.key}/acknowledge", data=data)

@@ -15,6 +15,7 @@ from redline.api.dashboard.evidence import forensic_values
 from redline.api.dashboard.forensics import EXPORTS
 from redline.api.dashboard.next_step import next_step
 from redline.api.dashboard.postmortems import STEPS
+from redline.api.dashboard.signal_story import group_signals
 from redline.api.dashboard.web import Csrf, VisitorDep, back_to, refusal, render
 from redline.domain import ActionType, IncidentEvent, IncidentStatus
 from redline.domain.actions import ACTION_SPECS
@@ -114,6 +115,7 @@ def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
         route=route,
         next_step=next_step(detail, degraded=route.degraded),
         owner=_owner(detail),
+        signal_groups=group_signals(detail.signals),
         actions=BUTTON_ACTIONS if detail.incident.status in CONTAINABLE else {},
         events=BUTTON_EVENTS,
         review_modes=REVIEW_MODES,

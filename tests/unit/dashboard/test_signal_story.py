@@ -1,0 +1,60 @@
+"""An incident's signals grouped into findings with a time axis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from redline.api.dashboard.signal_story import group_signals
+from redline.services.view_types import SignalView
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def _signal(
+    i: int, kind: str, column: str | None, value: float, level: str, hour: int
+) -> SignalView:
+    end = T0 + timedelta(hours=hour)
+    return SignalView(
+        id=i,
+        monitor=f"{kind}_monitor",
+        kind=kind,
+        column=column,
+        statistic="wasserstein_norm",
+        value=value,
+        threshold=0.1,
+        level=level,
+        window_start=end - timedelta(hours=1),
+        window_end=end,
+        source="monitor",
+        status="open",
+        evidence={"top_moves": [{"bin": f"b{i}", "reference": 0.1, "current": 0.2}]},
+    )
+
+
+def test_the_same_finding_over_windows_is_one_row_with_its_peak_and_span() -> None:
+    signals = [
+        _signal(3, "feature_drift", "x", 0.3, "alarm", 3),
+        _signal(1, "feature_drift", "x", 0.15, "warning", 1),
+        _signal(2, "feature_drift", "x", 0.45, "alarm", 2),
+        _signal(4, "feature_drift", "age", 0.12, "warning", 2),
+        _signal(5, "latency", None, 9.0, "critical", 4),
+    ]
+    groups = group_signals(signals)
+    assert [(g.latest.kind, g.latest.column) for g in groups] == [
+        ("latency", None),  # critical first
+        ("feature_drift", "x"),  # then alarms
+        ("feature_drift", "age"),
+    ]
+    x = groups[1]
+    assert [s.id for s in x.signals] == [1, 2, 3]  # oldest first
+    assert (x.first_seen, x.last_seen) == (T0 + timedelta(hours=1), T0 + timedelta(hours=3))
+    assert x.peak.id == 2
+    assert x.top_moves == [{"bin": "b2", "reference": 0.1, "current": 0.2}]
+    assert (x.loudest, x.latest.level) == ("alarm", "alarm")
+    assert x.series.values == (0.15, 0.45, 0.3)
+    assert (x.series.threshold, x.series.over) == (0.1, True)
+    assert groups[2].series.over is False  # its newest level is a warning
+
+
+def test_no_signals_no_groups() -> None:
+    assert group_signals([]) == []
