@@ -11,8 +11,11 @@ the second declares the incident. Measured on the declaring window:
 - ``write_s``: how long the Guard's window thread spent handing the window to its sink (the
   window thread folds and closes windows: while it is held, new rows queue, then drop);
 - ``route_s``: from that hand-over starting to the Guard serving the changed route;
+- ``route_loop_cpu_s``: CPU time the control loop's thread used over that same span (what the
+  response itself costs, whatever else the machine runs; 0 on a tree without the loop);
 - SQL statements executed on each thread while the window was handed over and responded to
-  (SQLAlchemy ``before_cursor_execute``, by thread name).
+  (SQLAlchemy ``before_cursor_execute``, by thread name), and how many of them ran before the
+  Guard served the new route (``sql_before_route``).
 
 Uses only ``redline.Guard(..., store=Store, playbook=Playbook)``, so it runs against any tree.
 Prints one ``RESULT {json}`` line and a markdown table.
@@ -91,16 +94,32 @@ def rows(seed: int, n: int = 1_000) -> list[dict[str, Any]]:
     return [{"x": float(x), "region": "n"} for x in rng.normal(0.0, 1.0, n)]
 
 
+def loop_cpu_s(guard: Any) -> float:
+    """CPU seconds the Guard's control loop thread has used (0 on a tree without one): unlike
+    wall time, what other processes on a busy machine take does not count."""
+    thread = getattr(getattr(guard, "control", None), "_thread", None)
+    if not isinstance(thread, threading.Thread) or thread.ident is None:
+        return 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (AttributeError, OSError):  # not Linux/BSD, or the thread ended
+        return 0.0
+
+
 def trial(ref: Any, url: str, directory: str, index: int) -> dict[str, Any]:
     store = Store.from_url(f"sqlite:///{os.path.join(directory, f'bench{index}.db')}")
     upgrade(store.engine)
     statements: Counter[str] = Counter()
-    counting = threading.Event()
+    before_route: Counter[str] = Counter()
+    counting, served = threading.Event(), threading.Event()
 
     def count(*_args: Any) -> None:
         if counting.is_set():
             name = threading.current_thread().name
-            statements[name.rsplit("-", 1)[0] if name.startswith("redline-") else "caller"] += 1
+            thread = name.rsplit("-", 1)[0] if name.startswith("redline-") else "caller"
+            statements[thread] += 1
+            if not served.is_set():
+                before_route[thread] += 1
 
     event.listen(store.engine, "before_cursor_execute", count)
     guard = redline.Guard(
@@ -116,8 +135,11 @@ def trial(ref: Any, url: str, directory: str, index: int) -> dict[str, Any]:
     writes: list[float] = []
     write = guard.sink.write
 
+    cpu_at_start: list[float] = []
+
     def timed(closed: Any) -> None:
         starts.append(time.perf_counter())
+        cpu_at_start.append(loop_cpu_s(guard))
         try:
             write(closed)
         finally:
@@ -140,6 +162,8 @@ def trial(ref: Any, url: str, directory: str, index: int) -> dict[str, Any]:
         while guard.route.revision == 0 and time.perf_counter() - starts[1] < 120:
             time.sleep(0.0002)
         route_s = time.perf_counter() - starts[1]
+        route_cpu_s = loop_cpu_s(guard) - cpu_at_start[1]
+        served.set()
         changed = guard.route.revision > 0
         flusher.join()
         counting.clear()
@@ -149,8 +173,10 @@ def trial(ref: Any, url: str, directory: str, index: int) -> dict[str, Any]:
         store.dispose()
     return {
         "write_s": writes[1],
+        "route_loop_cpu_s": route_cpu_s,
         "route_s": route_s if changed else None,
         "sql_by_thread": dict(statements),
+        "sql_before_route": dict(before_route),
     }
 
 
@@ -179,22 +205,32 @@ def main() -> None:
         "write_s_max": max(r["write_s"] for r in results),
         "route_s_median": statistics.median(r["route_s"] for r in results if r["route_s"]),
         "route_s_max": max(r["route_s"] for r in results if r["route_s"]),
+        "route_loop_cpu_s_median": statistics.median(r["route_loop_cpu_s"] for r in results),
         "sql_median_by_thread": {
             t: statistics.median(r["sql_by_thread"].get(t, 0) for r in results) for t in threads
         },
+        "sql_before_route_median_by_thread": {
+            t: statistics.median(r["sql_before_route"].get(t, 0) for r in results) for t in threads
+        },
+        "load_average": os.getloadavg(),
         "src": redline.__file__,
     }
     print("RESULT " + json.dumps(summary))
     print(
         "| webhook | window-thread hand-over (median / max) | close → route changed "
-        "(median / max) | SQL statements per declaring window, by thread |"
+        "(median / max) | loop CPU until then | SQL statements per declaring window, by thread "
+        "(before the route) |"
     )
-    print("| --- | --- | --- | --- |")
-    sql = ", ".join(f"{t}: {n:g}" for t, n in summary["sql_median_by_thread"].items())
+    print("| --- | --- | --- | --- | --- |")
+    early = summary["sql_before_route_median_by_thread"]
+    sql = ", ".join(
+        f"{t}: {n:g} ({early[t]:g})" for t, n in summary["sql_median_by_thread"].items()
+    )
     print(
         f"| {args.webhook} | {summary['write_s_median'] * 1000:.1f} ms / "
         f"{summary['write_s_max'] * 1000:.1f} ms | {summary['route_s_median'] * 1000:.1f} ms / "
-        f"{summary['route_s_max'] * 1000:.1f} ms | {sql} |"
+        f"{summary['route_s_max'] * 1000:.1f} ms | "
+        f"{summary['route_loop_cpu_s_median'] * 1000:.1f} ms | {sql} |"
     )
 
 

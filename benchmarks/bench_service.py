@@ -84,16 +84,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(url: str, server_src: str | None = None) -> Iterator[str]:
-    """`redline serve` on ``url`` in a process of its own (``server_src`` first on its path)."""
+def serve(
+    url: str,
+    server_src: str | None = None,
+    env: dict[str, str] | None = None,
+    pids: list[int] | None = None,
+) -> Iterator[str]:
+    """`redline serve` on ``url`` in a process of its own (``server_src`` first on its path,
+    ``env`` added to its environment, its pid appended to ``pids``)."""
     port = free_port()
     script = Path(sys.executable).parent / "redline"
     command = [str(script), "serve", "--store", url, "--port", str(port), "--log-level", "warning"]
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
+    environ = dict(os.environ) | (env or {})
     if server_src:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [server_src, env.get("PYTHONPATH")]))
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env) as process:
+        paths = [server_src, environ.get("PYTHONPATH")]
+        environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, env=environ) as process:
+        if pids is not None:
+            pids.append(process.pid)
         try:
             deadline = time.monotonic() + 60
             while True:

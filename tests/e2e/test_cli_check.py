@@ -1,4 +1,6 @@
-"""End-to-end: the installed ``redline`` console script, run as a user would run it."""
+"""End-to-end: ``redline check`` and ``redline reference``. The installed console script runs in a
+child process for the version, an exit code and a one-line error (the entry point itself); the
+other tests run the same Typer app in-process, which skips an interpreter start per call."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 
 import redline
 from redline.profiles.specs import Role
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline, run_redline
 
 REQUIRED_KEYS = {"name", "kind", "role", "statistic", "value", "threshold", "drifted"}
 REQUIRED_KEYS |= {"calibrated_threshold", "floor", "n_rows", "statistics", "top_moves", "note"}
@@ -42,7 +44,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _frame(rng, 5_000, 0.0).to_csv(paths["ref_csv"], index=False)
     _frame(rng, 2_000, 1.0).to_parquet(paths["drifted"])
     _frame(rng, 2_000, 0.0).to_csv(paths["same"], index=False)
-    fitted = run_redline("reference", "fit", paths["ref_csv"], "--output", paths["ref_json"])
+    fitted = invoke_redline("reference", "fit", paths["ref_csv"], "--output", paths["ref_json"])
     assert fitted.returncode == 0, fitted.stderr
     return paths
 
@@ -73,7 +75,7 @@ def test_table_names_the_drifted_column_and_exits_1(files: dict[str, Path]) -> N
 
 
 def test_json_is_exactly_the_report_dict(files: dict[str, Path]) -> None:
-    result = run_redline("check", "-r", files["ref_json"], "-c", files["drifted"], "-f", "json")
+    result = invoke_redline("check", "-r", files["ref_json"], "-c", files["drifted"], "-f", "json")
     assert result.returncode == 1, result.stderr
     body = json.loads(result.stdout)
     assert body["drifted_columns"] == ["shifted"]
@@ -86,7 +88,7 @@ def test_json_is_exactly_the_report_dict(files: dict[str, Path]) -> None:
 
 def test_json_to_output_file_keeps_stdout_empty(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    result = run_redline(
+    result = invoke_redline(
         "check", "-r", files["ref_json"], "-c", files["drifted"], "-f", "json", "-o", out
     )
     assert result.returncode == 1
@@ -97,7 +99,7 @@ def test_json_to_output_file_keeps_stdout_empty(files: dict[str, Path], tmp_path
 
 def test_html_is_one_self_contained_file(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    result = run_redline(
+    result = invoke_redline(
         "check", "-r", files["ref_json"], "-c", files["drifted"], "--format", "html", "-o", out
     )
     assert result.returncode == 1, result.stderr
@@ -111,13 +113,13 @@ def test_html_is_one_self_contained_file(files: dict[str, Path], tmp_path: Path)
 
 
 def test_no_drift_exits_0(files: dict[str, Path]) -> None:
-    result = run_redline("check", "-r", files["ref_json"], "-c", files["same"])
+    result = invoke_redline("check", "-r", files["ref_json"], "-c", files["same"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No drift in 3 columns" in result.stdout
 
 
 def test_exit_zero_reports_drift_but_exits_0(files: dict[str, Path]) -> None:
-    result = run_redline("check", "-r", files["ref_json"], "-c", files["drifted"], "--exit-zero")
+    result = invoke_redline("check", "-r", files["ref_json"], "-c", files["drifted"], "--exit-zero")
     assert result.returncode == 0
     assert "Drift in 1 of 3 columns" in result.stdout
 
@@ -129,14 +131,14 @@ def test_missing_current_file_is_a_one_line_error(files: dict[str, Path], tmp_pa
 
 
 def test_missing_reference_file_is_a_one_line_error(files: dict[str, Path], tmp_path: Path) -> None:
-    result = run_redline("check", "-r", tmp_path / "gone.json", "-c", files["same"])
+    result = invoke_redline("check", "-r", tmp_path / "gone.json", "-c", files["same"])
     _assert_one_line_error(result, "gone.json", "no such reference file")
 
 
 def test_non_utf8_csv_is_a_one_line_error(files: dict[str, Path], tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("shifted,stable,segment\n0.1,9.5,café\n".encode("latin-1"))
-    result = run_redline("check", "-r", files["ref_json"], "-c", latin1)
+    result = invoke_redline("check", "-r", files["ref_json"], "-c", latin1)
     _assert_one_line_error(result, str(latin1), "UTF-8")
 
 
@@ -146,22 +148,22 @@ def test_corrupted_reference_is_a_one_line_error(files: dict[str, Path], tmp_pat
     data[at] = ord("7") if data[at] != ord("7") else ord("8")
     corrupted = tmp_path / "corrupted.json"
     corrupted.write_bytes(bytes(data))
-    result = run_redline("check", "-r", corrupted, "-c", files["same"])
+    result = invoke_redline("check", "-r", corrupted, "-c", files["same"])
     _assert_one_line_error(result, str(corrupted), "corrupted")
 
 
 def test_bad_option_value_is_a_one_line_error(files: dict[str, Path]) -> None:
-    result = run_redline("check", "-r", files["ref_json"], "-c", files["same"], "-f", "pdf")
+    result = invoke_redline("check", "-r", files["ref_json"], "-c", files["same"], "-f", "pdf")
     _assert_one_line_error(result, "--format", "redline check --help")
 
 
 def test_missing_option_is_a_one_line_error(files: dict[str, Path]) -> None:
-    _assert_one_line_error(run_redline("check", "-r", files["ref_json"]), "--current")
+    _assert_one_line_error(invoke_redline("check", "-r", files["ref_json"]), "--current")
 
 
 def test_unwritable_output_is_a_one_line_error(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "no-such-dir" / "report.html"
-    result = run_redline(
+    result = invoke_redline(
         "check", "-r", files["ref_json"], "-c", files["same"], "-f", "html", "-o", out
     )
     _assert_one_line_error(result, str(out))
@@ -169,10 +171,12 @@ def test_unwritable_output_is_a_one_line_error(files: dict[str, Path], tmp_path:
 
 def test_reference_fit_with_roles_then_show(files: dict[str, Path], tmp_path: Path) -> None:
     saved = tmp_path / "roles.json"
-    fitted = run_redline("reference", "fit", files["ref_csv"], "-o", saved, "--target", "segment")
+    fitted = invoke_redline(
+        "reference", "fit", files["ref_csv"], "-o", saved, "--target", "segment"
+    )
     assert fitted.returncode == 0, fitted.stderr
     assert redline.load_reference(saved).column_named(Role.TARGET) == "segment"
-    shown = run_redline("reference", "show", saved)
+    shown = invoke_redline("reference", "show", saved)
     assert shown.returncode == 0, shown.stderr
     assert "5,000 rows" in shown.stdout
     rows = {line.split()[1]: line for line in shown.stdout.splitlines() if line.startswith("│")}
@@ -181,6 +185,21 @@ def test_reference_fit_with_roles_then_show(files: dict[str, Path], tmp_path: Pa
 
 
 def test_reference_fit_refuses_a_non_json_output(files: dict[str, Path], tmp_path: Path) -> None:
-    result = run_redline("reference", "fit", files["ref_csv"], "-o", tmp_path / "ref.csv")
+    result = invoke_redline("reference", "fit", files["ref_csv"], "-o", tmp_path / "ref.csv")
     _assert_one_line_error(result, ".json")
     assert not (tmp_path / "ref.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--version",), ("check", "-r", "gone.json", "-c", "gone.csv"), ("no-such-command",)],
+    ids=["version", "one-line-error", "usage-error"],
+)
+def test_in_process_runs_match_the_console_script(args: tuple[str, ...]) -> None:
+    # The other CLI tests run in-process; this keeps that runner honest about what a user sees.
+    script, in_process = run_redline(*args), invoke_redline(*args)
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (
+        script.returncode,
+        script.stdout,
+        script.stderr,
+    )

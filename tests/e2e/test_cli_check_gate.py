@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline
 
 N_REF, N_CUR = 5_000, 2_000
 SEGMENTS, SHARES = ["retail", "business", "private", "public"], [0.5, 0.3, 0.15, 0.05]
@@ -32,7 +32,7 @@ def ref(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A saved reference fitted on 5,000 clean rows."""
     root = tmp_path_factory.mktemp("gate")
     _frame(np.random.default_rng(11), N_REF).to_csv(root / "reference.csv", index=False)
-    fitted = run_redline("reference", "fit", root / "reference.csv", "-o", root / "ref.json")
+    fitted = invoke_redline("reference", "fit", root / "reference.csv", "-o", root / "ref.json")
     assert fitted.returncode == 0, fitted.stderr
     return root / "ref.json"
 
@@ -48,7 +48,7 @@ def _check(
 ) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "current.csv"
     frame.to_csv(path, index=False)
-    return run_redline("check", "-r", ref, "-c", path, *args)
+    return invoke_redline("check", "-r", ref, "-c", path, *args)
 
 
 def _summary(result: subprocess.CompletedProcess[str]) -> str:

@@ -15,7 +15,7 @@ from redline.profiles.window import WindowProfile
 from redline.services.ingest import record_window
 from redline.services.views import get_route_view, list_incident_views
 from redline.store import Store, upgrade
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline
 from rltest.policy import drift_fallback_plan
 
 MODEL = "scorer"
@@ -47,12 +47,12 @@ def test_resolve_needs_an_accepted_reason_and_restore_routes_back(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'redline.db'}"
     key = contained_and_quiet(url)
 
-    refused = run_redline("incidents", "resolve", key, "--store", url)
+    refused = invoke_redline("incidents", "resolve", key, "--store", url)
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"Error: cannot resolve {key}: its containment is still")
     assert "--accept-containment" in refused.stderr
 
-    kept = run_redline(
+    kept = invoke_redline(
         "incidents",
         "resolve",
         key,
@@ -66,10 +66,10 @@ def test_resolve_needs_an_accepted_reason_and_restore_routes_back(tmp_path: Path
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout.strip() == f"{key}: resolve -> resolved"
 
-    restored = run_redline("incidents", "restore", key, "--actor", "ana", "--store", url)
+    restored = invoke_redline("incidents", "restore", key, "--actor", "ana", "--store", url)
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"{key}: restore action ")
-    again = run_redline("incidents", "restore", key, "--store", url)
+    again = invoke_redline("incidents", "restore", key, "--store", url)
     assert again.returncode == 2
     assert "a restore is already waiting" in again.stderr
     store = Store.from_url(url)

@@ -1,5 +1,5 @@
-"""End-to-end: ``redline incidents|actions|routes|audit|db`` through the installed console script,
-on a SQLite store where a real Guard saw drifted traffic and opened a SEV2 incident."""
+"""End-to-end: ``redline incidents|actions|routes|audit|db`` through the ``redline`` app
+(in-process), on a SQLite store where a real Guard saw drifted traffic and opened a SEV2 incident."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ import pytest
 from redline.domain import ActionType
 from redline.services import apply_action, open_store
 from rltest.cli import cli_env
-from rltest.cli import run_redline as run_script
+from rltest.cli import invoke_redline as run_script
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 from rltest.policy import drift_fallback_playbook
 
 
 def run_redline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain output and no configured store."""
+    """Run a command with plain output and no configured store."""
     return run_script(*args, env=cli_env(("COLUMNS", "REDLINE_STORE__URL"), extra=env))
 
 

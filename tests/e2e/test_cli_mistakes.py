@@ -1,4 +1,7 @@
-"""End-to-end: easy mistakes (store URLs, read-only commands, action parameters) give one line."""
+"""End-to-end: easy mistakes (store URLs, read-only commands, action parameters) give one line.
+
+One mistake goes through the installed console script in a child process; the rest run the same
+Typer app in-process."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline, run_redline
 
 READ_ONLY = [
     ("incidents", "list"),
@@ -42,7 +45,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -
     ],
 )
 def test_a_bad_store_url_is_one_line(url: str, fragments: tuple[str, ...]) -> None:
-    message = _one_line_error(run_redline("incidents", "list", "--store", url), *fragments)
+    message = _one_line_error(invoke_redline("incidents", "list", "--store", url), *fragments)
     assert "s3cret" not in message
 
 
@@ -56,7 +59,7 @@ def test_a_sqlite_file_in_a_missing_directory_is_one_line(tmp_path: Path) -> Non
 @pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
 def test_read_only_commands_never_create_a_store(command: tuple[str, ...], tmp_path: Path) -> None:
     path = tmp_path / "redline.db"
-    result = run_redline(*command, "--store", f"sqlite:///{path}")
+    result = invoke_redline(*command, "--store", f"sqlite:///{path}")
     _one_line_error(result, f"the file '{path}' does not exist", "redline db upgrade")
     assert list(tmp_path.iterdir()) == []
 
@@ -65,9 +68,9 @@ def test_read_only_commands_never_migrate_an_empty_database(tmp_path: Path) -> N
     path = tmp_path / "empty.db"
     sqlite3.connect(path).close()
     url = f"sqlite:///{path}"
-    listed = run_redline("incidents", "list", "--store", url)
+    listed = invoke_redline("incidents", "list", "--store", url)
     _one_line_error(listed, "holds no redline store", "redline db upgrade")
-    current = run_redline("db", "current", "--store", url)
+    current = invoke_redline("db", "current", "--store", url)
     assert current.returncode == 0, current.stderr
     assert current.stdout.strip() == f"{url}: not migrated (run `redline db upgrade`)"
     with sqlite3.connect(path) as db:
@@ -87,7 +90,7 @@ def test_a_bad_confidence_threshold_is_one_line_and_records_nothing(
     value: str, fragment: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "redline.db"
-    result = run_redline(
+    result = invoke_redline(
         "actions", "apply", "credit", "threshold_change", "-p", f"threshold={value}",
         "--actor", "alice", "--store", f"sqlite:///{path}",
     )  # fmt: skip
@@ -96,7 +99,7 @@ def test_a_bad_confidence_threshold_is_one_line_and_records_nothing(
 
 
 def test_a_threshold_change_without_a_threshold_is_one_line(tmp_path: Path) -> None:
-    result = run_redline(
+    result = invoke_redline(
         "actions",
         "apply",
         "credit",

@@ -1,4 +1,4 @@
-"""End-to-end: ``redline models register|list|deploy|history`` through the installed script."""
+"""End-to-end: ``redline models register|list|deploy|history`` through the redline app."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from redline.services.artifacts import sha256_of
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def artifact(tmp_path: Path) -> Path:
 
 
 def redline(*args: str | Path, store: str) -> subprocess.CompletedProcess[str]:
-    return run_redline(*args, "--store", store)
+    return invoke_redline(*args, "--store", store)
 
 
 def test_register_deploy_and_read_the_history(store: str, artifact: Path) -> None:

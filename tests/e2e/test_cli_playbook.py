@@ -1,4 +1,4 @@
-"""End-to-end: ``redline playbook validate|explain`` through the installed console script."""
+"""End-to-end: ``redline playbook validate|explain`` through the redline app."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rltest.cli import cli_env
-from rltest.cli import run_redline as run_script
+from rltest.cli import invoke_redline as run_script
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "redline.yaml"
 SECRETS = {
@@ -28,7 +28,7 @@ runbooks:
 
 
 def run_redline(*args: str | Path, secrets: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain output; the example's secrets in the environment."""
+    """Run a command with plain output; the example's secrets in the environment."""
     env = cli_env(("COLUMNS", *SECRETS), extra=SECRETS if secrets else None)
     return run_script(*args, env=env)
 

@@ -1,4 +1,4 @@
-"""End-to-end: ``redline postmortem`` and ``redline export`` through the installed console script,
+"""End-to-end: ``redline postmortem`` and ``redline export`` through the ``redline`` app,
 on a SQLite store where a real Guard saw drift, fell back, and resolved a SEV2 incident."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from redline.domain import Route
 from redline.services import open_store
 from redline.services.catalog import save_reference
 from rltest.cli import cli_env
-from rltest.cli import run_redline as run_script
+from rltest.cli import invoke_redline as run_script
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 from rltest.policy import drift_fallback_playbook
 from rltest.waiting import wait_for
 
 
 def run_redline(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain output and no configured store."""
+    """Run a command with plain output and no configured store."""
     return run_script(*args, env=cli_env(("REDLINE_STORE__URL",), extra={"COLUMNS": "200"}))
 
 

@@ -1,4 +1,4 @@
-"""End-to-end: ``redline review list|decide`` through the installed console script."""
+"""End-to-end: ``redline review list|decide`` through the ``redline`` app."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from redline.services import open_store
 from redline.services.review import ReviewRequest, queue_for_review
 from redline.store import add_predictions, list_audit, list_labelled_predictions
-from rltest.cli import cli_env, run_redline
+from rltest.cli import cli_env, invoke_redline
 
 
 def redline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain output."""
-    return run_redline(*args, env=cli_env(extra=env))
+    """Run a command with plain output."""
+    return invoke_redline(*args, env=cli_env(extra=env))
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""End-to-end: ``redline serve --local-demo`` and ``redline tokens`` through the installed script."""
+"""End-to-end: ``redline serve --local-demo`` (a child process) and ``redline tokens`` (in-process)."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -19,7 +20,7 @@ import yaml
 import redline as rl
 from redline.playbook.policy import DEFAULT_RULES
 from redline.profiles.window import WindowProfile
-from rltest.cli import cli_env, redline_script, run_redline
+from rltest.cli import cli_env, invoke_redline, redline_script
 
 
 def _env() -> dict[str, str]:
@@ -33,7 +34,7 @@ def store(tmp_path: Path) -> str:
 
 
 def redline(*args: str, store: str) -> subprocess.CompletedProcess[str]:
-    return run_redline(*args, "--store", store, env=_env())
+    return invoke_redline(*args, "--store", store, env=_env())
 
 
 @pytest.fixture
@@ -58,7 +59,11 @@ def serving(store: str, *extra: str) -> Iterator[tuple[subprocess.Popen[str], st
             assert process.stdout is not None
             token_line, url_line = process.stdout.readline(), process.stdout.readline()
             token = token_line.strip().rsplit(" ", 1)[-1]
-            url = url_line.split(" on ", 1)[1].split("/api/v1", 1)[0]
+            printed = re.match(
+                r"redline dashboard on (http://\S+)/ .* REST API on \1/api/v1 ", url_line
+            )
+            assert printed is not None, url_line
+            url = printed.group(1)
             yield process, url, token
         finally:
             if process.poll() is None:

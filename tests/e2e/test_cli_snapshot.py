@@ -1,5 +1,5 @@
 """End-to-end: ``redline snapshot take|list|show|verify|export`` and ``redline replay`` through the
-installed console script, on a SQLite store where a registered scikit-learn model served traffic."""
+``redline`` app, on a SQLite store where a registered scikit-learn model served traffic."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ import redline
 from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.services.registry import deploy, register_version
-from rltest.cli import cli_env, run_redline
+from rltest.cli import cli_env, invoke_redline
 
 
 def run(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = cli_env(("REDLINE_STORE__URL",), extra={"COLUMNS": "200"})
-    return run_redline(*args, "--store", url, env=env)
+    return invoke_redline(*args, "--store", url, env=env)
 
 
 @pytest.fixture(scope="module")

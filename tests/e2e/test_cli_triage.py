@@ -1,4 +1,4 @@
-"""End-to-end: ``redline triage`` and ``redline blame`` through the installed console script, on
+"""End-to-end: ``redline triage`` and ``redline blame`` through the ``redline`` app, on
 a SQLite store where a real Guard saw one IP range send out-of-range traffic."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import pytest
 import redline
 from redline.services import open_store
 from rltest.cli import cli_env
-from rltest.cli import run_redline as run_script
+from rltest.cli import invoke_redline as run_script
 from rltest.credit import open_incident
 
 ATTACKER = "198.51.100.0/24"
 
 
 def run_redline(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the console script with plain output and no configured store."""
+    """Run a command with plain output and no configured store."""
     return run_script(*args, env=cli_env(("REDLINE_STORE__URL",)))
 
 

@@ -1,4 +1,4 @@
-"""End-to-end: ``redline worker`` through the installed script, on a real SQLite store."""
+"""End-to-end: ``redline worker`` on a real SQLite store; the long-running worker in a child process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from redline.profiles.window import WindowProfile
 from redline.services import open_store
 from redline.services.ingest import store_window
 from redline.store import list_incidents, list_unevaluated_windows
-from rltest.cli import cli_env, redline_script, run_redline
+from rltest.cli import cli_env, invoke_redline, redline_script
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PLAYBOOK = """\
@@ -38,7 +38,7 @@ def _env() -> dict[str, str]:
 
 
 def redline_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_redline(*args, env=_env())
+    return invoke_redline(*args, env=_env())
 
 
 @pytest.fixture

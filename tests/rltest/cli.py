@@ -1,17 +1,21 @@
-"""Running the installed ``redline`` console script the way a person would, with plain output."""
+"""Running ``redline`` commands with plain output: the installed console script in a process of
+its own (for entry points, servers and signals), or the same Typer app inside the test process
+(for what a command does: no interpreter start-up and import per call)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 
-__all__ = ["cli_env", "redline_script", "run_redline"]
+__all__ = ["cli_env", "invoke_redline", "redline_script", "run_redline"]
 
 
 def redline_script() -> str:
@@ -51,3 +55,38 @@ def run_redline(
         timeout=120,
         check=False,
     )
+
+
+def invoke_redline(
+    *args: str | Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` through the ``redline`` Typer app in this process, as :func:`run_redline` would
+    in a child: the environment is exactly ``env`` (default: :func:`cli_env`) during the call,
+    stdin is empty, and an unexpected exception becomes exit code 1 with its traceback on stderr.
+    """
+    from typer.testing import CliRunner
+
+    from redline.cli.main import app
+
+    wanted = cli_env() if env is None else dict(env)
+    # CliRunner sets the names given and removes those mapped to None, then restores them all.
+    changes: dict[str, str | None] = {k: None for k in os.environ if k not in wanted}
+    changes.update(wanted)
+    argv = [str(a) for a in args]
+    # As in a fresh process, the root logger starts without handlers (so a command's own logging
+    # setup, or else Python's last-resort handler, writes to its stderr); whatever the command
+    # configures is undone afterwards.
+    root, ours = logging.getLogger(), logging.getLogger("redline")
+    saved = (root.level, list(root.handlers), ours.level)
+    root.handlers.clear()
+    try:
+        result = CliRunner().invoke(app, argv, env=changes, prog_name="redline")
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        ours.setLevel(saved[2])
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        exc = result.exception
+        stderr += "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return subprocess.CompletedProcess(["redline", *argv], result.exit_code, result.stdout, stderr)

@@ -15,6 +15,7 @@ from redline.api.context import ApiContext
 from redline.api.errors import install_error_handlers
 from redline.api.limits import RequestLimits
 from redline.api.routes import API_PREFIX, ROOT_ROUTERS, VERSIONED_ROUTERS
+from redline.api.shutdown import AnswerCancelled
 from redline.services.metrics import StoreCollector
 from redline.services.response import ResponsePlan, load_response_plan
 from redline.services.store_access import Store, open_store
@@ -22,6 +23,9 @@ from redline.services.tokens import TokenTouches
 from redline.settings import Settings, get_settings
 
 __all__ = ["create_app", "factory"]
+
+#: How long a stopping app waits for the queued token uses to be written.
+TOUCHES_CLOSE_S = 1.0
 
 DESCRIPTION = (
     "Incident response for ML models: ingest windows from remote Guards, follow signals and "
@@ -58,8 +62,8 @@ def create_app(
         try:
             yield
         finally:
-            if context.touches is not None:
-                context.touches.close()
+            if context.touches is not None:  # best effort: a silent store must not hold a stop
+                context.touches.close(timeout_s=TOUCHES_CLOSE_S)
             if owned:
                 opened.dispose()
 
@@ -81,6 +85,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     app.router.routes.append(dashboard.mount())  # last: every API path matches first
     app.add_middleware(RequestLimits, max_body_bytes=chosen.api.max_body_bytes)
+    app.add_middleware(AnswerCancelled)  # outermost: a request cut by a shutdown gets a 503
     return app
 
 

@@ -1,16 +1,61 @@
-"""Turning an ingest request into the ``ClosedWindow`` the store expects, refusing bad windows."""
+"""Turning an ingest request into the ``ClosedWindow`` the store expects, refusing bad windows;
+``CheckedJsonRoute`` parses ingest bodies once (no second walk) and refuses other media types."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC
+from email.message import Message
+from typing import Any
 
-from redline.api.schemas import INT32, ClosedWindowCreate
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from redline.api.schemas import INT32, ClosedWindowCreate, load_checked_json
 from redline.domain import Signal
 from redline.errors import DataError
 from redline.guard.sinks import ClosedWindow, Feedback
 from redline.profiles.window import WindowProfile
 
-__all__ = ["closed_window"]
+__all__ = ["CheckedJsonRequest", "CheckedJsonRoute", "closed_window"]
+
+
+class CheckedJsonRequest(Request):
+    """A request whose JSON body is checked while parsed (see ``schemas.load_checked_json``)."""
+
+    async def json(self) -> Any:
+        """The parsed body, parsed once."""
+        if not hasattr(self, "_json"):
+            self._json = load_checked_json(await self.body())
+        return self._json
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # FastAPI reads a body without a media type as JSON
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class CheckedJsonRoute(APIRoute):
+    """A route whose body is JSON only (else 415), parsed by ``CheckedJsonRequest``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The default handler, given a ``CheckedJsonRequest``."""
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            if not _is_json(request.headers.get("content-type")):
+                detail = "send the body as application/json (optionally Content-Encoding: gzip)"
+                return JSONResponse({"detail": detail}, status_code=415)
+            return await handler(CheckedJsonRequest(request.scope, request.receive))
+
+        return checked
 
 
 def _window(data: dict[str, object]) -> WindowProfile:

@@ -1,15 +1,48 @@
-"""An ASGI guard in front of the app: request bodies over the limit get a 413, NUL bytes a 400."""
+"""An ASGI guard in front of the app: request bodies over the limit get a 413, NUL bytes a 400,
+and a gzip'd body (``Content-Encoding: gzip``) is inflated, within the same limit, before the app
+sees it."""
 
 from __future__ import annotations
 
 import json
+import zlib
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestLimits"]
+__all__ = ["RefusedBodyError", "RequestLimits", "inflate"]
 
 #: Past this many times the limit, stop reading and close instead of draining the upload.
 DRAIN_FACTOR = 4
+#: Content-Encoding values taken as gzip (RFC 9110 asks ``x-gzip`` to be read as ``gzip``).
+GZIP = frozenset({"gzip", "x-gzip"})
+#: Compressed bodies larger than this are inflated on a worker thread, off the event loop.
+INFLATE_INLINE_BYTES = 64 * 1024
+
+
+class RefusedBodyError(Exception):
+    """A body the app must not see, with the status and the reason to answer."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def inflate(body: bytes, *, max_bytes: int) -> bytes:
+    """The gzip ``body`` inflated; RefusedBodyError when it is not one whole gzip member or would
+    inflate past ``max_bytes`` (decompression stops there: a zip bomb costs ``max_bytes``)."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise RefusedBodyError(400, f"the body is not valid gzip ({exc})") from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise RefusedBodyError(413, f"the body inflates past {max_bytes} bytes; send fewer windows")
+    if not inflater.eof:
+        raise RefusedBodyError(400, "the gzip body is truncated")
+    if inflater.unused_data:
+        raise RefusedBodyError(400, "the gzip body has data after its end (one gzip member only)")
+    return out
 
 
 class RequestLimits:
@@ -48,7 +81,32 @@ class RequestLimits:
         if size > self.max_body_bytes:
             await _answer(send, 413, self._too_large())
             return
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        try:
+            scope, body = await self._decoded(scope, body)
+        except RefusedBodyError as refused:
+            await _answer(send, refused.status, refused.detail)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _decoded(self, scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+        """The scope and body the app sees: a gzip body inflated, its encoding header gone."""
+        encoding = _header(scope, b"content-encoding")
+        if encoding is None or encoding.strip().lower() in ("", "identity"):
+            return scope, body
+        if encoding.strip().lower() not in GZIP:
+            raise RefusedBodyError(415, f"Content-Encoding {encoding!r} is not supported; use gzip")
+        if len(body) > INFLATE_INLINE_BYTES:
+            body = await run_in_threadpool(inflate, body, max_bytes=self.max_body_bytes)
+        else:
+            body = inflate(body, max_bytes=self.max_body_bytes)
+        kept = [
+            (name, value)
+            for name, value in scope.get("headers", [])
+            if name not in (b"content-encoding", b"content-length")
+        ]
+        kept.append((b"content-length", str(len(body)).encode()))
+        return {**scope, "headers": kept}, body
 
     def _too_large(self) -> str:
         mib = self.max_body_bytes / (1024 * 1024)
@@ -58,14 +116,19 @@ class RequestLimits:
         )
 
 
-def _content_length(scope: Scope) -> int | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if name == wanted:
+            return bytes(value).decode("latin-1")
     return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -44,6 +47,7 @@ __all__ = [
     "UtcTime",
     "WindowBatchCreate",
     "check_json",
+    "load_checked_json",
 ]
 
 INT32 = 2**31 - 1
@@ -83,6 +87,40 @@ def check_json(data: Any) -> None:
             stack.extend(item)
 
 
+#: JSON escapes that decode to what no store keeps: NUL, or half of a surrogate pair.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+#: The body ``load_checked_json`` parsed and found storable, so ``Body`` need not walk it again.
+_CHECKED: ContextVar[object] = ContextVar("redline_checked_json", default=None)
+
+
+def load_checked_json(raw: bytes) -> Any:
+    """Parse a JSON request body, checking while parsing what ``check_json`` checks after.
+
+    Strict UTF-8 text without a ``\\u0000`` or surrogate escape (JSON forbids raw control
+    characters in strings), whose numbers all parse finite (no NaN, Infinity or overflow),
+    holds nothing ``check_json`` refuses: the parsed object is marked and ``Body`` skips its
+    walk (checking while parsing costs ~40% of it). Anything else is parsed as Starlette
+    would and walked as before.
+    JSONDecodeError for malformed JSON.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return json.loads(raw)
+    odd: list[str] = []
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if value - value:  # NaN for inf and NaN, 0.0 for every finite value
+            odd.append(literal)
+        return value
+
+    data = json.loads(text.removeprefix("\ufeff"), parse_float=number, parse_constant=number)
+    if not odd and _SUSPECT_ESCAPE.search(text) is None and isinstance(data, dict):
+        _CHECKED.set(data)
+    return data
+
+
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -106,7 +144,8 @@ class Body(Part):
     @model_validator(mode="before")
     @classmethod
     def _storable(cls, data: Any) -> Any:
-        check_json(data)
+        if data is not _CHECKED.get():  # the very object load_checked_json parsed and checked
+            check_json(data)
         return data
 
 

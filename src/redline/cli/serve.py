@@ -177,7 +177,10 @@ def serve_command(
                 opened, name=f"local-demo {stamp}", role=Role.ADMIN, actor="system:serve"
             )
             typer.echo(f"admin token (shown once, revoked when this server stops): {plaintext}")
-        typer.echo(f"redline API on {server.url}/api/v1 (docs: {server.url}/api/v1/docs)")
+        typer.echo(
+            f"redline dashboard on {server.url}/ (log in with an API token); "
+            f"REST API on {server.url}/api/v1 (reference: {server.url}/api/v1/docs)"
+        )
         stderr_console().print("Press Ctrl-C to stop.")
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:

@@ -126,6 +126,7 @@ class RemoteControlPlane:
         return not self.sink.pending
 
     def close(self, timeout_s: float = 10.0) -> None:
-        """Stop the long-poll, send what the sink can within its close timeout."""
+        """Stop the long-poll, send what the sink can; return within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
         self.source.close(min(timeout_s, 1.0))
-        self.sink.close()
+        self.sink.close(max(0.0, deadline - time.monotonic()))

@@ -51,7 +51,9 @@ class HttpSink:
     Other 4xx: a batch is retried one window at a time, and a window refused alone goes to
     ``<spool>.rejected`` (counted in ``rejected``). 401/403: sending stops and the windows stay
     in the spool for a sink started with a valid token. ``close()`` sends for at most
-    ``close_timeout_s``; what is left stays in the spool for the next sink on the same path.
+    ``close_timeout_s`` (9 s: a Guard flushing its last window first still closes within
+    10 s) and returns by then, a request in flight included; what is left stays in the
+    spool for the next sink on the same path.
 
     Before a model's first windows it sends the process's environment fingerprint (captured
     once, on a background thread) to ``PUT .../models/{model}/environment`` as ``instance``
@@ -71,7 +73,7 @@ class HttpSink:
         timeout_s: float = 10.0,
         retry_min_s: float = 0.2,
         retry_max_s: float = 30.0,
-        close_timeout_s: float = 10.0,
+        close_timeout_s: float = 9.0,
         transport: httpx.BaseTransport | None = None,
         send_environment: bool = True,
         instance: str | None = None,
@@ -151,14 +153,28 @@ class HttpSink:
         self.spooled += 1
         self._wake.set()
 
-    def close(self) -> None:
-        """Send what can be sent within ``close_timeout_s``; the rest stays in the spool."""
-        self._closing_at = time.monotonic() + self.close_timeout_s
+    def close(self, timeout_s: float | None = None) -> None:
+        """Send what can be sent within ``close_timeout_s`` (or ``timeout_s``, if shorter) and
+        return by then; the rest stays in the spool.
+
+        A send still in flight at the deadline is left to finish on the sink's (daemon)
+        thread, which then releases the spool: a window the service acknowledges is dropped
+        from it, any other stays for the next sink.
+        """
+        budget_s = (
+            self.close_timeout_s if timeout_s is None else min(timeout_s, self.close_timeout_s)
+        )
+        self._closing_at = time.monotonic() + max(0.0, budget_s)
         self._wake.set()
-        self._thread.join(self.close_timeout_s + self.timeout_s + 1.0)
-        self._client.close()
-        self._spool.close()
-        if self.pending:
+        self._thread.join(max(0.0, self._closing_at - time.monotonic()))
+        if self._thread.is_alive():
+            log.warning(
+                "redline stopped waiting for the service after %.1f s; %d window(s) stay in %s",
+                budget_s,
+                self.pending,
+                self._spool.path,
+            )
+        elif self.pending:
             log.warning(
                 "redline left %d window(s) in %s for the next sink", self.pending, self._spool.path
             )
@@ -175,6 +191,13 @@ class HttpSink:
         return None if self._closing_at is None else self._closing_at - time.monotonic()
 
     def _run(self) -> None:
+        try:
+            self._send_until_closed()
+        finally:
+            self._client.close()
+            self._spool.close()
+
+    def _send_until_closed(self) -> None:
         while True:
             remaining = self._remaining_s()
             if remaining is not None and (remaining <= 0 or not self.pending or self.halted):

@@ -63,6 +63,7 @@ class RemoteRouteSource:
         )
         self._state: RouteState | None = None
         self._stop = threading.Event()
+        self._polling = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"redline-remote-route-{model}", daemon=True
         )
@@ -83,8 +84,11 @@ class RemoteRouteSource:
         return -1 if self._state is None else self._state.revision
 
     def close(self, timeout_s: float = 1.0) -> None:
-        """Stop polling; a long-poll in flight is abandoned after ``timeout_s``."""
+        """Stop polling: at once when a long-poll is in flight (the thread, a daemon, ends
+        with it and closes the client), else within ``timeout_s``."""
         self._stop.set()
+        if self._polling.is_set():
+            return
         self._thread.join(timeout_s)
         if not self._thread.is_alive():
             self._client.close()
@@ -109,7 +113,11 @@ class RemoteRouteSource:
         params: dict[str, str | float] = {}
         if self._state is not None:
             params = {"after_revision": self._state.revision, "wait_s": self.wait_s}
-        response = self._client.get(self._path, params=params)
+        self._polling.set()
+        try:
+            response = self._client.get(self._path, params=params)
+        finally:
+            self._polling.clear()
         state = None
         if response.status_code != 304:  # 304: no newer revision within wait_s
             response.raise_for_status()

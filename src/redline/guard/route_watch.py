@@ -73,6 +73,11 @@ class RouteWatcher:
             self._thread.join(timeout_s)
 
     @property
+    def stopped(self) -> bool:
+        """Whether ``stop`` was called (the Guard is closing)."""
+        return self._stop.is_set()
+
+    @property
     def stale_s(self) -> float:
         """Seconds since the route source last answered."""
         return max(self._clock() - self._fetched_at, 0.0)

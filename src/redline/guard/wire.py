@@ -1,15 +1,23 @@
-"""A ``ClosedWindow`` as the JSON the service's window ingest takes (``ClosedWindowCreate``)."""
+"""A ``ClosedWindow`` as the JSON the service's window ingest takes (``ClosedWindowCreate``),
+and a batch of them as a request body (compact JSON, gzip'd for services that take it)."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from redline.guard.sinks import ClosedWindow
 
-__all__ = ["json_safe", "window_item"]
+__all__ = ["JSON_HEADERS", "batch_body", "json_safe", "window_item"]
+
+#: Headers of a plain JSON batch body.
+JSON_HEADERS = {"Content-Type": "application/json"}
+#: gzip level 1: ~2.5x smaller window JSON at a quarter of the CPU of the default level 6.
+GZIP_LEVEL = 1
 
 #: The fields of a review request the service accepts; the Guard keeps more (e.g. revision).
 _REVIEW_FIELDS = ("request_id", "reason", "input", "output", "confidence", "threshold")
@@ -64,3 +72,17 @@ def window_item(closed: ClosedWindow) -> dict[str, Any]:
     }
     safe: dict[str, Any] = json_safe(item)
     return safe
+
+
+def batch_body(
+    items: Sequence[Mapping[str, Any]], *, compress: bool = True
+) -> tuple[bytes, dict[str, str]]:
+    """A ``WindowBatchCreate`` body of ``items`` (from :func:`window_item`) and its headers.
+
+    ``compress``: gzip'd with ``Content-Encoding: gzip`` (services since this encoding was
+    added inflate it within their body limit); else plain JSON, which every service takes.
+    """
+    body = json.dumps({"windows": list(items)}, separators=(",", ":")).encode()
+    if not compress:
+        return body, dict(JSON_HEADERS)
+    return gzip.compress(body, GZIP_LEVEL, mtime=0), {**JSON_HEADERS, "Content-Encoding": "gzip"}

@@ -15,12 +15,14 @@ from redline.profiles.stats import (
     KL_SMOOTHING,
     chi2_statistic,
     js_distance,
-    kl_divergence,
-    ks_distance,
-    linf_distance,
-    psi,
+    js_of_shares,
+    kl_of_shares,
+    ks_of_shares,
+    linf_of_shares,
+    psi_of_shares,
     shares,
     wasserstein_binned,
+    wasserstein_of_shares,
 )
 
 __all__ = [
@@ -68,15 +70,16 @@ def numeric_statistics(spec: NumericSpec, state: NumericState) -> dict[str, floa
             ),
             math.nan,
         )
-    ref, cur = spec.counts, state.counts.astype(np.float64)
+    p, q = spec.bin_shares, shares(state.counts)
+    p_smooth, q_smooth = spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
     edges = spec.full_edges(state.min, state.max)
     ref_var = spec.std**2
     return {
-        "wasserstein_norm": float(wasserstein_binned(ref, cur, edges)) / spec.scale,
-        "psi": float(psi(ref, cur)),
-        "kl": float(kl_divergence(ref, cur)),
-        "js_distance": float(js_distance(ref, cur)),
-        "ks_d": float(ks_distance(ref, cur)),
+        "wasserstein_norm": float(wasserstein_of_shares(p, q, edges)) / spec.scale,
+        "psi": float(psi_of_shares(p_smooth, q_smooth)),
+        "kl": float(kl_of_shares(p_smooth, q_smooth)),
+        "js_distance": float(js_of_shares(p, q)),
+        "ks_d": float(ks_of_shares(p, q)),
         "mean_shift_sd": (state.mean - spec.mean) / spec.scale,
         "variance_ratio": state.std**2 / ref_var if ref_var > 0 else math.nan,
     }
@@ -86,13 +89,14 @@ def categorical_statistics(spec: CategoricalSpec, state: CategoricalState) -> di
     """Every categorical drift statistic of the window (NaN when the window has no values)."""
     if state.n == 0:
         return dict.fromkeys(("js_distance", "psi", "kl", "chi2", "linf", "unseen_share"), math.nan)
-    ref, cur = spec.counts, state.counts.astype(np.float64)
+    p, q = spec.bin_shares, shares(state.counts)
+    p_smooth, q_smooth = spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
     return {
-        "js_distance": float(js_distance(ref, cur)),
-        "psi": float(psi(ref, cur)),
-        "kl": float(kl_divergence(ref, cur)),
-        "chi2": float(chi2_statistic(ref, cur)),
-        "linf": float(linf_distance(ref, cur)),
+        "js_distance": float(js_of_shares(p, q)),
+        "psi": float(psi_of_shares(p_smooth, q_smooth)),
+        "kl": float(kl_of_shares(p_smooth, q_smooth)),
+        "chi2": float(chi2_statistic(spec.counts, state.counts.astype(np.float64))),
+        "linf": float(linf_of_shares(p, q)),
         "unseen_share": float(state.counts[-1]) / state.n,
     }
 
@@ -101,14 +105,7 @@ def top_moves(
     spec: NumericSpec | CategoricalSpec, state: NumericState | CategoricalState, n: int = 5
 ) -> list[dict[str, Any]]:
     """The bins or categories whose share moved most, largest move first."""
-    p, q = shares(spec.counts), shares(state.counts)
-    if isinstance(spec, NumericSpec):
-        e = spec.edges
-        labels = [f"< {e[0]:.4g}"]
-        labels += [f"[{e[i]:.4g}, {e[i + 1]:.4g})" for i in range(e.size - 1)]
-        labels += [f">= {e[-1]:.4g}"]
-    else:
-        labels = [*spec.vocab, "(other)"]
+    p, q, labels = spec.bin_shares, shares(state.counts), spec.bin_labels
     order = np.argsort(-np.abs(q - p), kind="stable")[:n]
     return [
         {"bin": labels[i], "reference": round(float(p[i]), 6), "current": round(float(q[i]), 6)}

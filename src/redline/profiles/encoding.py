@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, cast
@@ -16,6 +17,7 @@ __all__ = [
     "NumericValues",
     "arrow_strings",
     "encode_categorical",
+    "label_codes",
     "numeric_values",
     "text_descriptor",
 ]
@@ -146,6 +148,10 @@ def encode_categorical(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
 
     if isinstance(values, pd.Categorical):
         return _encode_categories(vocab, values)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        per_row = label_codes(vocab, values)
+        if per_row is not None:
+            return _encode_rows(vocab, values, per_row)
     strings = arrow_strings(values)
     if strings is not None:
         return _encode_strings(vocab, strings)
@@ -165,6 +171,44 @@ def encode_categorical(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:
     keep[missing[null_mask]] = False
     codes[missing[~null_mask]] = np.where(second < 0, other, second)
     return CategoricalCodes(codes[keep], int(null_mask.sum()), labels[second < 0])
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(vocab: tuple[str, ...]) -> dict[str, int]:
+    return {label: i for i, label in enumerate(vocab)}
+
+
+def label_codes(vocab: tuple[str, ...], values: NDArray[np.object_]) -> IntArray | None:
+    """Each row's position in ``vocab`` (``len(vocab)`` if unseen, -1 if null), or None.
+
+    Only for columns of ``str`` values and nulls (None, NaN, pd.NA, NaT), the common case: each
+    distinct value is looked up once, then the rows take their value's code. None for any other
+    column, whose values need :func:`encode_categorical`'s labelling rules.
+
+    >>> label_codes(("a", "b"), np.array(["b", None, "z", "a"], dtype=object)).tolist()
+    [1, -1, 2, 0]
+    >>> label_codes(("a", "b"), np.array(["b", 1], dtype=object)) is None
+    True
+    """
+    import pandas as pd
+
+    rows, distinct = pd.factorize(values)  # the nulls pd.isna sees become -1
+    if not all(type(value) is str for value in distinct):
+        return None
+    positions, other = _positions(vocab), len(vocab)
+    lookup = np.array([positions.get(value, other) for value in distinct] + [-1], dtype=np.int64)
+    codes: IntArray = lookup[rows]  # a row's -1 picks the trailing -1
+    return codes
+
+
+def _encode_rows(
+    vocab: tuple[str, ...], values: NDArray[np.object_], per_row: IntArray
+) -> CategoricalCodes:
+    n_null = int(np.count_nonzero(per_row < 0))
+    codes = per_row[per_row >= 0] if n_null else per_row
+    unseen_rows = np.flatnonzero(per_row == len(vocab))
+    unseen = values[unseen_rows] if unseen_rows.size else np.empty(0, dtype=object)
+    return CategoricalCodes(codes, n_null, unseen)
 
 
 def _encode_categories(vocab: tuple[str, ...], values: Any) -> CategoricalCodes:

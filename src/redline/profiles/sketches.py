@@ -152,6 +152,16 @@ class BottomK:
         self.items = merged[: self.capacity]
         return self
 
+    def bar(self) -> float:
+        """The priority an offered item must fall below to be kept (inf while there is room).
+
+        >>> BottomK(capacity=2).offer(np.array([0.5, 0.25]), [{}, {}]).bar()
+        0.5
+        """
+        if len(self.items) < self.capacity:
+            return math.inf
+        return max(priority for priority, _ in self.items)
+
     def merge(self, other: BottomK) -> BottomK:
         """A new sample of both."""
         merged = sorted(self.items + other.items, key=lambda item: item[0])

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redline.domain import ColumnKind
+from redline.profiles.stats import KL_SMOOTHING, shares
 
 __all__ = ["CategoricalSpec", "ColumnSpec", "NumericSpec", "Role", "spec_from_dict"]
 
@@ -34,8 +35,29 @@ class Role(StrEnum):
     CONFIDENCE = "confidence"
 
 
+class _ReferenceShares:
+    """The reference's bin shares, computed once per spec (every window is scored on them)."""
+
+    counts: FloatArray
+
+    @cached_property
+    def bin_shares(self) -> FloatArray:
+        """Shares of each bin (read-only)."""
+        return _read_only(shares(self.counts))
+
+    @cached_property
+    def smoothed_shares(self) -> FloatArray:
+        """Shares with ``KL_SMOOTHING`` counts added to every bin, as KL and PSI use (read-only)."""
+        return _read_only(shares(self.counts, KL_SMOOTHING))
+
+
+def _read_only(values: FloatArray) -> FloatArray:
+    values.setflags(write=False)
+    return values
+
+
 @dataclass(frozen=True)
-class NumericSpec:
+class NumericSpec(_ReferenceShares):
     """Fixed quantile bins with an underflow and an overflow bin, and reference moments.
 
     ``edges`` are the inner edges; bin ``i`` of ``counts`` holds values ``v`` with
@@ -110,6 +132,15 @@ class NumericSpec:
         out: FloatArray = np.clip(full, *self.fence)
         return out
 
+    @cached_property
+    def bin_labels(self) -> tuple[str, ...]:
+        """A label per bin, underflow and overflow included (for reports)."""
+        e = self.edges
+        labels = [f"< {e[0]:.4g}"]
+        labels += [f"[{e[i]:.4g}, {e[i + 1]:.4g})" for i in range(e.size - 1)]
+        labels += [f">= {e[-1]:.4g}"]
+        return tuple(labels)
+
     def nominal_edges(self) -> FloatArray:
         """Edges with under/overflow one outer-bin width wide (for calibration)."""
         e = self.edges
@@ -139,7 +170,7 @@ class NumericSpec:
 
 
 @dataclass(frozen=True)
-class CategoricalSpec:
+class CategoricalSpec(_ReferenceShares):
     """A vocabulary (most frequent first) and reference counts; the last count is "other"."""
 
     name: str
@@ -151,6 +182,11 @@ class CategoricalSpec:
     null_share: float
     unseen_share: float
     thresholds: dict[str, list[float]] = field(default_factory=dict)
+
+    @cached_property
+    def bin_labels(self) -> tuple[str, ...]:
+        """A label per count: the vocabulary, then "(other)"."""
+        return (*self.vocab, "(other)")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -13,12 +13,18 @@ __all__ = [
     "KL_SMOOTHING",
     "chi2_statistic",
     "js_distance",
+    "js_of_shares",
     "kl_divergence",
+    "kl_of_shares",
     "ks_distance",
+    "ks_of_shares",
     "linf_distance",
+    "linf_of_shares",
     "psi",
+    "psi_of_shares",
     "shares",
     "wasserstein_binned",
+    "wasserstein_of_shares",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -49,7 +55,11 @@ def psi(
     >>> round(float(psi(np.array([50.0, 50.0]), np.array([50.0, 50.0]))), 6)
     0.0
     """
-    p, q = shares(ref_counts, smoothing), shares(cur_counts, smoothing)
+    return psi_of_shares(shares(ref_counts, smoothing), shares(cur_counts, smoothing))
+
+
+def psi_of_shares(p: FloatArray, q: FloatArray) -> FloatArray:
+    """:func:`psi` of shares already smoothed (reference ``p``, current ``q``)."""
     out: FloatArray = np.sum((q - p) * np.log(q / p), axis=-1)
     return out
 
@@ -62,7 +72,11 @@ def kl_divergence(
     >>> float(kl_divergence(np.array([10.0, 10.0]), np.array([10.0, 10.0])))
     0.0
     """
-    p, q = shares(ref_counts, smoothing), shares(cur_counts, smoothing)
+    return kl_of_shares(shares(ref_counts, smoothing), shares(cur_counts, smoothing))
+
+
+def kl_of_shares(p: FloatArray, q: FloatArray) -> FloatArray:
+    """:func:`kl_divergence` of shares already smoothed (reference ``p``, current ``q``)."""
     out: FloatArray = np.sum(q * np.log(q / p), axis=-1)
     return out
 
@@ -73,7 +87,11 @@ def js_distance(ref_counts: FloatArray, cur_counts: FloatArray) -> FloatArray:
     >>> float(js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
     1.0
     """
-    p, q = shares(ref_counts), shares(cur_counts)
+    return js_of_shares(shares(ref_counts), shares(cur_counts))
+
+
+def js_of_shares(p: FloatArray, q: FloatArray) -> FloatArray:
+    """:func:`js_distance` of shares (reference ``p``, current ``q``)."""
     m = 0.5 * (p + q)
     with np.errstate(divide="ignore", invalid="ignore"):
         kp = np.where(p > 0, p * np.log2(p / m), 0.0)
@@ -102,7 +120,12 @@ def chi2_statistic(ref_counts: FloatArray, cur_counts: FloatArray) -> FloatArray
 
 def linf_distance(ref_counts: FloatArray, cur_counts: FloatArray) -> FloatArray:
     """Largest absolute change of any bin's share."""
-    out: FloatArray = np.max(np.abs(shares(cur_counts) - shares(ref_counts)), axis=-1)
+    return linf_of_shares(shares(ref_counts), shares(cur_counts))
+
+
+def linf_of_shares(p: FloatArray, q: FloatArray) -> FloatArray:
+    """:func:`linf_distance` of shares (reference ``p``, current ``q``)."""
+    out: FloatArray = np.max(np.abs(q - p), axis=-1)
     return out
 
 
@@ -112,7 +135,12 @@ def ks_distance(ref_counts: FloatArray, cur_counts: FloatArray) -> FloatArray:
     On data binned at fixed edges this is a lower bound of the raw-data D that misses it by
     at most the largest bin share.
     """
-    gap = np.cumsum(shares(cur_counts) - shares(ref_counts), axis=-1)
+    return ks_of_shares(shares(ref_counts), shares(cur_counts))
+
+
+def ks_of_shares(p: FloatArray, q: FloatArray) -> FloatArray:
+    """:func:`ks_distance` of shares (reference ``p``, current ``q``)."""
+    gap = np.cumsum(q - p, axis=-1)
     out: FloatArray = np.max(np.abs(gap), axis=-1)
     return out
 
@@ -130,7 +158,12 @@ def wasserstein_binned(
     >>> float(wasserstein_binned(np.array([1.0, 0.0]), np.array([0.0, 1.0]), edges))
     1.0
     """
-    gap = np.cumsum(shares(cur_counts) - shares(ref_counts), axis=-1)
+    return wasserstein_of_shares(shares(ref_counts), shares(cur_counts), bin_edges)
+
+
+def wasserstein_of_shares(p: FloatArray, q: FloatArray, bin_edges: FloatArray) -> FloatArray:
+    """:func:`wasserstein_binned` of shares (reference ``p``, current ``q``)."""
+    gap = np.cumsum(q - p, axis=-1)
     zero = np.zeros((*gap.shape[:-1], 1))
     left = np.concatenate([zero, gap[..., :-1]], axis=-1)
     right = gap

@@ -110,6 +110,10 @@ class WindowProfile:
         rows = np.unique(np.concatenate(list(flags.values())))
         priorities = rng.random(rows.size)
         keep = np.argsort(priorities, kind="stable")[: self.flagged.capacity]
+        # Rows at or above the bar would sort after every kept row: only the rest are built.
+        keep = keep[priorities[keep] < self.flagged.bar()]
+        if keep.size == 0:
+            return
         pick = rows[keep]
         picked = {name: values_at(values, pick) for name, values in columns.items()}
         out = []
@@ -131,6 +135,9 @@ class WindowProfile:
             below = np.flatnonzero(priorities < 4.0 * k / n)
             pick = below if below.size >= k else pick
             pick = pick[np.argpartition(priorities[pick], k - 1)[:k]]
+        pick = pick[priorities[pick] < self.sample.bar()]
+        if pick.size == 0:
+            return
         picked = {name: values_at(values, pick) for name, values in columns.items()}
         rows = [{name: _jsonable(v[j]) for name, v in picked.items()} for j in range(pick.size)]
         self.sample.offer(priorities[pick], rows)

@@ -115,7 +115,7 @@ def apply_action_in(
         clash = manual_clash(session, model=model, state=state, changes=changes)
         if clash is not None and is_automatic(trigger):
             raise ActionRefusedError(clash)
-        before, after = change_route(session, model=model, actor=trigger, **changes)
+        before, after = change_route(session, model=model, actor=trigger, current=state, **changes)
     except ActionError as exc:
         status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
         save_action(session, action_id=row.id, status=status, error=str(exc), failed_at=now)

@@ -21,11 +21,13 @@ from urllib.parse import quote
 
 from redline.domain import RouteState
 from redline.errors import StoreError
+from redline.guard.environment import LOCAL_FINGERPRINT
 from redline.guard.sinks import ClosedWindow
 from redline.notify import Notifier
 from redline.profiles.reference import Reference
 from redline.services.catalog import ReferenceNotFoundError, get_reference, save_reference
 from redline.services.control_loop import MAX_BATCHES_PER_TICK, ControlLoop, TickSummary
+from redline.services.environments import record_local_environment
 from redline.services.registry import load_version
 from redline.services.response import ResponsePlan
 from redline.services.routes import route_source
@@ -131,7 +133,7 @@ class LocalControlPlane:
             self, store, plan=plan, notifier=notifier, interval_s=interval_s, clock=clock
         )
         self._route = route_source(store, model=model)
-        self._reference_kept = False
+        self._reference_kept = self._environment_recorded = False
         self.written = self._responded = 0
         self._settled = threading.Condition()
         self._stop, self._wake = threading.Event(), threading.Event()
@@ -147,6 +149,7 @@ class LocalControlPlane:
         """Store the reference if the store answers, then start the loop's thread."""
         if not self.sink.migrate:
             self._keep_reference()
+        LOCAL_FINGERPRINT.start()  # captured off the Guard's threads; recorded by the loop
         self._thread.start()
         return self
 
@@ -200,10 +203,24 @@ class LocalControlPlane:
     # -- the loop's side -----------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Migrate a store that was away, store the reference, send spooled windows."""
+        """Migrate a store that was away, store the reference, send spooled windows, report
+        this process's environment (once per start)."""
         self.sink.drain()
         if not self._reference_kept:
             self._keep_reference()
+        if self._reference_kept and not self._environment_recorded:
+            self._record_environment()
+
+    def _record_environment(self) -> None:
+        """Snapshots then describe the process that serves, not whichever one responds."""
+        try:
+            recorded = record_local_environment(
+                self.store, model=self.model, actor=f"guard:{self.model}"
+            )
+        except StoreError as exc:  # the next tick tries again
+            log.warning("could not store the environment of %s: %s", self.model, exc)
+            return
+        self._environment_recorded = recorded is not None
 
     def _keep_reference(self) -> None:
         try:
@@ -222,7 +239,8 @@ class LocalControlPlane:
             return False
 
     def route_may_change(self, _summary: TickSummary) -> None:
-        """A response committed that may have changed the route: the Guard re-reads it now."""
+        """A response committed that may have changed the route: the Guard takes it now, on
+        this thread, before the loop copies the bytes of the snapshots the response took."""
         if self.on_change is not None:
             self.on_change()
 

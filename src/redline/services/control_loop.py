@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from redline.services.control_slas import escalate_unacknowledged, escalate_unco
 from redline.services.exits import start_due_restores
 from redline.services.ingest import respond_to_windows
 from redline.services.response import ResponsePlan
-from redline.services.snapshot_completion import complete_pending_snapshots
+from redline.services.snapshot_completion import complete_pending_snapshots, deferring_copies
 from redline.store import Store
 
 __all__ = ["MAX_BATCHES_PER_TICK", "ControlLoop", "TickSummary", "is_store_failure"]
@@ -96,6 +97,7 @@ class ControlLoop:
         self.canaries = canaries
         self.interval_s, self.batch, self.max_backoff_s = interval_s, batch, max_backoff_s
         self.clock = clock
+        self._store_down_since: float | None = None  # monotonic time the store went away
 
     def tick(self, *, max_batches: int | None = MAX_BATCHES_PER_TICK) -> TickSummary:
         """Do every job once; a failing job is logged and counted, the others still run.
@@ -106,6 +108,7 @@ class ControlLoop:
         summary = self.respond(max_batches=max_batches)
         self.deliver(summary)
         self._log(summary)
+        self._store_answered(summary)
         return summary
 
     def respond(
@@ -117,18 +120,23 @@ class ControlLoop:
         """Every job but the outbox: windows, snapshots, canaries, restores, incidents, SLAs.
 
         ``after_windows`` hears of the windows' responses before the other jobs run (a Guard
-        in this process re-reads its route at once).
+        in this process takes its new route at once); only then are the bytes of the snapshots
+        they took copied.
         """
         summary = TickSummary()
-        self._guard(summary, "windows", lambda s: self._respond(s, max_batches))
+        # Evidence bytes wait until the route the responses changed is served (below).
+        with deferring_copies() as deferred:
+            self._guard(summary, "windows", lambda s: self._respond(s, max_batches))
         if after_windows is not None and summary.windows:
             after_windows(summary)
         now = self.clock()
-        # Snapshots whose bytes were not copied after their declaring commit (a crash).
+        # The responses' snapshots, then any whose copy a crash interrupted.
         self._guard(
             summary,
             "snapshots",
-            lambda s: s.snapshots_completed.extend(complete_pending_snapshots(self.store)),
+            lambda s: s.snapshots_completed.extend(
+                complete_pending_snapshots(self.store, first=deferred)
+            ),
         )
         if self.canaries is not None:
             # After the windows: a route their response changed is checked in this same tick.
@@ -201,11 +209,23 @@ class ControlLoop:
         except Exception as exc:  # the loop outlives any one job's failure
             summary.errors.append(f"{job}: {exc}")
             if is_store_failure(exc):
-                log.warning(
-                    "%s: the store is unavailable or busy: %s", job, str(exc).splitlines()[0]
-                )
+                self._store_failed(job, exc)
             else:
                 log.exception("%s failed", job)
+
+    def _store_failed(self, job: str, exc: Exception) -> None:
+        """One line when the store becomes unavailable, not one per job and tick."""
+        if self._store_down_since is None:
+            self._store_down_since = time.monotonic()
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.warning("%s: the store is unavailable or busy: %s; retrying", job, first)
+
+    def _store_answered(self, summary: TickSummary) -> None:
+        """One line when a tick after an outage ran without errors, with the outage's length."""
+        if self._store_down_since is not None and not summary.errors:
+            down_s = time.monotonic() - self._store_down_since
+            self._store_down_since = None
+            log.warning("the store is available again after %.1f s", down_s)
 
     def _next_wait_s(self, summary: TickSummary, delay: float) -> float:
         """Seconds until the next tick: none while full batches keep coming."""
@@ -229,8 +249,13 @@ class ControlLoop:
             ticks += 1
             if summary.errors:
                 delay = min(max(delay, self.interval_s) * 2, self.max_backoff_s)
-                log.warning(
-                    "tick %d had %d errors; next try in %.1f s", ticks, len(summary.errors), delay
+                level = logging.DEBUG if self._store_down_since is not None else logging.WARNING
+                log.log(
+                    level,
+                    "tick %d had %d errors; next try in %.1f s",
+                    ticks,
+                    len(summary.errors),
+                    delay,
                 )
             else:
                 delay = self.interval_s

@@ -109,6 +109,7 @@ class Guard(_Engine):
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         ref = _reference_of(reference)
+        self._local = False  # set before any window can close (route_written reads it)
         from redline.settings import get_settings  # pydantic-settings: loaded when a Guard is made
 
         settings = get_settings()
@@ -139,6 +140,7 @@ class Guard(_Engine):
                 interval_s=settings.guard.control_interval_s,
                 clock=clock,
             )
+        self._local = local is not None
         try:
             if predict is None:
                 predict, model_version = _deployed(local, model, model_version, trust_artifacts)
@@ -172,8 +174,20 @@ class Guard(_Engine):
             raise
         self.control = control
         if local is not None:
-            local.on_change = self.route_written
+            local.on_change = self._take_route
             local.start()
+
+    def route_written(self) -> None:
+        """A closed window was handed over: with a local plane its response, not the write,
+        may change the route, and the plane says so (``_take_route``)."""
+        if not self._local:
+            super().route_written()
+
+    def _take_route(self) -> None:
+        """The local loop committed a response: serve its route now (on the loop's thread,
+        before the loop goes on to copy evidence bytes)."""
+        if self._watcher is not None and not self._watcher.stopped:
+            self._watcher.check_once()
 
     def flush(self, timeout_s: float = 30.0) -> None:
         """Close the open window, wait until it is stored and responded to (at most

@@ -11,6 +11,7 @@ from typing import Any
 
 from redline.domain.timeline import canonical_json
 from redline.errors import DataError
+from redline.forensics.environment import local_environment
 from redline.guard.environment import LOCAL_FINGERPRINT, fingerprint_sha256
 from redline.services.catalog import UnknownModelError
 from redline.services.chains import record_audit
@@ -102,14 +103,16 @@ def local_instance() -> str:
 def record_local_environment(
     store: Store, *, model: str, actor: str = "guard", now: datetime | None = None
 ) -> EnvironmentView | None:
-    """An embedded Guard's report: this process's fingerprint for ``model`` (None if the store
-    does not know the model yet). Call it off the request path: the first capture takes time."""
+    """An embedded Guard's report: this process's fingerprint and variable names (values
+    redacted) for ``model`` (None if the store does not know the model yet). Call it off the
+    request path: the first capture takes time."""
+    document = local_environment(os.environ) or dict(LOCAL_FINGERPRINT.get())
     try:
         view, _ = record_environment(
             store,
             model=model,
             instance=local_instance(),
-            fingerprint=LOCAL_FINGERPRINT.get(),
+            fingerprint=document,
             actor=actor,
             now=now,
         )

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from redline.domain import Signal
 from redline.errors import StoreError
 from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
@@ -34,6 +35,7 @@ from redline.store import (
     list_untriaged_signals,
     list_windows,
     mark_window_evaluated,
+    save_window_results,
     try_lock,
 )
 
@@ -53,11 +55,15 @@ __all__ = [
 log = logging.getLogger("redline.services")
 
 
-def store_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] | None:
+def store_window_in(
+    session: Session, closed: ClosedWindow, *, judge: bool = True
+) -> list[SignalRow] | None:
     """Store a window, unevaluated, with its monitors' results, signals, labels, served rows
     and reviews.
 
-    Returns the stored signal rows, or None when the window was already stored.
+    ``judge=False`` leaves the per-column results to whoever responds to the window
+    (:func:`respond_to_windows`), off the ingest path. Returns the stored signal rows, or
+    None when the window was already stored.
     """
     window = closed.window
     start = window.start or datetime.now(UTC)
@@ -70,7 +76,7 @@ def store_window_in(session: Session, closed: ClosedWindow) -> list[SignalRow] |
         end=end,
         n_rows=window.n_rows,
         payload=window.to_dict(),
-        results=window_results_in(session, closed).to_document(),
+        results=window_results_in(session, closed).to_document() if judge else None,
     )
     if not created:
         return None
@@ -107,7 +113,7 @@ def respond_to_window_in(
     reference: Reference | None = None,
 ) -> None:
     """Respond to a window: verify actions, triage signals and drops (labels vs ``reference``)."""
-    signals = [row.to_signal() for row in rows]
+    signals = _signals(rows)
     verify_actions_in(session, model=model, window=window, now=now, signals=signals)
     triage_signals_in(session, model=model, rows=rows, now=now, plan=plan)
     if reference is not None:
@@ -176,10 +182,15 @@ def store_window(store: Store, closed: ClosedWindow) -> bool:
     return store_windows(store, [closed])[0]
 
 
-def store_windows(store: Store, windows: Sequence[ClosedWindow]) -> list[bool]:
-    """Store windows for a worker, in one transaction; per window, whether it was new."""
+def store_windows(
+    store: Store, windows: Sequence[ClosedWindow], *, judge: bool = True
+) -> list[bool]:
+    """Store windows for a worker, in one transaction; per window, whether it was new.
+
+    ``judge=False``: their per-column results are computed by the worker that responds.
+    """
     with store.session() as session:
-        return [store_window_in(session, closed) is not None for closed in windows]
+        return [store_window_in(session, c, judge=judge) is not None for c in windows]
 
 
 def respond_to_windows(
@@ -215,11 +226,15 @@ def _respond_to_row(
     try:
         # A savepoint per window: one that cannot be responded to does not undo the others.
         with session.begin_nested():
+            window = WindowProfile.from_dict(row.payload)
+            rows = list_untriaged_signals(session, window_id=row.id)
+            if row.results is None:  # stored with judge=False: judged once, here
+                _judge_stored(session, row.id, ClosedWindow(row.model, window, _signals(rows)))
             respond_to_window_in(
                 session,
                 model=row.model,
-                window=WindowProfile.from_dict(row.payload),
-                rows=list_untriaged_signals(session, window_id=row.id),
+                window=window,
+                rows=rows,
                 now=row.end,
                 plan=plan,
                 reference=reference,
@@ -229,6 +244,15 @@ def _respond_to_row(
         log.error("window %s of model %s could not be responded to: %s", row.id, row.model, exc)
         return False
     return True
+
+
+def _signals(rows: Sequence[SignalRow]) -> list[Signal]:
+    return [row.to_signal() for row in rows]
+
+
+def _judge_stored(session: Session, window_id: str, closed: ClosedWindow) -> None:
+    results = window_results_in(session, closed).to_document()
+    save_window_results(session, window_id=window_id, results=results)
 
 
 def list_window_profiles(store: Store, *, model: str, limit: int = 100) -> list[WindowProfile]:

@@ -218,7 +218,8 @@ def deploy(
         row = _append(session, model, version, at, actor, reason, incident_id, alias=alias)
         details = Deployment.of(row).to_dict()
         if field := ALIAS_ROUTE_FIELDS.get(alias):
-            _, after = change_route(session, model=model, actor=actor, **{field: version})
+            changes: dict[str, Any] = {field: version}
+            _, after = change_route(session, model=model, actor=actor, **changes)
             details["revision"] = after.revision
         _record(session, "model_deployed", at, details)
         return Deployment.of(row)

@@ -20,10 +20,11 @@ def current_route(session: Session, *, model: str) -> RouteState:
 
 
 def change_route(
-    session: Session, *, model: str, actor: str, **changes: Any
+    session: Session, *, model: str, actor: str, current: RouteState | None = None, **changes: Any
 ) -> tuple[RouteState, RouteState]:
-    """Store the next revision with ``changes``; returns (before, after)."""
-    before = current_route(session, model=model)
+    """Store the next revision with ``changes``; returns (before, after). ``current``: the
+    route the caller read in this transaction (not read again)."""
+    before = current if current is not None else current_route(session, model=model)
     after = before.with_changes(model=model, **changes)
     add_route_state(
         session, model=model, revision=after.revision, state=after.to_dict(), created_by=actor

@@ -5,7 +5,9 @@ to (the artifact's registered sha256, the reference's content hash, each window'
 hash). Here they are read, checked, stored as blobs and recorded as the snapshot's completion;
 a mismatch is kept as evidence (on the incident's timeline), never silently repaired.
 Idempotent: a snapshot completes once, whoever runs it first (the response path right after
-its commit, or ``complete_pending_snapshots`` from a loop).
+its commit, or ``complete_pending_snapshots`` from a loop). Inside ``deferring_copies()`` (the
+control loop's responses) the commit only lists the snapshot: the loop copies its bytes once the
+Guards serve the changed route, so the copy never delays containment.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,10 +42,17 @@ from redline.store import (
     list_incomplete_snapshots,
 )
 
-__all__ = ["complete_pending_snapshots", "complete_snapshot", "complete_snapshot_after_commit"]
+__all__ = [
+    "complete_pending_snapshots",
+    "complete_snapshot",
+    "complete_snapshot_after_commit",
+    "deferring_copies",
+]
 
 log = logging.getLogger("redline.snapshots")
 ACTOR = "system"
+#: Snapshots committed inside ``deferring_copies()``: their bytes are the caller's to copy.
+_DEFERRED: ContextVar[list[str] | None] = ContextVar("redline_deferred_copies", default=None)
 
 
 @dataclass
@@ -202,11 +213,13 @@ def complete_snapshot(store: Store, *, snapshot_id: str, now: datetime | None = 
 
 
 def complete_pending_snapshots(
-    store: Store, *, now: datetime | None = None, limit: int = 20
+    store: Store, *, now: datetime | None = None, limit: int = 20, first: Sequence[str] = ()
 ) -> list[str]:
-    """Complete every snapshot still waiting for its bytes (oldest first); the ids completed."""
+    """Complete the snapshots ``first`` names, then every other one still waiting for its bytes
+    (oldest first); the ids completed."""
     with store.reading() as session:
-        pending = [row.id for row in list_incomplete_snapshots(session, limit=limit)]
+        listed = [row.id for row in list_incomplete_snapshots(session, limit=limit)]
+    pending = list(dict.fromkeys([*first, *listed]))
     done = []
     for snapshot_id in pending:
         try:
@@ -217,10 +230,27 @@ def complete_pending_snapshots(
     return done
 
 
+@contextmanager
+def deferring_copies() -> Iterator[list[str]]:
+    """Snapshots committed in this block (this thread) are not copied at their commit: their
+    ids are listed in the yielded list, for the caller to complete once its change is served."""
+    deferred: list[str] = []
+    token = _DEFERRED.set(deferred)
+    try:
+        yield deferred
+    finally:
+        _DEFERRED.reset(token)
+
+
 def complete_snapshot_after_commit(session: Session, *, snapshot_id: str) -> None:
     """Complete the snapshot right after the caller's transaction commits (errors are logged;
-    ``complete_pending_snapshots`` picks up what is left)."""
-    after_commit(session, _completer(snapshot_id))
+    ``complete_pending_snapshots`` picks up what is left); inside ``deferring_copies()`` only
+    list it there once committed."""
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        after_commit(session, lambda _store: deferred.append(snapshot_id))
+    else:
+        after_commit(session, _completer(snapshot_id))
 
 
 def _completer(snapshot_id: str) -> Callable[[Store], None]:

@@ -29,6 +29,7 @@ from redline.store.queries import (
     list_unevaluated_windows,
     list_windows,
     mark_window_evaluated,
+    save_window_results,
 )
 from redline.store.queries_actions import (
     ActionChanges,
@@ -335,6 +336,7 @@ __all__ = [
     "save_notification",
     "save_postmortem",
     "save_review_item",
+    "save_window_results",
     "session_factory",
     "sqlite_file",
     "try_lease",

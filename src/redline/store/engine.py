@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from redline.errors import StoreBusyError, StoreError
@@ -36,10 +37,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 #: The execution option saying how a SQLite transaction begins (see ``_begin_sqlite``).
 SQLITE_BEGIN = "redline_sqlite_begin"
-PG_CONNECT_TIMEOUT_S = 10
-#: libpq settings that bound how long a dead server or a partition can hold a thread: TCP
-#: keepalives (a silent peer is dropped after ~25 s idle), unacknowledged sends give up after
-#: 30 s, and the server cancels a statement after 30 s or a lock wait after 10 s.
+#: libpq gives up opening a connection after this long (a silent server or network).
+PG_CONNECT_TIMEOUT_S = 5
+#: libpq settings that bound how long a dead peer can hold a thread: TCP keepalives (a peer
+#: that stops acknowledging is dropped after ~25 s idle) and unacknowledged sends (30 s).
 PG_TIMEOUTS: dict[str, Any] = {
     "keepalives": 1,
     "keepalives_idle": 10,
@@ -47,7 +48,19 @@ PG_TIMEOUTS: dict[str, Any] = {
     "keepalives_count": 3,
     "tcp_user_timeout": 30_000,
 }
-PG_SERVER_OPTIONS = "-c statement_timeout=30000 -c lock_timeout=10000"
+#: The server cancels a statement after 5 s and a lock wait after 4 s: serving runs short
+#: statements. A URL may set its own (``?options=-c statement_timeout=60000``).
+PG_STATEMENT_TIMEOUT_MS = 5_000
+PG_SERVER_OPTIONS = f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS} -c lock_timeout=4000"
+#: The client waits for any answer this much longer than the statement timeout, then drops
+#: the connection: what keepalives miss when the path is silent but its TCP still answers.
+PG_REPLY_GRACE_S = 1.0
+#: How long a thread waits for a pooled connection when all are in use (then StoreBusyError).
+POOL_TIMEOUT_S = 10.0
+#: SQLSTATEs of a statement the server cancelled on its timeout, or of a lock wait given up.
+_PG_TIMED_OUT = frozenset({"57014", "55P03"})
+_TIMEOUT_UNITS_S = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_STATEMENT_TIMEOUT = re.compile(r"statement_timeout\s*=\s*(\d+(?:\.\d+)?)\s*([a-z]*)")
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -89,17 +102,27 @@ def sqlite_file(url: URL) -> Path | None:
 
 
 def create_engine_for(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` whose connection failures raise :class:`StoreError`."""
+    """An engine for ``url`` whose connection failures raise :class:`StoreError`.
+
+    On PostgreSQL every round trip is bounded: connecting by ``connect_timeout``, statements
+    by the server's ``statement_timeout`` and by the client ``PG_REPLY_GRACE_S`` later.
+    """
     parsed = parse_store_url(url)
     connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         connect_args["check_same_thread"] = False
     elif parsed.get_backend_name() == "postgresql":
         connect_args.update(_pg_connect_args(parsed))
-    engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        options["pool_timeout"] = POOL_TIMEOUT_S
+    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+    elif parsed.get_driver_name() == "psycopg":
+        timeout_s = _statement_timeout_s(connect_args.get("options") or parsed.query.get("options"))
+        reply_s = None if timeout_s is None else timeout_s + PG_REPLY_GRACE_S
+        event.listen(engine, "do_connect", _bounded_connect(reply_s))
     event.listen(engine, "handle_error", _raise_store_error)
     return engine
 
@@ -114,6 +137,29 @@ def _pg_connect_args(url: URL) -> dict[str, Any]:
     if "statement_timeout" not in given:
         args["options"] = f"{given} {PG_SERVER_OPTIONS}".strip()
     return args
+
+
+def _statement_timeout_s(options: str | tuple[str, ...] | None) -> float | None:
+    """The last ``statement_timeout`` in libpq ``options`` in seconds (None: 0, no limit)."""
+    text = options if isinstance(options, str) else " ".join(options or ())
+    found = _STATEMENT_TIMEOUT.findall(text)
+    if not found:
+        return PG_STATEMENT_TIMEOUT_MS / 1000
+    value, unit = found[-1]
+    seconds = float(value) * _TIMEOUT_UNITS_S.get(unit or "ms", 1e-3)
+    return seconds or None
+
+
+def _bounded_connect(reply_timeout_s: float | None) -> Callable[..., Any]:
+    """A ``do_connect`` hook opening connections that wait ``reply_timeout_s`` at most."""
+    from redline.store.pg_connection import BoundedConnection
+
+    def connect(_dialect: object, _record: object, cargs: Any, cparams: Any) -> Any:
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.reply_timeout_s = reply_timeout_s
+        return connection
+
+    return connect
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -148,9 +194,17 @@ def _raise_store_error(context: ExceptionContext) -> None:
             "the store is busy: another writer held SQLite's lock past the busy timeout; "
             "retry, or use PostgreSQL for many concurrent writers"
         )
+    if getattr(context.original_exception, "sqlstate", None) in _PG_TIMED_OUT:
+        raise StoreBusyError(
+            f"the store is busy: {str(context.original_exception).strip().splitlines()[0]} "
+            "(the server's statement or lock timeout); retry"
+        )
+    where = _safe_url(context.engine.url) if context.engine is not None else "the store"
+    if context.is_disconnect:  # the connection broke or went silent in a statement
+        first = str(context.original_exception).strip().splitlines()[0]
+        raise StoreError(f"lost the connection to the store at {where}: {first}; retry later")
     if context.connection is not None:
         return
-    where = _safe_url(context.engine.url) if context.engine is not None else "the store"
     raise StoreError(
         f"cannot connect to the store at {where}: {context.original_exception}. "
         "Check REDLINE_STORE__URL, that the database server is running, "
@@ -198,7 +252,7 @@ class Store:
         On SQLite it holds the write lock from the start: writers queue (up to the busy
         timeout) instead of failing, so a second one in the same thread waits in vain.
         """
-        with self.sessions.begin() as session:
+        with _pool_wait(), self.sessions.begin() as session:
             yield session
         for callback in session.info.pop(_AFTER_COMMIT, ()):
             callback(self)
@@ -209,7 +263,7 @@ class Store:
 
         A write in it can fail with "database is locked" on SQLite; use session() to write.
         """
-        with self.sessions() as session, session.begin():
+        with _pool_wait(), self.sessions() as session, session.begin():
             session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
             yield session
 
@@ -219,6 +273,18 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({_safe_url(self.engine.url)!r})"
+
+
+@contextmanager
+def _pool_wait() -> Iterator[None]:
+    """Every pooled connection in use past the pool timeout: a busy store, not a crash."""
+    try:
+        yield
+    except PoolTimeoutError as exc:
+        limit = str(exc.args[0]).split(",")[0] if exc.args else "the pool is exhausted"
+        raise StoreBusyError(
+            f"the store is busy: no database connection was free in time ({limit}); retry later"
+        ) from None
 
 
 def alembic_config() -> Config:
@@ -260,7 +326,20 @@ def _run_alembic(
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         # env.py uses this connection, so the whole migration is one transaction.
         config.attributes["connection"] = connection
-        step(config, revision)
+        with _unbounded(connection):
+            step(config, revision)
+
+
+@contextmanager
+def _unbounded(connection: Connection) -> Iterator[None]:
+    """No client-side reply deadline on ``connection`` for the block (PostgreSQL)."""
+    if connection.dialect.driver != "psycopg":
+        yield
+        return
+    from redline.store.pg_connection import unbounded
+
+    with unbounded(connection.connection.dbapi_connection):
+        yield
 
 
 def current_revision(engine: Engine) -> str | None:

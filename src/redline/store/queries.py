@@ -27,6 +27,7 @@ __all__ = [
     "list_unevaluated_windows",
     "list_windows",
     "mark_window_evaluated",
+    "save_window_results",
 ]
 
 _Row = TypeVar("_Row", bound=Base)
@@ -170,6 +171,15 @@ def mark_window_evaluated(session: Session, *, window_id: str, at: datetime) -> 
     row.evaluated_at = at
     session.flush()
     return row
+
+
+def save_window_results(session: Session, *, window_id: str, results: dict[str, Any]) -> None:
+    """Keep the monitors' per-column ``results`` with a window stored without them."""
+    row = session.get(WindowRow, window_id)
+    if row is None:
+        raise StoreError(f"cannot save results of window {window_id!r}: it is not in the store")
+    row.results = results
+    session.flush()
 
 
 def add_signals(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from redline.domain.timeline import canonical_json
 from redline.errors import DataError
@@ -43,8 +46,20 @@ def _manifest_id(manifest: dict[str, Any]) -> str:
 def add_blob(session: Session, *, content: bytes, media_type: str) -> str:
     """Store bytes under their sha256 once (a repeat is a no-op); returns the sha256."""
     digest = hashlib.sha256(content).hexdigest()
-    row = BlobRow(sha256=digest, size_bytes=len(content), media_type=media_type, content=content)
-    _add_once(session, row, lambda: session.get(BlobRow, digest))
+    if session.identity_map.get(identity_key(BlobRow, digest)) is not None:
+        return digest
+    values = {
+        "sha256": digest,
+        "size_bytes": len(content),
+        "media_type": media_type,
+        "content": content,
+        "created_at": datetime.now(UTC),
+    }
+    # One statement, without reading back bytes that may be stored already (and large).
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(BlobRow).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+    )
     return digest
 
 

@@ -7,8 +7,9 @@ hash of the entry before it, and offers no way to change or remove one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,25 @@ __all__ = [
 
 _Entry = TypeVar("_Entry", TimelineEventRow, AuditEntryRow)
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+#: ``session.info`` key: per chain, the last entry read under its lock, for the next append.
+_LOCKED_LAST = "redline.chain_last"
+_NONE = object()
+AUDIT_CHAIN = "chain:audit_log"
+
+
+def _locked(session: Session, chain: str, last: _Entry | None) -> _Entry | None:
+    """Keep ``last``, just read under the chain's lock, for the append that follows it."""
+    session.info.setdefault(_LOCKED_LAST, {})[chain] = last
+    return last
+
+
+def _last_for_append(
+    session: Session, chain: str, read: Callable[[], _Entry | None]
+) -> _Entry | None:
+    """The entry to append after: the one read under the lock just before (nothing can
+    append to the chain while the lock is held; taken once), else read now."""
+    found = session.info.get(_LOCKED_LAST, {}).pop(chain, _NONE)
+    return read() if found is _NONE else cast("_Entry | None", found)
 
 
 def _append(session: Session, entry: _Entry, last: _Entry | None, chain: str) -> _Entry:
@@ -59,15 +79,17 @@ def get_last_timeline_event(
     session: Session, *, incident_id: int, lock: bool = False
 ) -> TimelineEventRow | None:
     """The newest event of an incident; ``lock`` holds off other appenders until commit."""
+    chain = f"chain:timeline_events:{incident_id}"
     if lock:
-        _bump_counter(session, name=f"chain:timeline_events:{incident_id}")
+        _bump_counter(session, name=chain)
     query = (
         select(TimelineEventRow)
         .where(TimelineEventRow.incident_id == incident_id)
         .order_by(TimelineEventRow.seq.desc())
         .limit(1)
     )
-    return session.scalars(query).first()
+    last = session.scalars(query).first()
+    return _locked(session, chain, last) if lock else last
 
 
 def add_timeline_event(
@@ -84,7 +106,11 @@ def add_timeline_event(
     """Append an event to an incident's timeline; its ``prev_hash`` must be the last hash."""
     if session.get(IncidentRow, incident_id) is None:
         raise StoreError(f"cannot add a timeline event to incident {incident_id}: not stored")
-    last = get_last_timeline_event(session, incident_id=incident_id)
+    last = _last_for_append(
+        session,
+        f"chain:timeline_events:{incident_id}",
+        lambda: get_last_timeline_event(session, incident_id=incident_id),
+    )
     event = TimelineEventRow(
         incident_id=incident_id,
         at=at,
@@ -110,9 +136,10 @@ def list_timeline(session: Session, *, incident_id: int) -> list[TimelineEventRo
 def get_last_audit_entry(session: Session, *, lock: bool = False) -> AuditEntryRow | None:
     """The newest audit entry; ``lock`` holds off other appenders until commit."""
     if lock:
-        _bump_counter(session, name="chain:audit_log")
+        _bump_counter(session, name=AUDIT_CHAIN)
     query = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(1)
-    return session.scalars(query).first()
+    last = session.scalars(query).first()
+    return _locked(session, AUDIT_CHAIN, last) if lock else last
 
 
 def add_audit_entry(
@@ -136,7 +163,8 @@ def add_audit_entry(
         prev_hash=prev_hash,
         hash=hash,
     )
-    return _append(session, entry, get_last_audit_entry(session), "audit log")
+    last = _last_for_append(session, AUDIT_CHAIN, lambda: get_last_audit_entry(session))
+    return _append(session, entry, last, "audit log")
 
 
 def list_audit(

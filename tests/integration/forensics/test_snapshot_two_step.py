@@ -107,9 +107,9 @@ def test_inside_the_transaction_only_the_manifest_is_written(
         assert get_blob(session, sha256=registered) is not None
         assert get_snapshot_completion(session, snapshot_id=snapshot_id) is not None
     view = get_snapshot_view(store, snapshot_id=snapshot_id)
-    environment = view.manifest["environment"]  # no Guard sent one: this process's, said so
-    assert (environment["source"], environment["status"]) == ("local", "recorded")
-    assert "not necessarily the model server" in environment["note"]
+    environment = view.declared["environment"]  # the embedded Guard that served reported it
+    assert (environment["source"], environment["status"]) == ("guard", "recorded")
+    assert environment["instance"] == local_instance()
     names = {f["name"] for f in view.manifest["files"]}
     assert {"reference.json", f"windows/{window['id']}.json", "model/artifact.joblib"} <= names
     assert view.complete
@@ -156,7 +156,11 @@ def test_pending_snapshots_are_completed_once_by_whoever_runs_first(store: Store
     assert pending.problems() == [
         "what was deferred until after the change has not been copied yet"
     ]
-    assert not get_snapshot_view(store, snapshot_id=snapshot_id).complete
+    view = get_snapshot_view(store, snapshot_id=snapshot_id)
+    assert not view.complete
+    environment = view.manifest["environment"]  # no Guard sent one: this process's, said so
+    assert environment["source"] == "local"
+    assert "not necessarily the model server" in environment["note"]
     assert complete_pending_snapshots(store) == [snapshot_id]
     assert complete_pending_snapshots(store) == []
     assert verify_snapshot(store, snapshot_id=snapshot_id).ok

@@ -21,8 +21,8 @@ def test_connections_carry_timeouts_and_keep_the_urls_own_options(store_url: str
             dsn = connection.connection.dbapi_connection.info.dsn  # type: ignore[union-attr]
     finally:
         store.dispose()
-    assert shown["statement_timeout"] == "30s"
-    assert shown["lock_timeout"] == "10s"
+    assert shown["statement_timeout"] == "5s"
+    assert shown["lock_timeout"] == "4s"
     assert str(shown["search_path"]).startswith("redline_test_")  # the test URL's own option
     assert "keepalives_idle=10" in dsn
     assert "tcp_user_timeout=30000" in dsn

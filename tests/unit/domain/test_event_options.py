@@ -54,9 +54,7 @@ def test_every_option_says_what_transition_does(
         supplied = replace(
             facts,
             reason="the owner says so" if "reason" in option.needs else facts.reason,
-            containment_accepted=(
-                "kept on purpose" if "accept_containment" in option.needs else ""
-            )
+            containment_accepted=("kept on purpose" if "accept_containment" in option.needs else "")
             or facts.containment_accepted,
         )
         if option.allowed or option.needs:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from redline.api.auth import Responder
 from redline.api.context import ContextDep
 from redline.api.errors import ERROR_RESPONSES
-from redline.api.ingest import closed_window
+from redline.api.ingest import CheckedJsonRoute, closed_window
 from redline.api.params import ModelPath
 from redline.api.schemas import WindowBatchCreate
 from redline.api.schemas_read import WindowIngestRead, WindowResultRead
@@ -15,7 +15,7 @@ from redline.services.ingest import record_windows, store_windows
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES, route_class=CheckedJsonRoute)
 
 
 @router.post(
@@ -30,7 +30,9 @@ router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES)
         "applied actions verified, signals triaged into incidents, guards advanced. The "
         "windows of one request are stored in order in one transaction: all or none. A "
         "window whose id is already stored is skipped (`created: false`): senders may retry. "
-        "With `api.evaluate = worker` windows are only stored; `redline worker` responds."
+        "With `api.evaluate = worker` windows are only stored; `redline worker` responds and "
+        "keeps each window's per-column results. Bodies may be gzip'd "
+        "(`Content-Encoding: gzip`); the size limit applies before and after inflating."
     ),
 )
 def ingest_windows(
@@ -43,7 +45,7 @@ def ingest_windows(
     """Store closed windows of a model once each, and respond to what they show."""
     closed = [closed_window(model, item) for item in body.windows]  # all checked before any write
     if context.settings.api.evaluate == "worker":
-        new = store_windows(context.store, closed)
+        new = store_windows(context.store, closed, judge=False)  # the worker judges
     else:
         new = record_windows(context.store, closed, plan=context.plan)
         context.routes.notify()  # triage may have contained an incident
