@@ -13,6 +13,7 @@ import redline
 from redline.api.server import ApiServer
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
+from redline.settings import ApiSettings, Settings, StoreSettings
 from redline.store import Store
 
 MODEL = "credit"
@@ -102,3 +103,9 @@ class Api:
             client.post(f"/api/v1/models/{MODEL}/windows", json=body).raise_for_status()
             (found,) = client.get("/api/v1/incidents", params={"model": MODEL}).json()
         return str(found["key"])
+
+
+def api_settings(url: str, **api: object) -> Settings:
+    """Settings for a test server on ``url``."""
+    values: dict[str, object] = {"max_body_bytes": TEST_MAX_BODY_BYTES, "route_poll_s": 0.2}
+    return Settings(store=StoreSettings(url=url), api=ApiSettings.model_validate(values | api))

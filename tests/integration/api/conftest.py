@@ -5,22 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from api_support import TEST_MAX_BODY_BYTES, Api
+from api_support import Api, api_settings
 
 from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.services import open_store
 from redline.services.tokens import create_token
-from redline.settings import ApiSettings, Settings, StoreSettings
 from redline.store import Store
 
 ROLES = ("viewer", "responder", "admin")
-
-
-def api_settings(url: str, **api: object) -> Settings:
-    """Settings for a test server on ``url``."""
-    values: dict[str, object] = {"max_body_bytes": TEST_MAX_BODY_BYTES, "route_poll_s": 0.2}
-    return Settings(store=StoreSettings(url=url), api=ApiSettings.model_validate(values | api))
 
 
 def _serve(url: str, options: dict[str, object]) -> Iterator[Api]:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from api_support import MODEL, Api, drift_signal, fit_reference, window_payload
-from conftest import api_settings
+from api_support import MODEL, Api, api_settings, drift_signal, fit_reference, window_payload
 from test_receivers import AM, am_alert, am_webhook
 
 from redline.api import create_app
