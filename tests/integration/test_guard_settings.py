@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import redline
+from redline.guard.environment import LOCAL_FINGERPRINT
 from redline.profiles.reference import Reference
 from redline.settings import Settings
 
@@ -148,9 +149,16 @@ def test_each_documented_setting_exists(variable: str) -> None:
 
 @pytest.mark.parametrize("variable", VARIABLES)
 def test_each_documented_setting_is_read_by_the_code_that_uses_it(
-    variable: str, reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    variable: str,
+    reference: Reference,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.chdir(tmp_path)  # a Guard given no store opens ./redline.db here
+    # A Guard started here captures this process's fingerprint with tmp_path as its working
+    # directory (no git commit); later tests in this process must capture their own.
+    request.addfinalizer(LOCAL_FINGERPRINT.reset)
     probes = _probes(reference, tmp_path)
     section, name = _field(variable)
     if variable not in probes:  # read where a process starts: the code must read the field

@@ -184,6 +184,12 @@ class FingerprintCache:
                 self._value = self._capture()
             return self._value
 
+    def reset(self) -> None:
+        """Forget the captured fingerprint (the git commit depends on the working directory
+        at capture): the next ``get`` captures again."""
+        with self._lock:
+            self._value, self._thread = None, None
+
 
 #: This process's fingerprint: what a Guard sends and a snapshot falls back to.
 LOCAL_FINGERPRINT = FingerprintCache()
