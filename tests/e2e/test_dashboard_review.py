@@ -17,7 +17,7 @@ from dashboard_support import (
 from playwright.sync_api import Browser
 
 from redline.api.dashboard.review import parse_output
-from redline.services.review import list_reviews, queue_for_review
+from redline.services.review import list_review_page, queue_for_review
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ browser = browser_fixture()
 def _decided(dashboard: Dashboard) -> dict[str, tuple[str | None, object]]:
     return {
         r.request_id: (r.decision, r.final_output)
-        for r in list_reviews(dashboard.store, status="decided")
+        for r in list_review_page(dashboard.store, status="decided").items
     }
 
 

@@ -32,7 +32,6 @@ __all__ = [
     "ReviewRequest",
     "decide_review",
     "list_review_page",
-    "list_reviews",
     "queue_for_review",
     "queue_for_review_in",
 ]
@@ -166,15 +165,6 @@ def queue_for_review(
     """Queue held predictions for review in one transaction."""
     with store.session() as session:
         rows = queue_for_review_in(session, model=model, items=items)
-        return [_view(session, row) for row in rows]
-
-
-def list_reviews(
-    store: Store, *, status: str | None = "pending", model: str | None = None, limit: int = 100
-) -> list[ReviewItem]:
-    """Review items (pending by default; None for all), oldest first."""
-    with store.reading() as session:
-        rows = list_review_items(session, status=status, model=model, limit=limit)
         return [_view(session, row) for row in rows]
 
 

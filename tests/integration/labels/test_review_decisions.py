@@ -14,7 +14,7 @@ from redline.services.review import (
     ReviewError,
     ReviewRequest,
     decide_review,
-    list_reviews,
+    list_review_page,
     queue_for_review,
 )
 from redline.store import (
@@ -67,7 +67,12 @@ def test_the_service_decisions_are_the_stored_ones() -> None:
 
 def test_accept_override_and_reject_become_labels(served: Store) -> None:
     ids = _queue(served, _request("r1"), _request("r2"), _request("r3"), _request("r4"))
-    assert [i.request_id for i in list_reviews(served, model=MODEL)] == ["r1", "r2", "r3", "r4"]
+    assert [i.request_id for i in list_review_page(served, model=MODEL).items] == [
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+    ]
 
     accepted = decide_review(served, item_id=ids[0], decision="accept", reviewer="ann", now=LATER)
     overridden = decide_review(
@@ -85,8 +90,8 @@ def test_accept_override_and_reject_become_labels(served: Store) -> None:
     )
     assert (overridden.reviewer, overridden.decided_at) == ("bo", LATER)
     assert _labels(served) == {"r1": "fraud", "r2": "legit", "r4": "legit"}  # r3: no label
-    assert list_reviews(served, model=MODEL) == []
-    assert len(list_reviews(served, status="decided", model=MODEL)) == 4
+    assert list_review_page(served, model=MODEL).items == []
+    assert len(list_review_page(served, status="decided", model=MODEL).items) == 4
 
     with served.session() as session:
         entries = list_audit(session, target=f"review_item:{ids[1]}")
@@ -116,7 +121,7 @@ def test_override_needs_the_correct_output(served: Store) -> None:
     (item_id,) = _queue(served, _request("r1"))
     with pytest.raises(ReviewError, match="override needs the correct output"):
         decide_review(served, item_id=item_id, decision="override", reviewer="ann")
-    assert [i.id for i in list_reviews(served)] == [item_id]  # still pending
+    assert [i.id for i in list_review_page(served).items] == [item_id]  # still pending
 
 
 def test_deciding_twice_is_refused(served: Store) -> None:
@@ -144,7 +149,7 @@ def test_unknown_items_decisions_and_reviewers_are_refused(served: Store) -> Non
             decide_review(
                 served, item_id=item_id, decision=decision, reviewer="ann", final_output=1
             )
-    assert [i.id for i in list_reviews(served)] == [item_id]
+    assert [i.id for i in list_review_page(served).items] == [item_id]
 
 
 def test_escalate_gives_no_label_and_notes_it_on_the_incident(served: Store) -> None:
@@ -160,7 +165,7 @@ def test_escalate_gives_no_label_and_notes_it_on_the_incident(served: Store) -> 
         )
         key, incident_id = incident.key, incident.id
     (item_id,) = _queue(served, _request("r1", incident=key))
-    (queued,) = list_reviews(served, model=MODEL)
+    (queued,) = list_review_page(served, model=MODEL).items
     assert queued.incident == key
 
     item = decide_review(served, item_id=item_id, decision="escalate", reviewer="ann", now=LATER)
@@ -176,7 +181,7 @@ def test_escalate_gives_no_label_and_notes_it_on_the_incident(served: Store) -> 
 
 def test_guard_queue_entries_are_accepted_and_unknown_incidents_refused(served: Store) -> None:
     (item_id,) = _queue(served, {"request_id": "r2", "row": {"amount": 1.0}, "value": "legit"})
-    (item,) = list_reviews(served)
+    (item,) = list_review_page(served).items
     assert (item.id, item.input, item.output, item.reason) == (
         item_id,
         {"amount": 1.0},
