@@ -3,11 +3,13 @@ after it commits, so a failed delivery never undoes an incident change and is re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from redline.domain import IncidentStatus, Severity
+from redline.errors import StoreBusyError
 from redline.notify import IncidentNotice, Notifier
 from redline.services.chains import record_event
 from redline.store import (
@@ -71,6 +73,10 @@ def _notice(payload: dict[str, Any]) -> IncidentNotice:
     )
 
 
+#: Waits before retrying to record a delivery while another writer holds the store.
+_BUSY_RETRIES_S = (0.5, 1.0, 2.0)
+
+
 def deliver_pending(store: Store, notifier: Notifier, *, limit: int = 100) -> int:
     """Send queued notifications (network I/O outside any transaction); returns how many were sent."""
     with store.reading() as session:
@@ -81,14 +87,22 @@ def deliver_pending(store: Store, notifier: Notifier, *, limit: int = 100) -> in
     sent = 0
     for notification_id, channel, payload, attempts in pending:
         (result,) = notifier.send(_notice(payload), [channel])
-        with store.session() as session:
-            save_notification(
-                session,
-                notification_id=notification_id,
-                status="sent" if result.ok else "failed",
-                attempts=attempts + result.attempts,
-                last_error=result.error,
-                sent_at=datetime.now(UTC) if result.ok else None,
-            )
+        for wait_s in (*_BUSY_RETRIES_S, None):
+            # The notice went out: a busy store must not leave it pending to be sent again.
+            try:
+                with store.session() as session:
+                    save_notification(
+                        session,
+                        notification_id=notification_id,
+                        status="sent" if result.ok else "failed",
+                        attempts=attempts + result.attempts,
+                        last_error=result.error,
+                        sent_at=datetime.now(UTC) if result.ok else None,
+                    )
+                break
+            except StoreBusyError:
+                if wait_s is None:
+                    raise
+                time.sleep(wait_s)
         sent += int(result.ok)
     return sent
