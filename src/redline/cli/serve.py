@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from redline.cli.allocator import cap_malloc_arenas
 from redline.cli.console import stderr_console
 from redline.cli.extras import require_extra
 from redline.cli.options import StoreOption, store_url
@@ -133,6 +134,7 @@ def serve_command(
 ) -> None:
     """Serve the REST API under /api/v1, /healthz and /metrics until Ctrl-C."""
     require_extra("server", needed_for="redline serve")
+    cap_malloc_arenas()  # before uvicorn starts its threads
     from redline.api.app import create_app
     from redline.api.server import ApiServer
     from redline.services import open_store

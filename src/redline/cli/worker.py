@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from redline.cli.allocator import cap_malloc_arenas
 from redline.cli.console import EXIT_ERROR, stderr_console
 from redline.cli.options import JsonOption, StoreOption, opened_store, print_json
 
@@ -60,6 +61,8 @@ def worker_command(
     if json_output and not once:
         raise typer.BadParameter("--json prints the summary of one tick: add --once")
     _configure_logging(log_level)
+    if not once:
+        cap_malloc_arenas()  # before the worker starts its threads
     # Imported here so that `redline --help` does not load SQLAlchemy and the monitors.
     from redline.playbook import load_playbook
     from redline.services.canary_routes import canaries_from_playbook
