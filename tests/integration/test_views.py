@@ -15,7 +15,7 @@ from sqlalchemy import text
 import redline
 from redline.domain import ActionType, IncidentEvent, IncidentStatus, Route, Severity
 from redline.profiles.reference import Reference
-from redline.services import IncidentNotFoundError, apply_action, open_store
+from redline.services import IncidentNotFoundError, apply_action, open_store, views
 from redline.services.acknowledge import AcknowledgeError, acknowledge_incident
 from redline.services.catalog import list_models
 from redline.services.integrity import verify_chains
@@ -28,7 +28,8 @@ from redline.services.views import (
     list_incident_views,
     list_route_views,
 )
-from redline.store import Store, add_incident, list_audit
+from redline.store import SignalRow, Store, add_incident, get_incident, list_audit
+from redline.store.tables_incidents import IncidentSignalRow
 from rltest.policy import drift_fallback_playbook
 
 MODEL = "credit"
@@ -107,6 +108,59 @@ def test_incident_detail_carries_evidence_actions_and_a_verified_timeline(store:
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert (data["incident"]["severity"], data["chain_intact"]) == ("SEV2", True)
     assert data["timeline"][0]["at"].endswith("+00:00")
+
+
+def _link_signals(store: Store, key: str, n: int) -> list[int]:
+    """Link ``n`` alarms on column ``z`` to the incident, an hour apart from NOW; their ids."""
+    with store.session() as session:
+        incident = get_incident(session, key=key)
+        assert incident is not None
+        rows = [
+            SignalRow(
+                model=MODEL,
+                monitor="feature_drift",
+                kind="feature_drift",
+                column="z",
+                statistic="wasserstein_norm",
+                value=0.2 + i,
+                threshold=0.1,
+                level="alarm" if i else "critical",
+                fingerprint=f"{MODEL}:z",
+                window_start=NOW.replace(hour=i),
+                window_end=NOW.replace(hour=i, minute=59),
+                n_rows=100,
+                evidence={},
+                created_at=NOW.replace(hour=i, minute=59),
+            )
+            for i in range(n)
+        ]
+        session.add_all(rows)
+        session.flush()
+        for row in rows:
+            session.add(IncidentSignalRow(incident_id=incident.id, signal_id=row.id))
+        return [row.id for row in rows]
+
+
+def test_a_long_incident_carries_its_newest_signals_and_counts_them_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = _key(store)
+    before = len(get_incident_view(store, key=key).signals)
+    ids = _link_signals(store, key, 7)
+    monkeypatch.setattr(views, "SIGNALS_SHOWN", 3)
+    detail = get_incident_view(store, key=key)
+    assert [s.id for s in detail.signals] == ids[-3:]  # the newest, oldest first
+    assert detail.signals_total == before + 7
+    (z,) = [c for c in detail.signal_counts if c.column == "z" and c.level == "alarm"]
+    assert (z.count, z.first_seen, z.last_seen) == (
+        6,
+        NOW.replace(hour=1, minute=59),
+        NOW.replace(hour=6, minute=59),
+    )
+    (loud,) = [c for c in detail.signal_counts if c.column == "z" and c.level == "critical"]
+    assert loud.count == 1
+    assert sum(c.count for c in detail.signal_counts if c.column != "z") == before
+    assert detail.to_dict()["signals_total"] == before + 7
 
 
 def test_unknown_incident_keys_are_refused_with_a_hint(store: Store) -> None:

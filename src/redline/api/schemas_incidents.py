@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from redline.api.schemas_read import SignalRead
 from redline.domain import ActionStatus, ActionType, IncidentEvent, IncidentStatus, Severity
@@ -23,6 +23,7 @@ __all__ = [
     "NotificationRead",
     "RestoreRead",
     "ReviewItemRead",
+    "SignalCountRead",
     "SnoozeRead",
     "TimelineEntryRead",
     "TransitionRead",
@@ -88,8 +89,21 @@ class EventOptionRead(BaseModel):
     refusal: str
 
 
+class SignalCountRead(BaseModel):
+    """How many of an incident's signals share a monitor, kind, column, statistic and level."""
+
+    monitor: str
+    kind: str
+    column: str | None
+    statistic: str
+    level: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
 class IncidentDetailRead(BaseModel):
-    """An incident with its signals, actions and timeline."""
+    """An incident with its newest signals (all of them counted), actions and timeline."""
 
     incident: IncidentRead
     policy_version: str
@@ -101,7 +115,12 @@ class IncidentDetailRead(BaseModel):
     next_events: list[IncidentEvent]
     allowed_events: list[IncidentEvent]
     options: list[EventOptionRead]
-    signals: list[SignalRead]
+    signals: list[SignalRead] = Field(
+        description="The newest linked signals (500 at most), oldest first; signals_total "
+        "counts every one, signal_counts per finding and level"
+    )
+    signals_total: int
+    signal_counts: list[SignalCountRead]
     actions: list[ActionRead]
     timeline: list[TimelineEntryRead]
     broken_seq: int | None

@@ -85,8 +85,9 @@ def _moves(signal: SignalView) -> Text:
     return Text("; ".join(parts), style="dim")
 
 
-def _signals_table(signals: Sequence[SignalView]) -> Table:
-    table = Table(title="Signals", title_justify="left")
+def _signals_table(signals: Sequence[SignalView], *, total: int) -> Table:
+    title = "Signals" if total <= len(signals) else f"Signals: the newest {len(signals)} of {total}"
+    table = Table(title=title, title_justify="left")
     for header in ("kind", "column", "level", "statistic", "value", "threshold", "top moves"):
         table.add_column(header, justify="right" if header in {"value", "threshold"} else "left")
     for s in signals:
@@ -238,7 +239,7 @@ def incident_page(detail: IncidentDetail) -> list[RenderableType]:
     """The header, the signals with their evidence, the actions and the verified timeline."""
     out: list[RenderableType] = [_header(detail)]
     if detail.signals:
-        out.append(_signals_table(detail.signals))
+        out.append(_signals_table(detail.signals, total=detail.signals_total))
     if detail.actions:
         out.append(actions_table(detail.actions))
     out.extend([_timeline_table(detail.timeline, detail.broken_seq), _chain_line(detail)])

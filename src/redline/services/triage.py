@@ -28,7 +28,7 @@ from redline.store import (
     SignalRow,
     add_incident,
     add_incident_signals,
-    list_incident_signals,
+    list_incident_signal_kinds,
     list_incidents,
     save_incident,
 )
@@ -66,7 +66,7 @@ def _target(session: Session, model: str, at: datetime, kinds: set[str]) -> Inci
         )
         if not (live or (row.status == IncidentStatus.RESOLVED.value and recent)):
             continue
-        held = {s.kind for s in list_incident_signals(session, incident_id=row.id)}
+        held = list_incident_signal_kinds(session, incident_id=row.id)
         if joins(held, kinds):
             return row
     return None

@@ -146,6 +146,21 @@ class SignalView(View):
 
 
 @dataclass(frozen=True, slots=True)
+class SignalCount(View):
+    """How many of an incident's signals one monitor raised on a column, statistic and level,
+    and when the first and the last of their windows ended."""
+
+    monitor: str
+    kind: str
+    column: str | None
+    statistic: str
+    level: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEntry(View):
     """One event of an incident's timeline; ``verified`` when the chain holds up to it."""
 
@@ -228,6 +243,10 @@ class IncidentDetail(View):
     aware_at: datetime | None = None
     #: Each event defined from the status: allowed now, allowed once a field is filled, or why not.
     options: tuple[EventOption, ...] = ()
+    #: Every linked signal, counted; ``signals`` holds the newest of them (all when few).
+    signals_total: int = 0
+    #: Exact counts and spans of every linked signal per monitor, kind, column, statistic, level.
+    signal_counts: tuple[SignalCount, ...] = ()
 
     @property
     def chain_intact(self) -> bool:

@@ -21,6 +21,7 @@ from redline.services.view_types import (
     IncidentDetail,
     IncidentSummary,
     ModelActivity,
+    SignalCount,
     SignalView,
     TimelineEntry,
     View,
@@ -41,11 +42,13 @@ from redline.store import (
     list_incident_signals,
     list_incidents,
     list_route_states,
+    list_signal_tallies,
     list_timeline,
     list_windows,
 )
 
 __all__ = [
+    "SIGNALS_SHOWN",
     "ActionView",
     "ColumnResult",
     "IncidentDetail",
@@ -53,6 +56,7 @@ __all__ = [
     "ModelActivity",
     "RouteView",
     "SchemaStatus",
+    "SignalCount",
     "SignalView",
     "TimelineEntry",
     "View",
@@ -71,6 +75,10 @@ __all__ = [
     "next_events",
     "require_incident",
 ]
+
+#: The newest signals an incident view carries in full; older ones are counted. An incident a
+#: recurring drift keeps reopening gathers thousands, and its page must not grow with them.
+SIGNALS_SHOWN = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +194,10 @@ def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
         timeline = tuple(
             TimelineEntry.from_row(e, verified=broken is None or e.seq < broken) for e in events
         )
-        signals = list_incident_signals(session, incident_id=row.id)
+        signals = list_incident_signals(session, incident_id=row.id, newest=SIGNALS_SHOWN)
+        counts = tuple(
+            SignalCount(*tally) for tally in list_signal_tallies(session, incident_id=row.id)
+        )
         actions = _action_views(session, list_actions(session, incident_id=row.id))
         facts = incident_facts(session, row)
         return IncidentDetail(
@@ -205,6 +216,8 @@ def get_incident_view(store: Store, *, key: str) -> IncidentDetail:
             timeline=timeline,
             broken_seq=broken,
             aware_at=row.aware_at,
+            signals_total=sum(c.count for c in counts),
+            signal_counts=counts,
         )
 
 

@@ -6,9 +6,9 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
-from typing import TypedDict, Unpack, cast
+from typing import NamedTuple, TypedDict, Unpack, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -22,14 +22,31 @@ __all__ = [
     "OPEN_INCIDENT_STATUSES",
     "IncidentChanges",
     "IncidentDetails",
+    "SignalTally",
     "add_incident",
     "add_incident_signals",
     "get_incident",
+    "list_incident_signal_kinds",
     "list_incident_signals",
     "list_incidents",
+    "list_signal_tallies",
     "next_incident_key",
     "save_incident",
 ]
+
+
+class SignalTally(NamedTuple):
+    """How many of an incident's signals share a monitor, kind, column, statistic and level."""
+
+    monitor: str
+    kind: str
+    column: str | None
+    statistic: str
+    level: str
+    signals: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+
 
 # Incidents still being worked on before resolution: new signals of the model join them.
 OPEN_INCIDENT_STATUSES = frozenset(
@@ -200,12 +217,41 @@ def add_incident_signals(session: Session, *, incident_id: int, signal_ids: Iter
     return created
 
 
-def list_incident_signals(session: Session, *, incident_id: int) -> list[SignalRow]:
-    """The signals linked to an incident, oldest first."""
+def list_incident_signals(
+    session: Session, *, incident_id: int, newest: int | None = None
+) -> list[SignalRow]:
+    """The signals linked to an incident, oldest first; only the ``newest`` ones if given."""
     query = (
         select(SignalRow)
         .join(IncidentSignalRow, IncidentSignalRow.signal_id == SignalRow.id)
         .where(IncidentSignalRow.incident_id == incident_id)
-        .order_by(SignalRow.created_at, SignalRow.id)
     )
-    return list(session.scalars(query))
+    if newest is None:
+        return list(session.scalars(query.order_by(SignalRow.created_at, SignalRow.id)))
+    latest = query.order_by(SignalRow.created_at.desc(), SignalRow.id.desc()).limit(newest)
+    return list(reversed(list(session.scalars(latest))))
+
+
+def list_incident_signal_kinds(session: Session, *, incident_id: int) -> set[str]:
+    """The kinds of the signals linked to an incident."""
+    query = (
+        select(SignalRow.kind)
+        .distinct()
+        .join(IncidentSignalRow, IncidentSignalRow.signal_id == SignalRow.id)
+        .where(IncidentSignalRow.incident_id == incident_id)
+    )
+    return set(session.scalars(query))
+
+
+def list_signal_tallies(session: Session, *, incident_id: int) -> list[SignalTally]:
+    """Per (monitor, kind, column, statistic, level) of an incident's signals: how many, and
+    when the first and the last window ended (or started, for a signal without an end)."""
+    seen = func.coalesce(SignalRow.window_end, SignalRow.window_start)
+    keys = (SignalRow.monitor, SignalRow.kind, SignalRow.column, SignalRow.statistic)
+    query = (
+        select(*keys, SignalRow.level, func.count(), func.min(seen), func.max(seen))
+        .join(IncidentSignalRow, IncidentSignalRow.signal_id == SignalRow.id)
+        .where(IncidentSignalRow.incident_id == incident_id)
+        .group_by(*keys, SignalRow.level)
+    )
+    return [SignalTally(*row) for row in session.execute(query)]

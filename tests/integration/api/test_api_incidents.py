@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from api_support import MODEL, Api
+
+from redline.api.dashboard import incidents as dashboard_incidents
 
 
 def test_list_filter_and_show_an_incident(api: Api) -> None:
@@ -87,3 +91,28 @@ def test_unknown_incidents_are_404_everywhere(api: Api) -> None:
         ]
     assert [a.status_code for a in answers] == [404] * len(answers)
     assert all("RL-1999-0001" in a.json()["detail"] for a in answers)
+
+
+def test_a_long_timeline_lists_its_newest_events_and_counts_its_signals(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = api.incident(level="warning", kind="latency")
+    with api.client("responder") as client:
+        for i in range(4):
+            client.post(f"/api/v1/incidents/{key}/notes", json={"text": f"note-{i}"})
+        detail = client.get(f"/api/v1/incidents/{key}").json()
+    assert detail["signals_total"] == len(detail["signals"]) == 1
+    (count,) = detail["signal_counts"]
+    assert (count["kind"], count["level"], count["count"]) == ("latency", "warning", 1)
+    monkeypatch.setattr(dashboard_incidents, "TIMELINE_SHOWN", 2)
+    total = len(detail["timeline"])
+    with httpx.Client(base_url=api.url, timeout=30.0) as browser:
+        assert browser.post("/login", data={"token": api.tokens["viewer"]}).status_code == 303
+        newest = browser.get(f"/incidents/{key}").text.split('id="timeline"', 1)[1]
+        everything = browser.get(f"/incidents/{key}?timeline=all").text.split('id="timeline"')[1]
+    assert "note-3" in newest
+    assert "note-1" not in newest  # older than the newest two
+    assert f"{total - 2} earlier events" in newest
+    assert f"show all {total}" in newest
+    assert all(f"note-{i}" in everything for i in range(4))
+    assert "earlier events" not in everything

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from redline.api.dashboard.signal_story import group_signals
-from redline.services.view_types import SignalView
+from redline.services.view_types import SignalCount, SignalView
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ def test_the_same_finding_over_windows_is_one_row_with_its_peak_and_span() -> No
         _signal(5, "latency", None, 9.0, "critical", 4),
     ]
     groups = group_signals(signals)
-    assert [(g.latest.kind, g.latest.column) for g in groups] == [
+    assert [(g.kind, g.column) for g in groups] == [
         ("latency", None),  # critical first
         ("feature_drift", "x"),  # then alarms
         ("feature_drift", "age"),
@@ -58,3 +58,42 @@ def test_the_same_finding_over_windows_is_one_row_with_its_peak_and_span() -> No
 
 def test_no_signals_no_groups() -> None:
     assert group_signals([]) == []
+
+
+def _count(kind: str, column: str | None, level: str, n: int, first: int, last: int) -> SignalCount:
+    return SignalCount(
+        monitor=f"{kind}_monitor",
+        kind=kind,
+        column=column,
+        statistic="wasserstein_norm",
+        level=level,
+        count=n,
+        first_seen=T0 + timedelta(hours=first),
+        last_seen=T0 + timedelta(hours=last),
+    )
+
+
+def test_counts_give_every_signal_when_the_view_holds_only_the_newest() -> None:
+    shown = [_signal(8, "feature_drift", "x", 0.2, "warning", 9)]
+    counts = [
+        _count("feature_drift", "x", "critical", 40, 0, 5),  # older ones, not shown
+        _count("feature_drift", "x", "warning", 60, 6, 9),
+        _count("missing_values", "y", "alarm", 3, 1, 2),  # no signal of it is shown
+    ]
+    groups = group_signals(shown, counts)
+    assert [(g.kind, g.column) for g in groups] == [
+        ("feature_drift", "x"),  # critical among its older signals
+        ("missing_values", "y"),
+    ]
+    x, y = groups
+    assert (x.count, x.shown_all, x.loudest) == (100, False, "critical")
+    assert (x.first_seen, x.last_seen) == (T0, T0 + timedelta(hours=9))
+    assert x.peak is not None
+    assert x.peak.id == 8  # the peak among those shown
+    assert (y.count, y.signals, y.peak, y.series, y.top_moves) == (3, (), None, None, [])
+    assert (y.first_seen, y.last_seen) == (T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+
+
+def test_without_counts_the_signals_shown_are_all() -> None:
+    (group,) = group_signals([_signal(1, "latency", None, 2.0, "alarm", 1)])
+    assert (group.count, group.shown_all) == (1, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -26,7 +27,7 @@ from redline.services.acknowledge import acknowledge_incident
 from redline.services.actions import apply_action
 from redline.services.incidents import IncidentNotFoundError, transition_incident
 from redline.services.restore import restore_incident
-from redline.services.view_types import IncidentDetail
+from redline.services.view_types import IncidentDetail, TimelineEntry
 from redline.services.views import get_incident_id, get_incident_view, get_route_view
 
 __all__ = [
@@ -59,6 +60,8 @@ BUTTON_EVENTS: dict[IncidentEvent, str] = {
     IncidentEvent.CLOSE: "Close",
     IncidentEvent.REOPEN: "Reopen",
 }
+#: Timeline events the page lists unless asked for all (``?timeline=all``).
+TIMELINE_SHOWN = 300
 #: Statuses in which the page offers containment actions.
 CONTAINABLE = frozenset(
     {
@@ -115,7 +118,8 @@ def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
         route=route,
         next_step=next_step(detail, degraded=route.degraded),
         owner=_owner(detail),
-        signal_groups=group_signals(detail.signals),
+        signal_groups=group_signals(detail.signals, detail.signal_counts),
+        timeline=_timeline_shown(detail, everything=request.query_params.get("timeline") == "all"),
         actions=BUTTON_ACTIONS if detail.incident.status in CONTAINABLE else {},
         events=BUTTON_EVENTS,
         review_modes=REVIEW_MODES,
@@ -123,6 +127,11 @@ def incident_page(key: str, request: Request, visitor: VisitorDep) -> Response:
         exports=EXPORTS,
         **forensics,
     )
+
+
+def _timeline_shown(detail: IncidentDetail, *, everything: bool) -> Sequence[TimelineEntry]:
+    """The newest events the page lists, all of them when asked (the chain check covers all)."""
+    return detail.timeline if everything else detail.timeline[-TIMELINE_SHOWN:]
 
 
 def _owner(detail: IncidentDetail) -> str | None:
