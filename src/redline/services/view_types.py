@@ -29,6 +29,7 @@ __all__ = [
     "IncidentDetail",
     "IncidentSummary",
     "ModelActivity",
+    "SignalCount",
     "SignalView",
     "TimelineEntry",
     "View",
