@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import joblib
@@ -11,8 +12,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from redline.services import open_store
 from redline.services.artifacts import sha256_of
-from rltest.cli import invoke_redline
+from redline.services.review import queue_for_review
+from rltest.cli import cli_env, invoke_redline
 
 
 @pytest.fixture
@@ -139,3 +142,30 @@ def test_a_model_off_its_primary_route_is_listed_as_degraded(store: str) -> None
     (listed,) = json.loads(redline("models", "list", "--json", store=store).stdout)
     assert (listed["degraded"], listed["departures"]) == (False, [])
     assert "route revision 2: ok" in redline("models", "list", "credit", store=store).stdout
+
+
+def test_models_list_holds_pending_reviews_to_the_servers_playbook(
+    store: str, artifact: Path, tmp_path: Path
+) -> None:
+    assert redline("models", "register", "credit", "v1", artifact, store=store).returncode == 0
+    opened = open_store(store)
+    try:
+        held = {"request_id": "r-1", "reason": "low confidence", "input": {}, "output": 1}
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        queue_for_review(opened, model="credit", items=[held], now=an_hour_ago)
+    finally:
+        opened.dispose()
+    patient = redline("models", "list", "--json", store=store)  # built-in SLA: a day
+    assert patient.returncode == 0, patient.stderr
+    assert json.loads(patient.stdout)[0]["health"] == []
+    playbook = tmp_path / "playbook.yaml"
+    playbook.write_text(
+        "models:\n  credit:\n    reference: reference.json\n    primary: credit:v1\n"
+        "    review: {decide_within: 30m}\n",
+        encoding="utf-8",
+    )
+    env = {**cli_env(), "REDLINE_API__PLAYBOOK": str(playbook)}
+    strict = invoke_redline("models", "list", "--json", "--store", store, env=env)
+    assert strict.returncode == 0, strict.stderr
+    (reason,) = json.loads(strict.stdout)[0]["health"]
+    assert reason.startswith("review overdue: the oldest has waited 60 min (limit 30 min)")

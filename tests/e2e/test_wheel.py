@@ -207,9 +207,10 @@ def test_the_core_install_names_the_server_extra(core: Path, tmp_path: Path) -> 
     )
 
 
+@pytest.mark.timeout(900)  # ~80 CPU-seconds of demo after installing the extra
 def test_the_demo_extra_runs_the_demo(demo: Path, tmp_path: Path) -> None:
     command = ["redline", "demo", "--headless", "--json", "--scenario", "pipeline_bug"]
-    done = _run(demo, command, cwd=tmp_path, timeout=600)
+    done = _run(demo, command, cwd=tmp_path, timeout=840)
     assert done.returncode == 0, done.stderr[-3000:]
     (scenario,) = json.loads(done.stdout)["scenarios"]
     assert scenario["name"] == "pipeline_bug"

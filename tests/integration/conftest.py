@@ -1,4 +1,9 @@
-"""Store fixtures: each test on a real SQLite file and on the machine's PostgreSQL."""
+"""Store fixtures: each test on a real SQLite file and on the machine's PostgreSQL.
+
+``empty_url`` is a database no migration has touched; ``migrated_url`` one already at head,
+copied from a template migrated once per process (``rltest.stores``), for tests that would
+migrate first thing.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from redline.store import create_engine_for, upgrade
+from rltest.stores import copy_sqlite_template, pg_schema_at_head, pg_url, sqlite_template
 
 PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -26,16 +32,14 @@ def _pg_server_url() -> str:
     return url
 
 
-@contextmanager
-def _pg_schema() -> Iterator[str]:
-    """A fresh, empty schema; yields a URL whose search_path is that schema."""
+def _pg_admin() -> Engine:
+    """An engine on the PostgreSQL server; fails the test, without a traceback, if it is down."""
     server_url = make_url(_pg_server_url())
-    schema = f"redline_test_{secrets.token_hex(6)}"
     admin = create_engine(server_url)
     failure: OperationalError | None = None
     try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        with admin.connect():
+            pass
     except OperationalError as exc:
         failure = exc
     if failure is not None:  # failed outside the except block, so without a chained traceback
@@ -46,9 +50,18 @@ def _pg_schema() -> Iterator[str]:
             "or set REDLINE_TEST_PG_URL='' to skip the PostgreSQL tests.",
             pytrace=False,
         )
+    return admin
+
+
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A fresh, empty schema; yields a URL whose search_path is that schema."""
+    schema = f"redline_test_{secrets.token_hex(6)}"
+    admin = _pg_admin()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:
-        url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
+        yield pg_url(_pg_server_url(), schema)
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
@@ -62,6 +75,12 @@ def _empty_database(backend: str, directory: Path) -> Iterator[str]:
     else:
         with _pg_schema() as url:
             yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per process, for ``migrated_url`` to copy."""
+    return sqlite_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -79,6 +98,21 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a database no migration has touched, for this test alone."""
     with _empty_database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a database already at the newest migration, for this test alone."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template_file")
+        yield copy_sqlite_template(template, tmp_path)
+        return
+    admin = _pg_admin()
+    try:
+        with pg_schema_at_head(admin, _pg_server_url()) as url:
+            yield url
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from prometheus_client.core import Metric
 
+from redline.domain.health import ReviewSla
 from redline.services import open_store
 from redline.services.catalog import get_model, list_models
 from redline.services.metrics import metric_families, read_metrics
+from redline.services.review import queue_for_review
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 
@@ -50,5 +53,32 @@ def test_drift_that_opens_an_incident_makes_the_model_unhealthy_everywhere(empty
         assert model.open_incidents >= 1
         assert f"{model.open_incidents} open incident" in " ".join(model.health)
         assert _gauge(metric_families(read_metrics(store)), "redline_model_healthy") == 0.0
+    finally:
+        store.dispose()
+
+
+def test_a_review_waiting_past_its_sla_makes_the_model_unhealthy_everywhere(
+    empty_url: str,
+) -> None:
+    with credit_guard(empty_url, fit_reference()) as guard:
+        send_traffic(guard, 300, shift=0.0, seed=3)
+    store = open_store(empty_url)
+    try:
+        fresh = get_model(store, model=MODEL)
+        assert fresh.last_window_end is not None
+        now = fresh.last_window_end + timedelta(seconds=30)
+        held = {"request_id": "r-1", "reason": "low confidence", "input": {}, "output": 1}
+        queue_for_review(store, model=MODEL, items=[held], now=now - timedelta(minutes=20))
+        patient, strict = ReviewSla(), ReviewSla(per_model={MODEL: 600.0})
+        assert get_model(store, model=MODEL, now=now, review_sla=patient).healthy
+        (late,) = list_models(store, now=now, review_sla=strict)
+        assert late.health == ("review overdue: the oldest has waited 20 min (limit 10 min)",)
+
+        snapshot = replace(read_metrics(store, review_sla=strict), checked_at=now)
+        assert _gauge(metric_families(snapshot), "redline_model_healthy") == 0.0
+        waited = _gauge(metric_families(snapshot), "redline_review_oldest_wait_seconds")
+        assert waited == pytest.approx(20 * 60)
+        relaxed = replace(snapshot, review_sla=patient)
+        assert _gauge(metric_families(relaxed), "redline_model_healthy") == 1.0
     finally:
         store.dispose()

@@ -52,7 +52,7 @@ def create_app(
     owned = store is None
     opened = open_store(chosen.store.url) if store is None else store
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(opened))
+    registry.register(StoreCollector(opened, review_sla=response.review_sla))
     context = ApiContext(settings=chosen, store=opened, metrics=registry, plan=response)
     context.touches = TokenTouches(opened)
 

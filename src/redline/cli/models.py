@@ -100,11 +100,15 @@ def list_command(
     """List every model with its route and health, or the versions of MODEL ('*': deployed)."""
     from redline.services.catalog import list_models
     from redline.services.registry import current_version, list_versions
+    from redline.services.response import load_response_plan
     from redline.services.views import get_route_view
+    from redline.settings import get_settings
 
     with opened_store(store, read_only=True) as opened:
         if model is None:
-            models = list_models(opened)
+            # The server's playbook (REDLINE_API__PLAYBOOK): the same review SLA as the overview.
+            sla = load_response_plan(get_settings().api.playbook).review_sla
+            models = list_models(opened, review_sla=sla)
         else:
             versions = list_versions(opened, model)
             deployed = current_version(opened, model)

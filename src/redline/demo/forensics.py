@@ -8,16 +8,19 @@ regulatory and sharing exports, each checked against its schema.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from redline.services.postmortem_exports import export_incident
 from redline.services.postmortems import generate_postmortem
+from redline.services.review import list_review_page
+from redline.services.snapshot_completion import complete_pending_snapshots, deferring_copies
 from redline.services.snapshot_views import list_snapshot_views
 from redline.services.snapshots import take_snapshot, verify_snapshot
 from redline.services.triage_reports import TriageReportNotFoundError, get_triage_report
 from redline.store import Store
 
-__all__ = ["DEMO_ACTOR", "EXPORTS", "collect_forensics"]
+__all__ = ["DEMO_ACTOR", "EXPORTS", "collect_forensics", "read_review_queue"]
 
 #: Who the demo acts as when it does what a responder would.
 DEMO_ACTOR = "person:demo"
@@ -25,11 +28,16 @@ DEMO_ACTOR = "person:demo"
 EXPORTS = ("assessment", "art73", "nist", "aiid")
 
 
-def _snapshot(store: Store, *, model: str, key: str) -> dict[str, Any]:
+def _snapshot(store: Store, *, model: str, key: str, now: datetime) -> dict[str, Any]:
     taken = list_snapshot_views(store, incident_key=key, limit=1)
-    snapshot = (
-        taken[0] if taken else take_snapshot(store, model=model, incident_key=key, actor=DEMO_ACTOR)
-    )
+    if taken:
+        snapshot = taken[0]
+    else:  # its bytes are copied here, so their completion is dated on the demo's clock too
+        with deferring_copies() as deferred:
+            snapshot = take_snapshot(
+                store, model=model, incident_key=key, actor=DEMO_ACTOR, now=now
+            )
+        complete_pending_snapshots(store, first=deferred, now=now)
     check = verify_snapshot(store, snapshot_id=snapshot.id)
     return {
         "id": snapshot.id,
@@ -52,8 +60,8 @@ def _triage(store: Store, *, key: str, expected: str) -> dict[str, Any]:
     }
 
 
-def _postmortem(store: Store, *, key: str) -> dict[str, Any]:
-    view = generate_postmortem(store, key=key, actor=DEMO_ACTOR)
+def _postmortem(store: Store, *, key: str, now: datetime) -> dict[str, Any]:
+    view = generate_postmortem(store, key=key, actor=DEMO_ACTOR, now=now)
     headings = [line for line in view.markdown.splitlines() if line.startswith("## ")]
     return {
         "status": view.status,
@@ -63,12 +71,30 @@ def _postmortem(store: Store, *, key: str) -> dict[str, Any]:
     }
 
 
-def collect_forensics(store: Store, *, model: str, key: str, cause: str) -> dict[str, Any]:
-    """The incident's snapshot, triage report, post-mortem draft and export digests."""
-    exports = {kind: export_incident(store, key=key, kind=kind)["sha256"] for kind in EXPORTS}
+def collect_forensics(
+    store: Store, *, model: str, key: str, cause: str, now: datetime
+) -> dict[str, Any]:
+    """The incident's snapshot, triage report, post-mortem draft and export digests, each
+    recorded at ``now`` (the demo's clock)."""
+    exports = {
+        kind: export_incident(store, key=key, kind=kind, now=now)["sha256"] for kind in EXPORTS
+    }
     return {
-        "snapshot": _snapshot(store, model=model, key=key),
+        "snapshot": _snapshot(store, model=model, key=key, now=now),
         "triage": _triage(store, key=key, expected=cause),
-        "postmortem": _postmortem(store, key=key),
+        "postmortem": _postmortem(store, key=key, now=now),
         "exports": exports,
+    }
+
+
+def read_review_queue(store: Store, *, model: str, limit: int = 1_000) -> dict[str, Any]:
+    """What the review queue of ``model`` shows people: how many wait, why, and how sure."""
+    page = list_review_page(store, status="pending", model=model, limit=limit)
+    scores = [i.confidence for i in page.items if i.confidence is not None]
+    return {
+        "pending": page.total,
+        "reasons": sorted({i.reason for i in page.items}),
+        "incidents": sorted({i.incident for i in page.items if i.incident is not None}),
+        "thresholds": sorted({i.threshold for i in page.items if i.threshold is not None}),
+        "max_confidence": round(max(scores), 4) if scores else None,
     }

@@ -19,7 +19,9 @@ __all__ = [
     "LATE_CARRIERS",
     "LATE_HOUR",
     "DelayModel",
+    "Scored",
     "SlowModel",
+    "confidence_of",
     "rule_fallback",
     "save_model",
     "train_model",
@@ -31,6 +33,29 @@ LATE_CARRIERS = frozenset({"EV", "YV"})
 LATE_HOUR = 17
 
 Matrix = np.ndarray[Any, np.dtype[np.float64]]
+
+
+class Scored(int):
+    """A class label (1 delayed, 0 not) that carries the model's confidence in it.
+
+    It is the label wherever an int is expected (monitors, JSON, canaries); a Guard reads
+    :attr:`confidence` through :func:`confidence_of` to hold unsure answers for review.
+    """
+
+    confidence: float
+
+    def __new__(cls, label: int, confidence: float) -> Scored:
+        scored = super().__new__(cls, label)
+        scored.confidence = confidence
+        return scored
+
+    def __getnewargs__(self) -> tuple[int, float]:  # type: ignore[override]
+        return int(self), self.confidence
+
+
+def confidence_of(value: Any) -> float:
+    """How sure the model was of ``value``: a :class:`Scored` label's, else certain (1.0)."""
+    return float(getattr(value, "confidence", 1.0))
 
 
 def rule_fallback(row: Mapping[str, Any]) -> int:
@@ -58,9 +83,11 @@ class DelayModel:
                 out.append(np.array([codes.get(str(v), np.nan) for v in values], np.float64))
         return np.column_stack(out)
 
-    def __call__(self, row: Mapping[str, Any]) -> int:
+    def __call__(self, row: Mapping[str, Any]) -> Scored:
         features = self.encode({name: [row.get(name)] for name in FEATURES})
-        return int(self.estimator.predict(features)[0])
+        probabilities = self.estimator.predict_proba(features)[0]
+        best = int(np.argmax(probabilities))
+        return Scored(int(self.estimator.classes_[best]), float(probabilities[best]))
 
     def predict_many(self, columns: Mapping[str, Sequence[Any]]) -> list[int]:
         """Predictions for whole columns at once (for the reference profile)."""

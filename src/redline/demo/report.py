@@ -30,7 +30,8 @@ class ScenarioOutcome:
     ``detected_after_windows`` counts injected windows closed until the incident existed (1:
     at the close of the first); ``warmup_incidents`` counts incidents opened before the
     injection, which would be false alarms; ``forensics`` holds the incident's snapshot, triage
-    report, post-mortem draft and export digests (see ``redline.demo.forensics``).
+    report, post-mortem draft and export digests (see ``redline.demo.forensics``); ``review``
+    what the model's review queue holds (pending items, their reasons, incidents, thresholds).
     """
 
     name: str
@@ -46,6 +47,7 @@ class ScenarioOutcome:
     warmup_incidents: int = 0
     seconds: float = 0.0
     forensics: dict[str, Any] = field(default_factory=dict)
+    review: dict[str, Any] = field(default_factory=dict)
 
     @property
     def detected(self) -> bool:
@@ -68,6 +70,7 @@ class ScenarioOutcome:
             "warmup_incidents": self.warmup_incidents,
             "seconds": round(self.seconds, 2),
             "forensics": self.forensics,
+            "review": self.review,
         }
 
 

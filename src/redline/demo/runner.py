@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from redline.demo.forensics import collect_forensics
-from redline.demo.model import SlowModel
+from redline.demo.forensics import collect_forensics, read_review_queue
+from redline.demo.model import SlowModel, confidence_of
 from redline.demo.report import NOT_DETECTED, ActionOutcome, ScenarioOutcome
 from redline.demo.scenarios import Request, Scenario
 from redline.demo.world import World, register_model
@@ -92,6 +92,7 @@ def _guard(world: World, scenario: Scenario, clock: SimClock, slow: SlowModel | 
         window_s=86_400.0,  # windows close on the simulated clock (flush), never on wall time
         route_poll_s=0.05,
         canaries=world.canaries if scenario.name == "bad_version" else (),
+        confidence=confidence_of,  # a confidence threshold holds unsure answers for review
         clock=clock.now,
     )
 
@@ -104,7 +105,14 @@ def _inject(
         slow.slow = True
     if scenario.name == "bad_version":
         clock.advance(1.0)  # the release goes out a second into the window
-        deploy(world.store, model=scenario.model, version="v2", actor="person:demo", reason="v2")
+        deploy(
+            world.store,
+            model=scenario.model,
+            version="v2",
+            actor="person:demo",
+            reason="v2",
+            now=clock.now(),
+        )
         _wait(lambda: guard.route.model_version == "v2")
         _wait(lambda: any(r.model_version == "v2" for r in list(guard.canary_results)))
 
@@ -139,12 +147,13 @@ def run_scenario(
     """Warm up, inject, and run until the incident is settled (or MAX_INJECTED windows pass)."""
     started = time.perf_counter()
     model = scenario.model
-    register_model(world, model, ("v1", "v2") if scenario.name == "bad_version" else ("v1",))
+    versions = ("v1", "v2") if scenario.name == "bad_version" else ("v1",)
+    register_model(world, model, versions, now=clock.now())
     rng = np.random.default_rng([world.seed, index])
     slow = None
     if scenario.name == "latency_spike":
         v1 = load_version(world.store, model=model, version="v1", trust=True)
-        slow = SlowModel(v1, share=0.1, delay_s=0.05, seed=world.seed)
+        slow = SlowModel(v1, share=0.1, delay_s=0.15, seed=world.seed)
     total = WARMUP + MAX_INJECTED
     key: str | None = None
     detected: int | None = None
@@ -174,7 +183,7 @@ def run_scenario(
             done = number - WARMUP >= scenario.min_windows
             if key is not None and done and not _pending(world, key):
                 break
-    return _outcome(world, scenario, key, detected, windows, warmup_incidents, started)
+    return _outcome(world, scenario, key, detected, windows, warmup_incidents, started, clock)
 
 
 def _outcome(
@@ -185,6 +194,7 @@ def _outcome(
     windows: int,
     warmup_incidents: int,
     started: float,
+    clock: SimClock,
 ) -> ScenarioOutcome:
     """The scenario's incident as the store holds it now, or "not detected"."""
     outcome = ScenarioOutcome(
@@ -199,6 +209,7 @@ def _outcome(
         windows=windows,
         warmup_incidents=warmup_incidents,
         seconds=time.perf_counter() - started,
+        review=read_review_queue(world.store, model=scenario.model),
     )
     if key is None:
         return outcome
@@ -212,6 +223,6 @@ def _outcome(
         status=detail.incident.status.value,
         signals=tuple(sorted({s.kind for s in detail.signals})),
         forensics=collect_forensics(
-            world.store, model=scenario.model, key=key, cause=scenario.cause
+            world.store, model=scenario.model, key=key, cause=scenario.cause, now=clock.now()
         ),
     )

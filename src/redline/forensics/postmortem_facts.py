@@ -73,7 +73,8 @@ class IncidentRecord:
 
 
 def _signal(row: Any) -> dict[str, Any]:
-    keep = ("consecutive_windows", "calibrated_threshold", "floor", "source", "top_moves")
+    # Every statistic and per-class table stays in the signal; the post-mortem keeps the rest.
+    left_out = ("statistics", "per_class")
     return {
         "id": row.id,
         "kind": row.kind,
@@ -88,7 +89,7 @@ def _signal(row: Any) -> dict[str, Any]:
         "window_end": row.window_end,
         "n_rows": row.n_rows,
         "created_at": row.created_at,
-        "evidence": {k: row.evidence[k] for k in keep if k in row.evidence},
+        "evidence": {k: v for k, v in (row.evidence or {}).items() if k not in left_out},
     }
 
 

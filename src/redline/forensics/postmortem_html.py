@@ -24,6 +24,7 @@ main { max-width: 980px; margin: 0 auto; padding: 24px; background: #fff; }
 h1 { font-size: 1.45rem; } h2 { font-size: 1.15rem; margin-top: 28px; border-bottom: 1px solid #e3e6ea; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 0.85rem; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
+main p, main li, td { overflow-wrap: anywhere; }
 pre { background: #f3f4f6; padding: 8px; overflow-x: auto; font-size: 0.8rem; }
 .note { color: #666; font-size: 0.85rem; } svg { width: 100%; height: auto; }
 """

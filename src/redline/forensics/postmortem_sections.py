@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from typing import Any
 
 from redline.forensics.postmortem_blocks import (
@@ -15,6 +15,7 @@ from redline.forensics.postmortem_blocks import (
     text,
 )
 from redline.forensics.postmortem_facts import IncidentRecord
+from redline.forensics.postmortem_readable import describe
 
 __all__ = [
     "containment_section",
@@ -28,9 +29,32 @@ __all__ = [
 ]
 
 
-def _short(value: Any, limit: int = 120) -> str:
-    raw = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+def _signal_groups(signals: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The incident's signals, one group per detector and column, in order of first seen."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for s in signals:
+        groups.setdefault((s["kind"], s["monitor"], s["source"], s["column"]), []).append(s)
+    return sorted(groups.values(), key=lambda g: min(_seen(s) for s in g))
+
+
+def _seen(signal: dict[str, Any]) -> datetime:
+    seen: datetime = signal["window_end"] or signal["created_at"]
+    return seen
+
+
+def _signal_row(group: list[dict[str, Any]]) -> list[Any]:
+    peak = max(group, key=lambda s: float(s["value"]))
+    return [
+        peak["kind"],
+        peak["column"] or "—",
+        f"{peak['statistic']} {peak['value']:.4g}",
+        f"{peak['threshold']:.4g}",
+        peak["level"],
+        len(group),
+        fmt_time(min(_seen(s) for s in group)),
+        fmt_time(max(_seen(s) for s in group)),
+        describe(peak["evidence"]) if peak["evidence"] else "—",
+    ]
 
 
 def summary_section(record: IncidentRecord) -> Section:
@@ -68,20 +92,8 @@ def impact_section(record: IncidentRecord) -> Section:
 
 def detection_section(record: IncidentRecord) -> Section:
     """Which detectors fired, on what evidence, and how long after the impact began."""
-    rows = [
-        [
-            s["kind"],
-            s["monitor"],
-            s["source"],
-            s["column"] or "—",
-            f"{s['statistic']} {s['value']:.4g}",
-            f"{s['threshold']:.4g}",
-            s["level"],
-            fmt_time(s["window_end"] or s["created_at"]),
-            _short(s["evidence"]) if s["evidence"] else "—",
-        ]
-        for s in record.signals[:30]
-    ]
+    groups = _signal_groups(list(record.signals))
+    rows = [_signal_row(g) for g in groups[:30]]
     people = [s for s in record.signals if s["source"] == "person"]
     after = (record.incident.detected_at - record.impact_start).total_seconds()
     lead = text(
@@ -89,20 +101,25 @@ def detection_section(record: IncidentRecord) -> Section:
         f"({'a person reported it' if people else 'by redline monitors, not a person'})."
     )
     headers = [
-        "kind",
-        "monitor",
-        "source",
+        "signal",
         "column",
-        "value",
+        "peak",
         "threshold",
         "level",
-        "at",
-        "evidence",
+        "windows",
+        "first seen",
+        "last seen",
+        "evidence at the peak",
     ]
+    shown = (
+        f"{len(record.signals)} signals from {len(groups)} detectors and columns"
+        + (f"; the first 30 of {len(groups)} are listed" if len(groups) > 30 else "")
+        + "."
+    )
     return section(
         "detection",
         "Detection",
-        [lead, table(headers, rows)],
+        [lead, text(shown), table(headers, rows)],
         empty="no signal is linked to this incident",
     )
 
@@ -151,7 +168,7 @@ def containment_section(record: IncidentRecord) -> Section:
             fmt_time(a["requested_at"]),
             fmt_time(a["applied_at"]),
             fmt_time(a["verified_at"]),
-            _short(a["verification"] or a["error"] or "—", 80),
+            describe(a["verification"] or a["error"] or "—"),
         ]
         for a in record.actions
     ]
@@ -209,7 +226,7 @@ def resolution_section(record: IncidentRecord) -> Section:
 def timeline_section(record: IncidentRecord) -> Section:
     """The hash-chained timeline, generated."""
     rows = [
-        [e["seq"], fmt_time(e["at"]), e["actor"], e["kind"], _short(e["details"], 100)]
+        [e["seq"], fmt_time(e["at"]), e["actor"], e["kind"], describe(e["details"])]
         for e in record.timeline[:200]
     ]
     state = "intact" if record.chain_intact else "BROKEN: an entry does not match its hash"

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from redline.guard.environment import REDACTED, SAFE_ENV, redact_environ
+
 __all__ = [
     "REDACTED",
     "SAFE_ENV",
@@ -17,7 +19,6 @@ __all__ = [
     "secrets_in_environ",
 ]
 
-REDACTED = "[redacted]"
 MIN_SECRET_CHARS = 6  # shorter values would mask ordinary words, not protect anything
 
 #: Words that make a key's value a secret wherever they appear in the key's name.
@@ -31,21 +32,6 @@ _SECRET_PARTS = frozenset({"key", "keys", "auth", "pass", "pat", "jwt", "bearer"
 _ENV_REFERENCE = re.compile(r"\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.IGNORECASE)
 _BEARER = re.compile(r"\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
-#: Environment variables whose values matter for reproducing a run and hold no secret.
-SAFE_ENV = frozenset(
-    {
-        "CUDA_VISIBLE_DEVICES",
-        "LANG",
-        "LC_ALL",
-        "MKL_NUM_THREADS",
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "OLDPWD",  # "pwd" here is the working directory, not a password
-        "PWD",
-        "PYTHONHASHSEED",
-        "TZ",
-    }
-)
 
 
 def is_secret_key(key: str) -> bool:
@@ -126,11 +112,3 @@ def secrets_in_environ(environ: Mapping[str, str]) -> list[str]:
         for name, value in environ.items()
         if name not in SAFE_ENV and is_secret_key(name) and len(value) >= MIN_SECRET_CHARS
     ]
-
-
-def redact_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """Every variable's name; values only for the few that matter to reproduce a run."""
-    return {
-        name: _text(value, ()) if name in SAFE_ENV else REDACTED
-        for name, value in sorted(environ.items())
-    }

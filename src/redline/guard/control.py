@@ -109,6 +109,10 @@ class RemoteControlPlane:
         """The newest route the long-poll received (no I/O)."""
         return self.source()
 
+    def route_age_s(self) -> float:
+        """Seconds since the service last answered the long-poll (its route's freshness)."""
+        return self.source.age_s
+
     def load(self, version: str) -> Predict:
         """Always refuses: a remote Guard serves only the versions it was given."""
         raise VersionUnavailableError(

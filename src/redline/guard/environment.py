@@ -1,7 +1,9 @@
 """The fingerprint of the process a model runs in: Python, distributions, OS, CPU, GPU, git.
 
-Captured once per process (``LOCAL_FINGERPRINT``), off any request path: a Guard's sink sends it
-to the service, and snapshots record it as the environment the model ran in.
+Captured once per process (``LOCAL_FINGERPRINT``), off any request path. Every Guard reports it
+the same way (:func:`environment_report`: with the process's variable names, values redacted),
+whether its sink sends it to the service or its local control plane stores it; snapshots record
+it as the environment the model ran in.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +26,44 @@ from redline.domain.timeline import canonical_json
 
 __all__ = [
     "LOCAL_FINGERPRINT",
+    "REDACTED",
+    "SAFE_ENV",
     "FingerprintCache",
     "capture_fingerprint",
     "distributions",
+    "environment_report",
     "fingerprint_sha256",
     "git_commit",
     "gpu",
+    "redact_environ",
     "unavailable",
 ]
 
 SMI_TIMEOUT_S = 5.0
 GIT_TIMEOUT_S = 5.0
 _CUDA_LINE = re.compile(r"^cuda\s*(?::\s*[^=]+)?=\s*['\"]?([^'\"\s]+)", re.MULTILINE)
+
+REDACTED = "[redacted]"
+#: Environment variables whose values matter for reproducing a run and hold no secret.
+SAFE_ENV = frozenset(
+    {
+        "CUDA_VISIBLE_DEVICES",
+        "LANG",
+        "LC_ALL",
+        "MKL_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "OLDPWD",  # "pwd" here is the working directory, not a password
+        "PWD",
+        "PYTHONHASHSEED",
+        "TZ",
+    }
+)
+#: A kept value is plain (no URL, no ``$`` reference, no quotes): anything else is redacted.
+_PLAIN_VALUE = re.compile(r"^[\w.,:/+=@ -]{0,1000}$")
+#: What a report lists at most: the service keeps names of 1-200 printable characters.
+MAX_VARIABLES = 2_000
+_NAME = re.compile(r"^[^\x00-\x1f]{1,200}$")
 
 
 def unavailable(reason: str) -> dict[str, str]:
@@ -147,6 +175,32 @@ def capture_fingerprint(cwd: str | os.PathLike[str] | None = None) -> dict[str, 
         "gpu": gpu(),
         "git": git_commit(cwd),
     }
+
+
+def redact_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """Every variable's name; values only for the few that matter to reproduce a run.
+
+    >>> redact_environ({"API_TOKEN": "s3cret", "TZ": "UTC"})
+    {'API_TOKEN': '[redacted]', 'TZ': 'UTC'}
+    """
+    return {
+        name: value if name in SAFE_ENV and _keep(value) else REDACTED
+        for name, value in sorted(environ.items())
+    }
+
+
+def _keep(value: str) -> bool:
+    return "://" not in value and _PLAIN_VALUE.match(value) is not None
+
+
+def environment_report(
+    fingerprint: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """What a Guard reports of its process, embedded or remote: the fingerprint and the
+    variable names of ``environ`` (default ``os.environ``), values redacted."""
+    variables = redact_environ(os.environ if environ is None else environ)
+    listed = [name for name in variables if _NAME.match(name)][:MAX_VARIABLES]
+    return {**fingerprint, "variables": {name: variables[name] for name in listed}}
 
 
 def fingerprint_sha256(fingerprint: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from redline.guard.route_watch import RouteWatcher
 from redline.guard.serve import REFUSE, Router, serve_batch
 from redline.guard.shadow import ShadowRunner
 from redline.guard.sinks import Feedback, MemorySink, Sink
+from redline.guard.watchdog import ROUTE_STALE_S, WINDOW_BLOCKED_S, GuardHealth, Watchdog
 from redline.guard.windows import WindowWorker
 from redline.profiles.reference import Reference
 from redline.profiles.specs import Role
@@ -65,6 +66,9 @@ class GuardEngine:
         loader: Callable[[str], Predict] | None = None,
         route_source: Callable[[], RouteState | None] | None = None,
         route_poll_s: float = 0.2,
+        route_age_s: Callable[[], float] | None = None,
+        route_stale_s: float = ROUTE_STALE_S,
+        window_blocked_s: float = WINDOW_BLOCKED_S,
         safe_response: Any = REFUSE,
         record_served: bool = False,
         canaries: Sequence[Canary] = (),
@@ -115,6 +119,7 @@ class GuardEngine:
         self._feedback: list[Feedback] = []
         self._clock = clock
         self._watcher: RouteWatcher | None = None
+        self._route_age_s = route_age_s  # before the window thread starts: it reads the age
         from redline.monitors.registry import MonitorSuite  # the monitors load with a Guard
 
         self._worker = WindowWorker(
@@ -130,6 +135,14 @@ class GuardEngine:
             self._watcher = RouteWatcher(
                 route_source, self.set_route, interval_s=route_poll_s, name=f"redline-route-{model}"
             ).start()
+        self._watchdog = Watchdog(
+            model=model,
+            route_age_s=self._route_age,
+            window_busy_s=lambda: self._worker.busy_s,
+            route_revision=lambda: self._plan.state.revision,
+            route_stale_s=route_stale_s,
+            window_blocked_s=window_blocked_s,
+        ).start()
 
     # -- routing --------------------------------------------------------------------------
 
@@ -158,6 +171,19 @@ class GuardEngine:
             versions=self._versions,
             default_primary=self._predict,
             default_fallback=self._fallback,
+        )
+
+    def _route_age(self) -> float | None:
+        """Seconds since the route source last answered (None: no route is followed)."""
+        if self._watcher is None:
+            return None
+        return self._route_age_s() if self._route_age_s is not None else self._watcher.stale_s
+
+    def health(self) -> GuardHealth:
+        """The control path now: the route's age, the window thread's time in one window,
+        windows closed and rows dropped (no I/O; a watchdog thread logs when either stalls)."""
+        return self._watchdog.health(
+            windows_closed=self._worker.closed_windows, rows_dropped=self._worker.dropped
         )
 
     # -- canaries -----------------------------------------------------------------------
@@ -266,6 +292,7 @@ class GuardEngine:
         self._runner.stop()
         self._worker.stop()
         self._shadow.stop()
+        self._watchdog.stop()
         self.sink.close()
 
     def __enter__(self) -> Self:

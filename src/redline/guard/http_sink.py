@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from redline.errors import DataError
-from redline.guard.environment import LOCAL_FINGERPRINT, FingerprintCache
+from redline.guard.environment import LOCAL_FINGERPRINT, FingerprintCache, environment_report
 from redline.guard.outage import Outage
 from redline.guard.rejected import RejectedFile
 from redline.guard.sinks import ClosedWindow
 from redline.guard.spool import Spool
-from redline.guard.wire import window_item
+from redline.guard.wire import JSON_HEADERS, batch_body, window_item
 
 if TYPE_CHECKING:
     import httpx
@@ -32,6 +32,8 @@ log = logging.getLogger("redline.guard")
 _RETRY_STATUSES = frozenset({408, 425, 429})
 #: The token is wrong or lacks the role: no window will get through until someone fixes it.
 _AUTH_STATUSES = frozenset({401, 403})
+#: How a service from before gzip'd bodies answers one: sent again as plain JSON, from then on.
+_NO_GZIP_STATUSES = frozenset({400, 415})
 
 
 class _Outcome(Enum):
@@ -55,9 +57,14 @@ class HttpSink:
     10 s) and returns by then, a request in flight included; what is left stays in the
     spool for the next sink on the same path.
 
+    Batches go gzip'd (``compress=True``, ~2.5x fewer bytes); a service that answers a gzip'd
+    batch with 400 or 415 (one from before gzip'd bodies) gets it again as plain JSON, and
+    every later batch too (logged once).
+
     Before a model's first windows it sends the process's environment fingerprint (captured
-    once, on a background thread) to ``PUT .../models/{model}/environment`` as ``instance``
-    (default host:pid); ``send_environment=False`` leaves it out. A service that refuses it
+    once, on a background thread) with its variable names, values redacted, to
+    ``PUT .../models/{model}/environment`` as ``instance`` (default host:pid);
+    ``send_environment=False`` leaves it out. A service that refuses it
     (other than 401/403, or 404 before the model's first window) is logged and not asked again.
     """
 
@@ -78,12 +85,14 @@ class HttpSink:
         send_environment: bool = True,
         instance: str | None = None,
         fingerprint: FingerprintCache = LOCAL_FINGERPRINT,
+        compress: bool = True,
     ) -> None:
         if batch_size < 1 or max_batch_bytes < 1:
             raise DataError("batch_size and max_batch_bytes must be at least 1")
         self._outage = Outage(min_s=retry_min_s, max_s=retry_max_s)
         self.batch_size, self.max_batch_bytes = batch_size, max_batch_bytes
         self.timeout_s, self.close_timeout_s = timeout_s, close_timeout_s
+        self.compress = compress
         self.sent = self.spooled = self.refused = 0
         self.halted: str | None = None
         path = Path(spool_path)
@@ -95,7 +104,7 @@ class HttpSink:
 
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {token}", **JSON_HEADERS},
             timeout=timeout_s,
             transport=transport,
         )
@@ -267,9 +276,11 @@ class HttpSink:
         """PUT the fingerprint once per model; DONE unless the service must be retried or halts."""
         if self._fingerprint is None or model in self._environment_done:
             return _Outcome.DONE
-        body = {"instance": self.instance, "fingerprint": self._fingerprint.get()}
+        report = environment_report(self._fingerprint.get())  # as an embedded Guard's
+        body = {"instance": self.instance, "fingerprint": report}
         path = f"/api/v1/models/{quote(model, safe='')}/environment"
-        outcome, response = self._request("PUT", path, json.dumps(body, separators=(",", ":")))
+        content = json.dumps(body, separators=(",", ":")).encode()
+        outcome, response = self._request("PUT", path, content, JSON_HEADERS)
         if outcome is not _Outcome.DONE or response is None:
             return outcome
         if response.status_code == 404:  # the model is new to the service: after its windows
@@ -287,18 +298,36 @@ class HttpSink:
     def _post(
         self, model: str, records: list[dict[str, Any]]
     ) -> tuple[_Outcome, httpx.Response | None]:
-        """POST the records; DONE with the response unless it calls for a retry or a halt."""
-        body = json.dumps({"windows": [r["item"] for r in records]}, separators=(",", ":"))
-        return self._request("POST", f"/api/v1/models/{quote(model, safe='')}/windows", body)
+        """POST the records (gzip'd unless the service refused that); DONE with the response
+        unless it calls for a retry or a halt."""
+        path = f"/api/v1/models/{quote(model, safe='')}/windows"
+        items = [r["item"] for r in records]
+        compressed = self.compress
+        outcome, response = self._request("POST", path, *batch_body(items, compress=compressed))
+        if compressed and response is not None and response.status_code in _NO_GZIP_STATUSES:
+            self.compress = False
+            log.warning(
+                "redline service at %s refused a gzip'd batch (HTTP %d: %s); sending plain "
+                "JSON from now on",
+                self._client.base_url,
+                response.status_code,
+                response.text[:200],
+            )
+            return self._request("POST", path, *batch_body(items, compress=False))
+        return outcome, response
 
-    def _request(self, method: str, path: str, body: str) -> tuple[_Outcome, httpx.Response | None]:
+    def _request(
+        self, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[_Outcome, httpx.Response | None]:
         """Send one request; DONE with the response unless it calls for a retry or a halt."""
         import httpx
 
         remaining = self._remaining_s()
         timeout = self.timeout_s if remaining is None else max(0.1, min(self.timeout_s, remaining))
         try:
-            response = self._client.request(method, path, content=body, timeout=timeout)
+            response = self._client.request(
+                method, path, content=body, headers=headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             return self._retry(repr(exc)), None
         code = response.status_code

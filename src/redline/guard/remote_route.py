@@ -52,6 +52,8 @@ class RemoteRouteSource:
         self.model = model
         self.wait_s = wait_s
         self.received_at: float | None = None
+        #: When the service last answered a poll (monotonic; "no newer revision" counts).
+        self.answered_at = time.monotonic()
         self._path = f"/api/v1/models/{quote(model, safe='')}/route"
         import httpx  # when a source is made, not when the Guard is imported
 
@@ -77,6 +79,11 @@ class RemoteRouteSource:
     def failures(self) -> int:
         """Polls that failed (unreachable service, refused token, bad answer)."""
         return self._outage.failures
+
+    @property
+    def age_s(self) -> float:
+        """Seconds since the service last answered (since the start, before its first answer)."""
+        return max(time.monotonic() - self.answered_at, 0.0)
 
     @property
     def revision(self) -> int:
@@ -122,6 +129,7 @@ class RemoteRouteSource:
         if response.status_code != 304:  # 304: no newer revision within wait_s
             response.raise_for_status()
             state = RouteState.from_dict(response.json()["state"])
+        self.answered_at = time.monotonic()
         self._outage.recovered("redline reads the route of %s again after %.1f s", self.model)
         if state is not None and (self._state is None or state.revision > self._state.revision):
             self._state = state

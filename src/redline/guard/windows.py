@@ -55,10 +55,18 @@ class WindowWorker:
         self._pending_rows = 0
         self._canaries = CanaryTally()
         self.closed_windows = 0
+        self._busy_since: float | None = None  # monotonic start of the close under way
+        self._busiest_s = 0.0  # the longest close since the last window handed over
 
     def start(self) -> None:
         """Start the background thread."""
         self._thread.start()
+
+    @property
+    def busy_s(self) -> float:
+        """Seconds the thread has spent closing and handing over one window so far (0: idle)."""
+        since = self._busy_since
+        return 0.0 if since is None else max(time.monotonic() - since, 0.0)
 
     def _new_window(self) -> WindowProfile:
         return WindowProfile.empty(self._guard.reference, start=self._guard._clock())
@@ -166,6 +174,28 @@ class WindowWorker:
             window.routes[route] = window.routes.get(route, 0) + count
 
     def _close(self) -> None:
+        self._busy_since = since = time.monotonic()
+        try:
+            self._close_window()
+        finally:
+            self._busy_since = None
+            self._busiest_s = max(self._busiest_s, time.monotonic() - since)
+
+    def _figures(self) -> dict[str, float]:
+        """The control path's figures a closing window carries (``WindowProfile.guard``): the
+        route's age, and the longest close since the previous window (that one's included)."""
+        figures = {"window_thread_busy_s": round(self._busiest_s, 6)}
+        self._busiest_s = 0.0
+        try:
+            route_age_s = self._guard._route_age()
+        except Exception:  # a route source's own age must not cost the window
+            log.exception("redline could not read the route's age for %s", self._guard.model)
+            route_age_s = None
+        if route_age_s is not None:
+            figures["route_age_s"] = round(route_age_s, 6)
+        return figures
+
+    def _close_window(self) -> None:
         buffer, feedback = self._guard._take()
         try:
             if buffer.n:
@@ -176,6 +206,7 @@ class WindowWorker:
         window = self._window
         window.end = self._guard._clock()
         window.route_revision = self._guard.route.revision
+        window.guard = self._figures()
         window.shadow = {s.version: s.to_dict() for s in self._guard._shadow.take()}
         self._window = self._new_window()
         self._deadline = time.monotonic() + self._window_s

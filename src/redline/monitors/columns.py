@@ -91,16 +91,17 @@ def judge_column(
     window_sizes: tuple[int, ...],
     floors: dict[str, float],
     min_rows: int = MIN_ROWS,
+    detail: bool = True,
 ) -> ColumnVerdict:
-    """The verdict on one column."""
+    """The verdict on one column; ``detail=False``: its primary statistic only, no top moves."""
     if isinstance(spec, NumericSpec):
         assert isinstance(state, NumericState)
-        stats = numeric_statistics(spec, state)
         statistic = PRIMARY["numeric"]
+        stats = numeric_statistics(spec, state, only=None if detail else (statistic,))
     else:
         assert isinstance(state, CategoricalState)
-        stats = categorical_statistics(spec, state)
         statistic = PRIMARY["categorical"]
+        stats = categorical_statistics(spec, state, only=None if detail else (statistic,))
     value = stats[statistic]
     calibrated = calibrated_threshold(spec, window_sizes, state.n)
     floor = floors.get(statistic, 0.0)
@@ -121,7 +122,7 @@ def judge_column(
         drifted=drifted,
         n_rows=state.n,
         statistics=stats,
-        top_moves=top_moves(spec, state) if state.n else [],
+        top_moves=top_moves(spec, state) if state.n and detail else [],
         note=note,
         tested=tested,
     )

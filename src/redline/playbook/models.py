@@ -25,6 +25,7 @@ from redline.playbook.retrain import RetrainConfig
 __all__ = [
     "Canary",
     "ModelConfig",
+    "ModelReview",
     "Playbook",
     "RegulatoryConfig",
     "ReviewConfig",
@@ -54,6 +55,13 @@ class Canary(Strict):
     every_s: Duration = Field(default=300, gt=0)
 
 
+class ModelReview(Strict):
+    """One model's review queue: how long its held predictions may wait for a person."""
+
+    unknown_key: ClassVar[str] = "unknown model review key '{name}'"
+    decide_within: Duration = Field(gt=0)
+
+
 class ModelConfig(Strict):
     """One model: its reference, what serves it and what it falls back to, and what watches it."""
 
@@ -66,6 +74,8 @@ class ModelConfig(Strict):
     monitors: MonitorsConfig = Field(default_factory=MonitorsConfig)
     canaries: list[Canary] = Field(default_factory=list)
     fail_mode: Literal["open", "closed"] = "open"
+    #: Overrides the top-level ``review.decide_within`` for this model.
+    review: ModelReview | None = None
 
     @field_validator("fallback")
     @classmethod

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -55,50 +56,74 @@ def primary_statistic(
     return js_distance
 
 
-def numeric_statistics(spec: NumericSpec, state: NumericState) -> dict[str, float]:
-    """Every numeric drift statistic of the window (NaN when the window has no values)."""
+def numeric_statistics(
+    spec: NumericSpec, state: NumericState, *, only: Collection[str] | None = None
+) -> dict[str, float]:
+    """Every numeric drift statistic of the window (NaN when the window has no values), or
+    those named in ``only`` (the rest are not computed)."""
     if state.n == 0:
-        return dict.fromkeys(
-            (
-                "wasserstein_norm",
-                "psi",
-                "kl",
-                "js_distance",
-                "ks_d",
-                "mean_shift_sd",
-                "variance_ratio",
-            ),
-            math.nan,
-        )
+        return _nan(NUMERIC_STATISTICS, only)
     p, q = spec.bin_shares, shares(state.counts)
-    p_smooth, q_smooth = spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
-    edges = spec.full_edges(state.min, state.max)
     ref_var = spec.std**2
-    return {
-        "wasserstein_norm": float(wasserstein_of_shares(p, q, edges)) / spec.scale,
-        "psi": float(psi_of_shares(p_smooth, q_smooth)),
-        "kl": float(kl_of_shares(p_smooth, q_smooth)),
-        "js_distance": float(js_of_shares(p, q)),
-        "ks_d": float(ks_of_shares(p, q)),
-        "mean_shift_sd": (state.mean - spec.mean) / spec.scale,
-        "variance_ratio": state.std**2 / ref_var if ref_var > 0 else math.nan,
+
+    @cache
+    def smoothed() -> tuple[FloatArray, FloatArray]:
+        return spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
+
+    def wasserstein_norm() -> float:
+        edges = spec.full_edges(state.min, state.max)
+        return float(wasserstein_of_shares(p, q, edges)) / spec.scale
+
+    statistics: dict[str, Callable[[], float]] = {
+        "wasserstein_norm": wasserstein_norm,
+        "psi": lambda: float(psi_of_shares(*smoothed())),
+        "kl": lambda: float(kl_of_shares(*smoothed())),
+        "js_distance": lambda: float(js_of_shares(p, q)),
+        "ks_d": lambda: float(ks_of_shares(p, q)),
+        "mean_shift_sd": lambda: (state.mean - spec.mean) / spec.scale,
+        "variance_ratio": lambda: state.std**2 / ref_var if ref_var > 0 else math.nan,
     }
+    return {k: f() for k, f in statistics.items() if only is None or k in only}
 
 
-def categorical_statistics(spec: CategoricalSpec, state: CategoricalState) -> dict[str, float]:
-    """Every categorical drift statistic of the window (NaN when the window has no values)."""
+def categorical_statistics(
+    spec: CategoricalSpec, state: CategoricalState, *, only: Collection[str] | None = None
+) -> dict[str, float]:
+    """Every categorical drift statistic of the window (NaN when the window has no values), or
+    those named in ``only`` (the rest are not computed)."""
     if state.n == 0:
-        return dict.fromkeys(("js_distance", "psi", "kl", "chi2", "linf", "unseen_share"), math.nan)
+        return _nan(CATEGORICAL_STATISTICS, only)
     p, q = spec.bin_shares, shares(state.counts)
-    p_smooth, q_smooth = spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
-    return {
-        "js_distance": float(js_of_shares(p, q)),
-        "psi": float(psi_of_shares(p_smooth, q_smooth)),
-        "kl": float(kl_of_shares(p_smooth, q_smooth)),
-        "chi2": float(chi2_statistic(spec.counts, state.counts.astype(np.float64))),
-        "linf": float(linf_of_shares(p, q)),
-        "unseen_share": float(state.counts[-1]) / state.n,
+
+    @cache
+    def smoothed() -> tuple[FloatArray, FloatArray]:
+        return spec.smoothed_shares, shares(state.counts, KL_SMOOTHING)
+
+    statistics: dict[str, Callable[[], float]] = {
+        "js_distance": lambda: float(js_of_shares(p, q)),
+        "psi": lambda: float(psi_of_shares(*smoothed())),
+        "kl": lambda: float(kl_of_shares(*smoothed())),
+        "chi2": lambda: float(chi2_statistic(spec.counts, state.counts.astype(np.float64))),
+        "linf": lambda: float(linf_of_shares(p, q)),
+        "unseen_share": lambda: float(state.counts[-1]) / state.n,
     }
+    return {k: f() for k, f in statistics.items() if only is None or k in only}
+
+
+NUMERIC_STATISTICS = (
+    "wasserstein_norm",
+    "psi",
+    "kl",
+    "js_distance",
+    "ks_d",
+    "mean_shift_sd",
+    "variance_ratio",
+)
+CATEGORICAL_STATISTICS = ("js_distance", "psi", "kl", "chi2", "linf", "unseen_share")
+
+
+def _nan(names: tuple[str, ...], only: Collection[str] | None) -> dict[str, float]:
+    return dict.fromkeys((n for n in names if only is None or n in only), math.nan)
 
 
 def top_moves(

@@ -18,7 +18,7 @@ from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Rol
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
 from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
 
-__all__ = ["WindowProfile", "merge_shadow"]
+__all__ = ["GUARD_FIGURES", "WindowProfile", "guard_figures", "merge_shadow"]
 
 
 def _empty_state(spec: NumericSpec | CategoricalSpec) -> ColumnState:
@@ -51,6 +51,10 @@ class WindowProfile:
     flagged: BottomK = field(default_factory=lambda: BottomK(capacity=32))
     route_revision: int = 0
     shadow: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The Guard's control path as it closed the window, in seconds (``route_age_s``: since
+    #: its route source last answered; ``window_thread_busy_s``: its window thread's longest
+    #: close and hand-over since the previous window, that one's included).
+    guard: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
@@ -164,6 +168,10 @@ class WindowProfile:
             flagged=self.flagged.merge(other.flagged),
             route_revision=max(self.route_revision, other.route_revision),
             shadow=merge_shadow(self.shadow, other.shadow),
+            guard={
+                k: max(side[k] for side in (self.guard, other.guard) if k in side)
+                for k in sorted(self.guard.keys() | other.guard.keys())
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,6 +193,7 @@ class WindowProfile:
             "flagged": self.flagged.to_dict(),
             "route_revision": self.route_revision,
             "shadow": self.shadow,
+            "guard": self.guard,
         }
 
     @classmethod
@@ -208,7 +217,18 @@ class WindowProfile:
             flagged=BottomK.from_dict(data["flagged"]),
             route_revision=int(data.get("route_revision", 0)),
             shadow={str(k): dict(v) for k, v in (data.get("shadow") or {}).items()},
+            guard=guard_figures(data),
         )
+
+
+#: What a Guard reports of its control path with each window (see ``WindowProfile.guard``).
+GUARD_FIGURES = ("route_age_s", "window_thread_busy_s")
+
+
+def guard_figures(data: Mapping[str, Any]) -> dict[str, float]:
+    """The Guard's figures a window's ``to_dict()`` carries (none from older Guards)."""
+    found = data.get("guard") or {}
+    return {k: float(found[k]) for k in GUARD_FIGURES if found.get(k) is not None}
 
 
 _SHADOW_COUNTS = ("n", "agreed", "errors", "skipped", "numeric", "abs_diff_sum")

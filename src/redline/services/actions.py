@@ -115,7 +115,9 @@ def apply_action_in(
         clash = manual_clash(session, model=model, state=state, changes=changes)
         if clash is not None and is_automatic(trigger):
             raise ActionRefusedError(clash)
-        before, after = change_route(session, model=model, actor=trigger, current=state, **changes)
+        before, after = change_route(
+            session, model=model, actor=trigger, current=state, at=now, **changes
+        )
     except ActionError as exc:
         status = advance_action(ActionStatus.REQUESTED, ActionStatus.FAILED)
         save_action(session, action_id=row.id, status=status, error=str(exc), failed_at=now)
@@ -182,7 +184,7 @@ def revert_action(
             current = current_route(session, model=row.model)
             changes = revert_changes(row.before_state, row.after_state, current)
             if changes:
-                change_route(session, model=row.model, actor=actor, **changes)
+                change_route(session, model=row.model, actor=actor, at=at, **changes)
             record_effect_in(
                 session,
                 type=ActionType(row.type),

@@ -11,11 +11,12 @@ from typing import Any
 
 from redline.domain import RouteState
 from redline.domain.containment import departures
-from redline.domain.health import model_health
+from redline.domain.health import ReviewSla, model_health
 from redline.errors import DataError, RedlineError
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 from redline.services.chains import record_audit
+from redline.services.review import oldest_pending_review_in
 from redline.services.routes import current_route
 from redline.services.view_types import View
 from redline.store import (
@@ -77,7 +78,7 @@ class ModelSummary(View):
 
     @property
     def healthy(self) -> bool:
-        """On its primary route, no open incident, and windows arriving."""
+        """On its primary route, no open incident, windows arriving, no review overdue."""
         return not self.health
 
     @property
@@ -91,7 +92,7 @@ class ModelSummary(View):
         return bool(self.departures)
 
 
-def _summary(session: Session, model: str, now: datetime) -> ModelSummary:
+def _summary(session: Session, model: str, now: datetime, sla: ReviewSla) -> ModelSummary:
     deployed = get_current_deployment(session, model=model)
     reference = get_latest_reference(session, model=model)
     window = get_latest_window(session, model=model)
@@ -102,6 +103,8 @@ def _summary(session: Session, model: str, now: datetime) -> ModelSummary:
         open_incidents=open_incidents,
         last_window=None if window is None else (window.start, window.end),
         now=now,
+        oldest_review=oldest_pending_review_in(session, model=model),
+        review_sla_s=sla.limit_s(model),
     )
     return ModelSummary(
         name=model,
@@ -116,19 +119,24 @@ def _summary(session: Session, model: str, now: datetime) -> ModelSummary:
     )
 
 
-def list_models(store: Store, *, now: datetime | None = None) -> list[ModelSummary]:
-    """Every model the store has seen, by name, with its health at ``now`` (default: now)."""
-    at = now or datetime.now(UTC)
+def list_models(
+    store: Store, *, now: datetime | None = None, review_sla: ReviewSla | None = None
+) -> list[ModelSummary]:
+    """Every model the store has seen, by name, with its health at ``now`` (default: now);
+    ``review_sla``: the playbook's (default: a day for every model)."""
+    at, sla = now or datetime.now(UTC), review_sla or ReviewSla()
     with store.reading() as session:
-        return [_summary(session, name, at) for name in list_model_names(session)]
+        return [_summary(session, name, at, sla) for name in list_model_names(session)]
 
 
-def get_model(store: Store, *, model: str, now: datetime | None = None) -> ModelSummary:
+def get_model(
+    store: Store, *, model: str, now: datetime | None = None, review_sla: ReviewSla | None = None
+) -> ModelSummary:
     """One model's summary; raises UnknownModelError if the store never saw it."""
     with store.reading() as session:
         if model not in list_model_names(session):
             raise UnknownModelError(f"no model {model!r}; GET /api/v1/models lists them")
-        return _summary(session, model, now or datetime.now(UTC))
+        return _summary(session, model, now or datetime.now(UTC), review_sla or ReviewSla())
 
 
 def parse_reference(body: Mapping[str, Any]) -> Reference:

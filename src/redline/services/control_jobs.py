@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from redline.notify import Notifier
 from redline.services.ingest import model_lock
@@ -14,17 +14,12 @@ from redline.store import (
     Store,
     list_incidents,
     list_unevaluated_windows,
-    release_lease,
-    try_lease,
     try_lock,
 )
 
 __all__ = ["advance_open_incidents", "deliver_notifications"]
 
 MAX_OPEN = 1000
-OUTBOX_LEASE = "notifications"
-#: Longer than a delivery round takes (retries included), short enough to survive a crash.
-OUTBOX_LEASE_TIME = timedelta(minutes=5)
 
 
 def _open_incidents(store: Store) -> list[IncidentRow]:
@@ -50,14 +45,8 @@ def advance_open_incidents(store: Store, *, plan: ResponsePlan, now: datetime) -
 
 
 def deliver_notifications(store: Store, notifier: Notifier, *, now: datetime) -> int:
-    """Send the notification outbox unless another worker is sending it; returns how many sent."""
-    # A lease, not a lock: deliver_pending commits through its own sessions, which SQLite
-    # would make wait behind a write lock held here.
-    with store.session() as session:
-        if not try_lease(session, name=OUTBOX_LEASE, now=now, until=now + OUTBOX_LEASE_TIME):
-            return 0
-    try:
-        return deliver_pending(store, notifier)
-    finally:
-        with store.session() as session:
-            release_lease(session, name=OUTBOX_LEASE)
+    """Send the notification outbox; returns how many sent.
+
+    Workers send side by side: each notice is claimed by one of them (``deliver_pending``).
+    """
+    return deliver_pending(store, notifier, now=now)

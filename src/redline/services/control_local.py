@@ -46,7 +46,9 @@ RETRY_S = 0.05
 MAX_RETRIES = 100
 
 
-def keep_reference(store: Store, model: str, reference: Reference) -> None:
+def keep_reference(
+    store: Store, model: str, reference: Reference, *, now: datetime | None = None
+) -> None:
     """Store the Guard's reference unless it is already the model's latest: triage, blame,
     backtests and the dashboard judge stored windows against it."""
     try:
@@ -54,7 +56,8 @@ def keep_reference(store: Store, model: str, reference: Reference) -> None:
     except ReferenceNotFoundError:
         stored = None
     if stored != reference.content_hash:
-        save_reference(store, model=model, body=reference.to_dict(), actor=f"guard:{model}")
+        body, actor = reference.to_dict(), f"guard:{model}"
+        save_reference(store, model=model, body=body, actor=actor, now=now)
 
 
 class _LocalLoop(ControlLoop):
@@ -215,7 +218,7 @@ class LocalControlPlane:
         """Snapshots then describe the process that serves, not whichever one responds."""
         try:
             recorded = record_local_environment(
-                self.store, model=self.model, actor=f"guard:{self.model}"
+                self.store, model=self.model, actor=f"guard:{self.model}", now=self.loop.clock()
             )
         except StoreError as exc:  # the next tick tries again
             log.warning("could not store the environment of %s: %s", self.model, exc)
@@ -224,7 +227,7 @@ class LocalControlPlane:
 
     def _keep_reference(self) -> None:
         try:
-            keep_reference(self.store, self.model, self.reference)
+            keep_reference(self.store, self.model, self.reference, now=self.loop.clock())
         except StoreError as exc:  # the loop tries again once the store answers
             log.warning("could not store the reference of %s: %s", self.model, exc)
             return

@@ -135,7 +135,7 @@ class ControlLoop:
             summary,
             "snapshots",
             lambda s: s.snapshots_completed.extend(
-                complete_pending_snapshots(self.store, first=deferred)
+                complete_pending_snapshots(self.store, first=deferred, now=now)
             ),
         )
         if self.canaries is not None:
@@ -197,7 +197,9 @@ class ControlLoop:
     def _respond(self, summary: TickSummary, max_batches: int | None) -> None:
         taken = 0
         while max_batches is None or taken < max_batches:
-            done = respond_to_windows(self.store, plan=self.plan, batch=self.batch)
+            done = respond_to_windows(
+                self.store, plan=self.plan, batch=self.batch, clock=self.clock
+            )
             summary.windows += len(done)
             taken += 1
             if len(done) < self.batch:

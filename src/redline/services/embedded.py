@@ -162,6 +162,10 @@ class Guard(_Engine):
                 loader=control.load if control is not None else None,
                 route_source=control.route if control is not None else None,
                 route_poll_s=route_poll_s,
+                # A remote route is as fresh as the service's last long-poll answer.
+                route_age_s=control.route_age_s
+                if isinstance(control, RemoteControlPlane)
+                else None,
                 safe_response=safe_response,
                 record_served=record_served if record_served is not None else _labelled(ref),
                 canaries=canaries or (),

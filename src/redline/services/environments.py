@@ -11,8 +11,7 @@ from typing import Any
 
 from redline.domain.timeline import canonical_json
 from redline.errors import DataError
-from redline.forensics.environment import local_environment
-from redline.guard.environment import LOCAL_FINGERPRINT, fingerprint_sha256
+from redline.guard.environment import LOCAL_FINGERPRINT, environment_report, fingerprint_sha256
 from redline.services.catalog import UnknownModelError
 from redline.services.chains import record_audit
 from redline.store import Store, list_model_environments, list_model_names, save_model_environment
@@ -103,10 +102,10 @@ def local_instance() -> str:
 def record_local_environment(
     store: Store, *, model: str, actor: str = "guard", now: datetime | None = None
 ) -> EnvironmentView | None:
-    """An embedded Guard's report: this process's fingerprint and variable names (values
-    redacted) for ``model`` (None if the store does not know the model yet). Call it off the
-    request path: the first capture takes time."""
-    document = local_environment(os.environ) or dict(LOCAL_FINGERPRINT.get())
+    """An embedded Guard's report (:func:`~redline.guard.environment.environment_report`, as a
+    remote Guard sends it) for ``model``; None if the store does not know the model yet. Call it
+    off the request path: the first capture takes time."""
+    document = environment_report(LOCAL_FINGERPRINT.get())
     try:
         view, _ = record_environment(
             store,

@@ -16,8 +16,10 @@ from prometheus_client.registry import Collector
 
 from redline.domain import Route, Severity
 from redline.domain.containment import DEPARTURES, departures
-from redline.domain.health import ModelHealth, model_health
+from redline.domain.health import ModelHealth, ReviewSla, model_health
+from redline.profiles.window import guard_figures
 from redline.services.result_types import WindowResults
+from redline.services.review import oldest_pending_review_in
 from redline.services.routes import current_route
 from redline.store import (
     Session,
@@ -57,6 +59,10 @@ class ModelMetrics:
     drift: list[tuple[str, str, float, float, bool]] = field(default_factory=list)
     departures: tuple[str, ...] = ()
     window_start_s: float | None = None
+    #: When the oldest review still pending was queued (Unix time), if any.
+    oldest_review_s: float | None = None
+    #: The Guard's control path as it closed the latest window (``WindowProfile.guard``).
+    guard: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class MetricsSnapshot:
     open_incidents: dict[tuple[str, str], int]
     latencies_s: dict[tuple[str, str], list[float]]
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    review_sla: ReviewSla = field(default_factory=ReviewSla)
 
     def health(self, m: ModelMetrics) -> ModelHealth:
         """``m``'s health by the one rule the dashboard and the CLI use too."""
@@ -80,6 +87,8 @@ class MetricsSnapshot:
             ),
             last_window=window,
             now=self.checked_at,
+            oldest_review=None if m.oldest_review_s is None else _at(m.oldest_review_s),
+            review_sla_s=self.review_sla.limit_s(m.model),
         )
 
 
@@ -101,9 +110,13 @@ def _drift(results: WindowResults | None) -> list[tuple[str, str, float, float, 
 def _model(session: Session, model: str) -> ModelMetrics:
     route = current_route(session, model=model)
     off = departures(route)
+    oldest = oldest_pending_review_in(session, model=model)
+    oldest_s = None if oldest is None else oldest.timestamp()
     row = get_latest_window(session, model=model)
     if row is None:
-        return ModelMetrics(model, route.mode.value, route.revision, departures=off)
+        return ModelMetrics(
+            model, route.mode.value, route.revision, departures=off, oldest_review_s=oldest_s
+        )
     routes = {str(k): int(v) for k, v in (row.payload.get("routes") or {}).items()}
     try:
         drift = _drift(WindowResults.from_document(row.results))
@@ -121,11 +134,14 @@ def _model(session: Session, model: str) -> ModelMetrics:
         drift,
         off,
         row.start.timestamp(),
+        oldest_s,
+        guard=guard_figures(row.payload),
     )
 
 
-def read_metrics(store: Store) -> MetricsSnapshot:
-    """Read what one scrape reports: the latest windows' stored results, never recomputed."""
+def read_metrics(store: Store, *, review_sla: ReviewSla | None = None) -> MetricsSnapshot:
+    """Read what one scrape reports: the latest windows' stored results, never recomputed;
+    health judges pending reviews by ``review_sla`` (the playbook's; default a day)."""
     with store.reading() as session:
         models = [_model(session, name) for name in list_model_names(session)]
         incidents = {(m, s): n for m, s, n in count_open_incidents(session)}
@@ -135,7 +151,7 @@ def read_metrics(store: Store) -> MetricsSnapshot:
                 continue
             seconds = max(0.0, (action.verified_at - action.applied_at).total_seconds())
             latencies.setdefault((action.model, action.type), []).append(seconds)
-    return MetricsSnapshot(models, incidents, latencies)
+    return MetricsSnapshot(models, incidents, latencies, review_sla=review_sla or ReviewSla())
 
 
 def _histogram(values: Iterable[float]) -> tuple[list[tuple[str, float]], float]:
@@ -161,8 +177,24 @@ def _window_families(models: Iterable[ModelMetrics]) -> list[Metric]:
     )
     revision = _gauge("redline_route_revision", "RouteState revision in force.", ["model"])
     mode = _gauge("redline_route_mode", "1 for the route mode in force.", ["model", "mode"])
+    route_age = _gauge(
+        "redline_guard_route_age_seconds",
+        "Seconds since the model's Guard last heard from its route source, as it closed the "
+        "latest window (a Guard that cannot follow containment shows it here).",
+        ["model"],
+    )
+    busy = _gauge(
+        "redline_guard_window_thread_busy_seconds",
+        "Longest seconds the model's Guard spent closing and handing over one window, up to "
+        "the one before its latest.",
+        ["model"],
+    )
     for m in models:
         revision.add_metric([m.model], m.route_revision)
+        if "route_age_s" in m.guard:
+            route_age.add_metric([m.model], m.guard["route_age_s"])
+        if "window_thread_busy_s" in m.guard:
+            busy.add_metric([m.model], m.guard["window_thread_busy_s"])
         for route in Route:
             mode.add_metric([m.model, route.value], float(route.value == m.route_mode))
         if m.window_rows is not None:
@@ -171,7 +203,7 @@ def _window_families(models: Iterable[ModelMetrics]) -> list[Metric]:
             ended.add_metric([m.model], m.window_end_s)
         for route_name, n in sorted(m.routes.items()):
             routed.add_metric([m.model, route_name], n)
-    return [rows, ended, routed, revision, mode, *_degraded_families(models)]
+    return [rows, ended, routed, revision, mode, route_age, busy, *_degraded_families(models)]
 
 
 def _degraded_families(models: Iterable[ModelMetrics]) -> list[Metric]:
@@ -251,7 +283,8 @@ def _health_families(snapshot: MetricsSnapshot) -> list[Metric]:
     """Whether each model is healthy, and how long it has been silent."""
     healthy = _gauge(
         "redline_model_healthy",
-        "1 while the model is on its primary route, has no open incident and sends windows.",
+        "1 while the model is on its primary route, has no open incident, sends windows and "
+        "no review waits past its SLA.",
         ["model"],
     )
     silent = _gauge(
@@ -260,22 +293,29 @@ def _health_families(snapshot: MetricsSnapshot) -> list[Metric]:
         "at least 5 minutes), else 0.",
         ["model"],
     )
+    waiting = _gauge(
+        "redline_review_oldest_wait_seconds",
+        "Seconds the model's oldest pending review has waited for a person, else 0.",
+        ["model"],
+    )
     for m in snapshot.models:
         health = snapshot.health(m)
         healthy.add_metric([m.model], float(health.healthy))
         silent.add_metric([m.model], health.silent_s or 0.0)
-    return [healthy, silent]
+        waiting.add_metric([m.model], health.review_wait_s or 0.0)
+    return [healthy, silent, waiting]
 
 
 class StoreCollector(Collector):
     """A Prometheus collector that reads the store on every scrape."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, review_sla: ReviewSla | None = None) -> None:
         self.store = store
+        self.review_sla = review_sla
 
     def collect(self) -> Iterator[Metric]:
         """Read the store now and yield every metric family."""
-        yield from metric_families(read_metrics(self.store))
+        yield from metric_families(read_metrics(self.store, review_sla=self.review_sla))
 
     def describe(self) -> list[Any]:
         """Nothing up front, so registering the collector does not read the store."""

@@ -3,9 +3,13 @@ after it commits, so a failed delivery never undoes an incident change and is re
 
 from __future__ import annotations
 
+import logging
+import os
+import platform
+import secrets
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redline.domain import IncidentStatus, Severity
@@ -14,14 +18,21 @@ from redline.notify import IncidentNotice, Notifier
 from redline.services.chains import record_event
 from redline.store import (
     IncidentRow,
+    NotificationChanges,
     Session,
     Store,
     add_notification,
-    list_notifications,
-    save_notification,
+    claim_notifications,
+    save_claimed_notification,
 )
 
-__all__ = ["deliver_pending", "queue_notice"]
+__all__ = ["CLAIM_LEASE", "deliver_pending", "queue_notice"]
+
+log = logging.getLogger("redline.services")
+
+#: How long a claimed notice is its sender's alone: longer than one delivery takes (retries
+#: included), short enough that a crashed sender's notices go out soon after.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 def queue_notice(
@@ -77,32 +88,64 @@ def _notice(payload: dict[str, Any]) -> IncidentNotice:
 _BUSY_RETRIES_S = (0.5, 1.0, 2.0)
 
 
-def deliver_pending(store: Store, notifier: Notifier, *, limit: int = 100) -> int:
-    """Send queued notifications (network I/O outside any transaction); returns how many were sent."""
-    with store.reading() as session:
-        pending = [
+def _claimant() -> str:
+    return f"{platform.node()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def deliver_pending(
+    store: Store,
+    notifier: Notifier,
+    *,
+    limit: int = 100,
+    now: datetime | None = None,
+    lease: timedelta = CLAIM_LEASE,
+) -> int:
+    """Claim queued notices (and those whose claim is older than ``lease``), send them outside
+    any transaction and record each outcome; returns how many were sent.
+
+    The claim commits before the first send, so another sender running at the same time
+    skips these notices: each goes once unless its sender dies mid-send (then again, after
+    ``lease``).
+    """
+    claimant, at = _claimant(), now or datetime.now(UTC)
+    with store.session() as session:
+        claimed = [
             (n.id, n.channel, dict(n.payload), n.attempts)
-            for n in list_notifications(session, status="pending", limit=limit)
+            for n in claim_notifications(
+                session, claimant=claimant, now=at, stale_before=at - lease, limit=limit
+            )
         ]
     sent = 0
-    for notification_id, channel, payload, attempts in pending:
+    for notification_id, channel, payload, attempts in claimed:
         (result,) = notifier.send(_notice(payload), [channel])
-        for wait_s in (*_BUSY_RETRIES_S, None):
-            # The notice went out: a busy store must not leave it pending to be sent again.
-            try:
-                with store.session() as session:
-                    save_notification(
-                        session,
-                        notification_id=notification_id,
-                        status="sent" if result.ok else "failed",
-                        attempts=attempts + result.attempts,
-                        last_error=result.error,
-                        sent_at=datetime.now(UTC) if result.ok else None,
-                    )
-                break
-            except StoreBusyError:
-                if wait_s is None:
-                    raise
-                time.sleep(wait_s)
+        changes: NotificationChanges = {
+            "status": "sent" if result.ok else "failed",
+            "attempts": attempts + result.attempts,
+            "last_error": result.error,
+            "sent_at": datetime.now(UTC) if result.ok else None,
+        }
+        _record(store, notification_id, claimant, changes)
         sent += int(result.ok)
     return sent
+
+
+def _record(
+    store: Store, notification_id: int, claimant: str, changes: NotificationChanges
+) -> None:
+    for wait_s in (*_BUSY_RETRIES_S, None):
+        # The notice went out: a busy store must not leave it claimed, to be sent again.
+        try:
+            with store.session() as session:
+                if not save_claimed_notification(
+                    session, notification_id=notification_id, claimant=claimant, **changes
+                ):
+                    log.warning(
+                        "notification %d was taken over by another sender (claim older "
+                        "than the lease); its outcome here is not recorded",
+                        notification_id,
+                    )
+            return
+        except StoreBusyError:
+            if wait_s is None:
+                raise
+            time.sleep(wait_s)

@@ -132,6 +132,7 @@ def register_version(
     if not version.strip():
         raise RegistryError("a model version needs a non-empty name")
     uri, digest = describe_artifact(artifact)
+    at = now or datetime.now(UTC)
     with store.session() as session:
         known = get_model_version(session, model=model, version=version) is not None
         row = add_model_version(
@@ -143,10 +144,11 @@ def register_version(
             registered_by=actor,
             training_data_version=training_data_version,
             metrics=dict(metrics or {}),
+            registered_at=at,
         )
         if not known:
             details = {"model": model, "version": version, "sha256": digest, "actor": actor}
-            _record(session, "model_version_registered", now or datetime.now(UTC), details)
+            _record(session, "model_version_registered", at, details)
         return ModelVersion.of(row)
 
 
@@ -219,7 +221,7 @@ def deploy(
         details = Deployment.of(row).to_dict()
         if field := ALIAS_ROUTE_FIELDS.get(alias):
             changes: dict[str, Any] = {field: version}
-            _, after = change_route(session, model=model, actor=actor, **changes)
+            _, after = change_route(session, model=model, actor=actor, at=at, **changes)
             details["revision"] = after.revision
         _record(session, "model_deployed", at, details)
         return Deployment.of(row)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redline.domain import ActionType, Severity
+from redline.domain.health import ReviewSla
 from redline.domain.policies import DEFAULT_POLICY
 from redline.domain.severity import SeverityPolicy, SeverityRule, SignalMatch
 from redline.notify import Channel, PagerDutyChannel, SlackChannel, WebhookChannel
@@ -16,7 +17,7 @@ from redline.playbook import Playbook, load_playbook
 from redline.playbook import SlackChannel as SlackConfig
 from redline.playbook.policy import CONTAINMENT, ActionStep
 
-__all__ = ["ResponsePlan", "load_response_plan"]
+__all__ = ["ResponsePlan", "load_response_plan", "review_sla_of"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class ResponsePlan:
     channels: Mapping[str, Channel] = field(default_factory=dict)
     paged: Mapping[Severity, tuple[str, ...]] = field(default_factory=dict)
     exit_windows: int = 3
+    #: How long a pending review may wait before its model counts as unhealthy.
+    review_sla: ReviewSla = field(default_factory=ReviewSla)
 
     def action_params(self, severity: Severity, action: ActionType) -> dict[str, Any]:
         """The playbook's parameters for ``action`` at ``severity`` (empty when none)."""
@@ -64,12 +67,28 @@ class ResponsePlan:
         paged = {severity: tuple(playbook.paged_channels(severity)) for severity in Severity}
         channels = {name: _channel(name, config) for name, config in playbook.notifications.items()}
         policy = SeverityPolicy(version=playbook.severity.version, rules=tuple(rules))
-        return cls(policy=policy, params=params, channels=channels, paged=paged)
+        return cls(
+            policy=policy,
+            params=params,
+            channels=channels,
+            paged=paged,
+            review_sla=review_sla_of(playbook),
+        )
 
 
 def load_response_plan(path: str | os.PathLike[str] | None) -> ResponsePlan:
     """The plan of the playbook file at ``path`` (PlaybookError on problems), else the built-in."""
     return ResponsePlan() if path is None else ResponsePlan.from_playbook(load_playbook(path))
+
+
+def review_sla_of(playbook: Playbook) -> ReviewSla:
+    """The playbook's ``review.decide_within``, and each model's own where it sets one."""
+    per_model = {
+        name: float(config.review.decide_within)
+        for name, config in playbook.models.items()
+        if config.review is not None
+    }
+    return ReviewSla(default_s=float(playbook.review.decide_within), per_model=per_model)
 
 
 def _contains(steps: Sequence[ActionStep]) -> bool:

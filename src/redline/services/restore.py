@@ -81,7 +81,7 @@ def start_restore_in(
         incident_id=incident.id,
         before_state=state.to_dict(),
     )
-    before, after = change_route(session, model=incident.model, actor=actor, **changes)
+    before, after = change_route(session, model=incident.model, actor=actor, at=now, **changes)
     details = {"revision": after.revision, **params}
     mark_applied_in(session, row, before=before, after=after, at=now, actor=actor, details=details)
     return row
@@ -149,7 +149,7 @@ def settle_restore_in(session: Session, row: ActionRow, *, now: datetime) -> Non
             current = current_route(session, model=row.model)
             changes = revert_changes(row.before_state or {}, row.after_state or {}, current)
             if changes:
-                change_route(session, model=row.model, actor="system", **changes)
+                change_route(session, model=row.model, actor="system", at=now, **changes)
             _revert_status(session, row, link, restore_id=row.id, now=now)
 
 

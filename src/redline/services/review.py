@@ -32,6 +32,7 @@ __all__ = [
     "ReviewRequest",
     "decide_review",
     "list_review_page",
+    "oldest_pending_review_in",
     "queue_for_review",
     "queue_for_review_in",
 ]
@@ -160,11 +161,15 @@ def queue_for_review_in(
 
 
 def queue_for_review(
-    store: Store, *, model: str, items: Iterable[ReviewRequest | Mapping[str, Any]]
+    store: Store,
+    *,
+    model: str,
+    items: Iterable[ReviewRequest | Mapping[str, Any]],
+    now: datetime | None = None,
 ) -> list[ReviewItem]:
     """Queue held predictions for review in one transaction."""
     with store.session() as session:
-        rows = queue_for_review_in(session, model=model, items=items)
+        rows = queue_for_review_in(session, model=model, items=items, now=now)
         return [_view(session, row) for row in rows]
 
 
@@ -261,3 +266,9 @@ def _record(session: Session, row: ReviewItemRow, label: Any, *, actor: str, at:
     record_audit(
         session, at=at, actor=actor, action="review_decided", target=target, details=details
     )
+
+
+def oldest_pending_review_in(session: Session, *, model: str) -> datetime | None:
+    """When the oldest review of ``model`` still waiting for a person was queued, or None."""
+    oldest = list_review_items(session, status="pending", model=model, limit=1)
+    return oldest[0].created_at if oldest else None

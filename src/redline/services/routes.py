@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from redline.domain import RouteState
@@ -20,14 +21,25 @@ def current_route(session: Session, *, model: str) -> RouteState:
 
 
 def change_route(
-    session: Session, *, model: str, actor: str, current: RouteState | None = None, **changes: Any
+    session: Session,
+    *,
+    model: str,
+    actor: str,
+    current: RouteState | None = None,
+    at: datetime | None = None,
+    **changes: Any,
 ) -> tuple[RouteState, RouteState]:
     """Store the next revision with ``changes``; returns (before, after). ``current``: the
-    route the caller read in this transaction (not read again)."""
+    route the caller read in this transaction (not read again); ``at``: when (default now)."""
     before = current if current is not None else current_route(session, model=model)
     after = before.with_changes(model=model, **changes)
     add_route_state(
-        session, model=model, revision=after.revision, state=after.to_dict(), created_by=actor
+        session,
+        model=model,
+        revision=after.revision,
+        state=after.to_dict(),
+        created_by=actor,
+        created_at=at,
     )
     return before, after
 

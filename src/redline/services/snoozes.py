@@ -83,5 +83,7 @@ def drop_snoozed_in(
     session: Session, *, rows: Sequence[SignalRow], now: datetime
 ) -> list[SignalRow]:
     """The stored signals no snooze in force at ``now`` covers."""
+    if not rows:
+        return []
     snoozes = active_snoozes_in(session, now=now)
     return [row for row in rows if not is_snoozed(row.to_signal(), snoozes, now)]

@@ -200,11 +200,14 @@ def attach_triage_report_in(
 
 def refresh_triage_reports_in(session: Session, *, model: str, now: datetime) -> int:
     """Triage every open incident of ``model`` on its newest window; returns reports stored."""
+    incidents = list_incidents(session, model=model, open_only=True, limit=50)
+    if not incidents:  # the common case: no window (and its payload) need be read
+        return 0
     latest = list_windows_before(session, model=model, before=now + _LATE, limit=1)
     if not latest:
         return 0
     stored = 0
-    for incident in list_incidents(session, model=model, open_only=True, limit=50):
+    for incident in incidents:
         opened = incident.first_signal_at
         if opened is not None and latest[0].end < opened:
             continue  # a window older than the incident cannot describe it

@@ -84,7 +84,10 @@ def _judged(
         return None
     if len(state.counts) != len(spec.counts):  # not binned on this reference: nothing to judge
         return None
-    v = judge_column(spec, state, window_sizes=reference.window_sizes, floors=DEFAULT_FLOORS)
+    # The stored result keeps the primary statistic alone: the others are not computed.
+    v = judge_column(
+        spec, state, window_sizes=reference.window_sizes, floors=DEFAULT_FLOORS, detail=False
+    )
     value = v.value if math.isfinite(v.value) else None
     level = OK if v.tested else NOT_TESTED
     return ColumnResult(v.name, monitor, v.statistic, value, v.threshold, level, v.n_rows)

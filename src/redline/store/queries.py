@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Insert, Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,7 @@ __all__ = [
     "add_reference",
     "add_signals",
     "add_window",
+    "add_windows",
     "count_windows",
     "get_latest_reference",
     "get_reference",
@@ -27,6 +30,7 @@ __all__ = [
     "list_unevaluated_windows",
     "list_windows",
     "mark_window_evaluated",
+    "mark_windows_evaluated",
     "save_window_results",
 ]
 
@@ -128,6 +132,38 @@ def add_window(
     return _add_once(session, row, lambda: session.get(WindowRow, window_id))
 
 
+def add_windows(session: Session, *, windows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Store closed windows (each with :func:`add_window`'s fields) in one statement, skipping
+    ids already stored (also by a concurrent writer); returns the ids that were new."""
+    for w in windows:
+        if w["end"] < w["start"]:
+            raise ValueError(f"window {w['window_id']!r} ends ({w['end']}) before it starts")
+        if w["n_rows"] < 0:
+            raise ValueError(f"window {w['window_id']!r} has a negative row count ({w['n_rows']})")
+    if not windows:
+        return set()
+    session.flush()  # rows added through the session before these must be in first
+    table = cast(Table, WindowRow.__table__)
+    statement: Insert
+    if session.connection().dialect.name == "postgresql":
+        statement = pg_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    else:
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    values = [
+        {
+            "id": w["window_id"],
+            "model": w["model"],
+            "start": w["start"],
+            "end": w["end"],
+            "n_rows": w["n_rows"],
+            "payload": w["payload"],
+            "results": w.get("results"),
+        }
+        for w in windows
+    ]
+    return set(session.scalars(statement.returning(table.c.id), values))
+
+
 def get_window(session: Session, *, window_id: str) -> WindowRow | None:
     """The window with this id, or None."""
     return session.get(WindowRow, window_id)
@@ -173,6 +209,22 @@ def mark_window_evaluated(session: Session, *, window_id: str, at: datetime) -> 
     return row
 
 
+def mark_windows_evaluated(
+    session: Session, *, evaluated: Sequence[tuple[str, dict[str, Any] | None, datetime]]
+) -> None:
+    """Mark windows ``(id, results, at)`` evaluated at ``at`` in one batched statement, with
+    their ``results`` (None: keep those stored). Rows already loaded keep their old values."""
+    table = cast(Table, WindowRow.__table__)
+    judged = [{"w_id": i, "w_at": at, "w_results": r} for i, r, at in evaluated if r is not None]
+    kept = [{"w_id": i, "w_at": at} for i, r, at in evaluated if r is None]
+    where = update(table).where(table.c.id == bindparam("w_id"))
+    if judged:
+        statement = where.values(evaluated_at=bindparam("w_at"), results=bindparam("w_results"))
+        session.execute(statement, judged)
+    if kept:
+        session.execute(where.values(evaluated_at=bindparam("w_at")), kept)
+
+
 def save_window_results(session: Session, *, window_id: str, results: dict[str, Any]) -> None:
     """Keep the monitors' per-column ``results`` with a window stored without them."""
     row = session.get(WindowRow, window_id)
@@ -191,12 +243,14 @@ def add_signals(
     status: str = "firing",
 ) -> list[SignalRow]:
     """Store signals, optionally tied to a window whose model fills in a missing one."""
+    if not signals:
+        return []
     window_model: str | None = None
     if window_id is not None:
-        window = session.get(WindowRow, window_id)
-        if window is None:
+        # The model alone: loading the row would parse its payload.
+        window_model = session.scalar(select(WindowRow.model).where(WindowRow.id == window_id))
+        if window_model is None:
             raise StoreError(f"cannot add signals to window {window_id!r}: it is not in the store")
-        window_model = window.model
     rows = [
         SignalRow.from_signal(
             signal if signal.model is not None else replace(signal, model=window_model),

@@ -8,6 +8,7 @@ database write lock, which must come before any read so the reads see every comm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -23,6 +24,8 @@ __all__ = [
     "claim_windows",
     "get_mark",
     "list_untriaged_signals",
+    "list_untriaged_signals_of",
+    "list_waiting_models",
     "release_lease",
     "save_mark",
     "try_lease",
@@ -42,19 +45,26 @@ def _is_postgresql(session: Session) -> bool:
 
 
 def claim_windows(
-    session: Session, *, limit: int = 50, model: str | None = None
+    session: Session,
+    *,
+    limit: int = 50,
+    model: str | None = None,
+    models: Sequence[str] | None = None,
 ) -> list[WindowRow]:
     """Lock up to ``limit`` unevaluated windows, oldest first, for this transaction alone.
 
     PostgreSQL skips windows another transaction holds (``FOR UPDATE SKIP LOCKED``), so
     workers share the backlog without waiting; SQLite has one writer at a time, so the claim
     takes the write lock first and claimers queue (up to the busy timeout) one behind another.
+    ``models``: only windows of these (those whose locks the caller holds).
     """
     if limit < 1:
         raise ValueError(f"a claim needs a limit of at least 1 window, not {limit}")
     query = select(WindowRow).where(WindowRow.evaluated_at.is_(None))
     if model is not None:
         query = query.where(WindowRow.model == model)
+    if models is not None:
+        query = query.where(WindowRow.model.in_(list(models)))
     query = query.order_by(WindowRow.start, WindowRow.id).limit(limit)
     if _is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
@@ -137,3 +147,33 @@ def list_untriaged_signals(session: Session, *, window_id: str) -> list[SignalRo
         .order_by(SignalRow.id)
     )
     return list(session.scalars(query))
+
+
+def list_untriaged_signals_of(
+    session: Session, *, window_ids: Sequence[str]
+) -> dict[str, list[SignalRow]]:
+    """:func:`list_untriaged_signals` of several windows in one query, by window id."""
+    out: dict[str, list[SignalRow]] = {window_id: [] for window_id in window_ids}
+    if not out:
+        return out
+    linked = select(IncidentSignalRow.signal_id).where(IncidentSignalRow.signal_id == SignalRow.id)
+    query = (
+        select(SignalRow)
+        .where(SignalRow.window_id.in_(list(out)), ~linked.exists())
+        .order_by(SignalRow.id)
+    )
+    for row in session.scalars(query):
+        out[cast(str, row.window_id)].append(row)
+    return out
+
+
+def list_waiting_models(session: Session, *, limit: int = 100) -> list[tuple[str, int]]:
+    """Models with windows not evaluated yet, the one waiting longest first, with how many."""
+    query = (
+        select(WindowRow.model, func.count())
+        .where(WindowRow.evaluated_at.is_(None))
+        .group_by(WindowRow.model)
+        .order_by(func.min(WindowRow.start), WindowRow.model)
+        .limit(limit)
+    )
+    return [(name, int(count)) for name, count in session.execute(query)]

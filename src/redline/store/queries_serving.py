@@ -29,7 +29,13 @@ __all__ = [
 
 
 def add_route_state(
-    session: Session, *, model: str, revision: int, state: dict[str, Any], created_by: str
+    session: Session,
+    *,
+    model: str,
+    revision: int,
+    state: dict[str, Any],
+    created_by: str,
+    created_at: datetime | None = None,
 ) -> RouteStateRow:
     """Store the next RouteState of ``model``: ``revision`` must be the latest plus one."""
     latest = session.scalar(
@@ -42,6 +48,8 @@ def add_route_state(
             f"{expected}, not {revision}; re-read the route state and apply the change to it"
         )
     row = RouteStateRow(model=model, revision=revision, state=state, created_by=created_by)
+    if created_at is not None:  # the caller's clock (a Guard's, a simulation's)
+        row.created_at = created_at
     try:
         # The primary key (model, revision) decides between concurrent writers.
         with session.begin_nested():
@@ -88,6 +96,7 @@ def add_model_version(
     registered_by: str,
     training_data_version: str | None = None,
     metrics: dict[str, Any] | None = None,
+    registered_at: datetime | None = None,
 ) -> ModelVersionRow:
     """Register a model version; registering it again with the same sha256 is a no-op."""
     row = ModelVersionRow(
@@ -99,6 +108,8 @@ def add_model_version(
         training_data_version=training_data_version,
         metrics=dict(metrics or {}),
     )
+    if registered_at is not None:  # the caller's clock (a simulation's)
+        row.registered_at = registered_at
     stored, _ = _add_once(
         session, row, lambda: get_model_version(session, model=model, version=version)
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
@@ -127,8 +128,18 @@ class WindowRow(Base):
     """One closed window of traffic; the payload is a serialised WindowProfile."""
 
     __tablename__ = "windows"
-    # (model, start) serves every lookup by model, so model needs no index of its own.
-    __table_args__ = (Index("ix_windows_model_start", "model", "start"),)
+    # (model, start) serves every lookup by model, so model needs no index of its own; the
+    # partial index holds only the backlog workers claim from (0010), however many are stored.
+    __table_args__ = (
+        Index("ix_windows_model_start", "model", "start"),
+        Index(
+            "ix_windows_unevaluated",
+            "start",
+            "id",
+            postgresql_where=text("evaluated_at IS NULL"),
+            sqlite_where=text("evaluated_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     model: Mapped[str] = mapped_column(String(200))

@@ -25,9 +25,10 @@ __all__ = [
     "NotificationRow",
 ]
 
-# PagerDuty Events v2 event actions, and the delivery states of one notification.
+# PagerDuty Events v2 event actions, and the delivery states of one notification
+# ("sending": claimed by ``claimed_by`` at ``claimed_at``, its delivery under way).
 NOTIFICATION_EVENTS = ("trigger", "acknowledge", "resolve")
-NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class ActionRow(Base):
@@ -85,8 +86,10 @@ class NotificationRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    _utc = validates("created_at", "sent_at")(_validate_utc)
+    _utc = validates("created_at", "sent_at", "claimed_at")(_validate_utc)
     _choices = validates("event", "status")(
         choice_validator({"event": NOTIFICATION_EVENTS, "status": NOTIFICATION_STATUSES})
     )

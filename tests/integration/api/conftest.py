@@ -1,4 +1,5 @@
-"""A live API server (uvicorn in a thread, port 0) on each test's own SQLite or PostgreSQL."""
+"""A live API server (uvicorn in a thread, port 0) on each test's own SQLite or PostgreSQL,
+already migrated (``migrated_url``)."""
 
 from __future__ import annotations
 
@@ -29,29 +30,36 @@ def _serve(url: str, options: dict[str, object]) -> Iterator[Api]:
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
+def store(migrated_url: str) -> Iterator[Store]:
     """A migrated store of its own, for tests of services without a server."""
-    opened = open_store(empty_url)
+    opened = open_store(migrated_url)
     yield opened
     opened.dispose()
 
 
 @pytest.fixture
-def api(empty_url: str) -> Iterator[Api]:
+def api(migrated_url: str) -> Iterator[Api]:
     """A server on a fresh store, with admin, responder and viewer tokens."""
-    yield from _serve(empty_url, {})
+    yield from _serve(migrated_url, {})
 
 
 @pytest.fixture
-def api_with(empty_url: str) -> Iterator[Callable[..., Api]]:
+def api_with(migrated_url: str) -> Iterator[Callable[..., Api]]:
     """A factory: ``api_with(metrics_public=True)`` starts a server with those API settings."""
     running: list[Iterator[Api]] = []
 
     def start(**options: object) -> Api:
-        served = _serve(empty_url, options)
+        served = _serve(migrated_url, options)
         running.append(served)
         return next(served)
 
     yield start
     for served in running:
         next(served, None)  # runs the teardown
+
+
+@pytest.fixture
+def fuzzed(api_with: Callable[..., Api]) -> Api:
+    """A server for the fuzzing files whose route long-polls give up at once, so generated
+    waits stay short."""
+    return api_with(route_wait_max_s=0.05)

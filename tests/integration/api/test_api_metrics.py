@@ -83,3 +83,19 @@ def test_a_model_off_its_primary_route_is_degraded_with_no_incident_open(api: Ap
     )
     assert restored[("redline_model_degraded", model)] == 0
     assert restored[("redline_route_departure", (("departure", "review"), *model))] == 0
+
+
+def test_the_guards_route_age_and_window_thread_reach_metrics_from_its_latest_window(
+    api: Api,
+) -> None:
+    reference = fit_reference()
+    older, latest = window_payload(reference), window_payload(reference, index=1)
+    older["guard"] = {"route_age_s": 0.5, "window_thread_busy_s": 0.01}
+    latest["guard"] = {"route_age_s": 95.5, "window_thread_busy_s": 41.25}
+    with api.client("admin") as client:
+        body = {"windows": [{"window": older}, {"window": latest}]}
+        client.post(f"/api/v1/models/{MODEL}/windows", json=body).raise_for_status()
+        samples = _samples(client.get("/metrics").text)
+    model = (("model", MODEL),)
+    assert samples[("redline_guard_route_age_seconds", model)] == 95.5
+    assert samples[("redline_guard_window_thread_busy_seconds", model)] == 41.25

@@ -3,8 +3,8 @@
 Incidents are built by hand in the store (a SEV2 being monitored, paged on two channels, quiet
 for three windows) and moved by the system (``advance_incidents_in``, ``transition_in`` as
 triage calls it), by a person through the service every entry point calls
-(``transition_incident``), through the installed ``redline`` command, and through the HTTP API
-of a live server on 127.0.0.1.
+(``transition_incident``), through the ``redline`` command (its Typer app, in-process), and
+through the HTTP API of a live server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -51,9 +51,8 @@ from redline.store import (
     get_incident,
     list_notifications,
     list_timeline,
-    upgrade,
 )
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline
 
 MODEL = "scorer"
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -62,9 +61,8 @@ RESOLVE_PATHS = ["system", "person", "cli", "api"]
 
 
 @pytest.fixture
-def url(empty_url: str) -> str:
-    upgrade(empty_url)
-    return empty_url
+def url(migrated_url: str) -> str:
+    return migrated_url
 
 
 @pytest.fixture
@@ -157,7 +155,7 @@ def resolve(path: str, store: Store, url: str, key: str) -> None:
             store, key=key, event=IncidentEvent.RESOLVE, actor="person:ana", now=now
         )
     elif path == "cli":
-        done = run_redline("incidents", "resolve", key, "--actor", "ana", "--store", url)
+        done = invoke_redline("incidents", "resolve", key, "--actor", "ana", "--store", url)
         assert done.returncode == 0, done.stderr
     else:
         resolve_over_http(store, url, key)

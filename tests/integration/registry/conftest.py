@@ -33,8 +33,8 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
+def store(migrated_url: str) -> Iterator[Store]:
     """A migrated store of its own (SQLite file or PostgreSQL schema)."""
-    opened = open_store(empty_url)
+    opened = open_store(migrated_url)
     yield opened
     opened.dispose()

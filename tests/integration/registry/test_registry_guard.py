@@ -38,14 +38,14 @@ def open_incident(store: Store) -> int:
 
 
 def test_a_rollback_reaches_a_guard_built_from_the_registry(
-    empty_url: str, store: Store, models: Models
+    migrated_url: str, store: Store, models: Models
 ) -> None:
     deploy_v1_then_v2(store, models)
     incident_id = open_incident(store)
     with redline.Guard(
         model="credit",
         reference=models.reference,
-        store=empty_url,
+        store=migrated_url,
         trust_artifacts=True,
         window_s=3600,
         route_poll_s=0.05,
@@ -84,7 +84,7 @@ def test_a_rollback_reaches_a_guard_built_from_the_registry(
 
 
 def test_a_guard_with_its_own_predict_still_rolls_back_to_registered_versions(
-    empty_url: str, store: Store, models: Models
+    migrated_url: str, store: Store, models: Models
 ) -> None:
     deploy_v1_then_v2(store, models)
     v2 = models.v2
@@ -97,7 +97,7 @@ def test_a_guard_with_its_own_predict_still_rolls_back_to_registered_versions(
         predict=predict,
         model_version="v2",
         reference=models.reference,
-        store=empty_url,
+        store=migrated_url,
         trust_artifacts=True,
         window_s=3600,
         route_poll_s=0.05,
@@ -110,18 +110,18 @@ def test_a_guard_with_its_own_predict_still_rolls_back_to_registered_versions(
 
 
 def test_a_guard_without_predict_needs_a_deployed_version(
-    empty_url: str, store: Store, models: Models
+    migrated_url: str, store: Store, models: Models
 ) -> None:
     register_version(store, model="credit", version="v1", artifact=models.v1_path, actor="ci")
     with pytest.raises(RegistryError, match="model 'credit' has no deployed version"):
-        redline.Guard(model="credit", reference=models.reference, store=empty_url)
+        redline.Guard(model="credit", reference=models.reference, store=migrated_url)
     with pytest.raises(TypeError, match="needs a store"):
         redline.Guard(model="credit", reference=models.reference, store=False)
 
 
 def test_a_guard_refuses_pickled_artifacts_unless_trusted(
-    empty_url: str, store: Store, models: Models
+    migrated_url: str, store: Store, models: Models
 ) -> None:
     deploy_v1_then_v2(store, models)
     with pytest.raises(ArtifactError, match=r"credit-v2\.joblib runs code inside it"):
-        redline.Guard(model="credit", reference=models.reference, store=empty_url)
+        redline.Guard(model="credit", reference=models.reference, store=migrated_url)

@@ -18,9 +18,9 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def service(empty_url: str) -> Iterator[Service]:
+def service(migrated_url: str) -> Iterator[Service]:
     """A running service on a fresh SQLite file, then on a fresh PostgreSQL schema."""
-    running = Service(empty_url).start()
+    running = Service(migrated_url).start()
     yield running
     running.close()
 

@@ -16,6 +16,7 @@ import numpy as np
 import redline
 from redline.api import create_app
 from redline.api.server import ApiServer
+from redline.domain import Level, Signal
 from redline.guard.sinks import ClosedWindow, Sink
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
@@ -34,6 +35,20 @@ def fit_reference() -> Reference:
     x = rng.normal(size=5_000)
     data = {"x": x, "region": rng.choice(["n", "s"], 5_000), "score": 2 * x}
     return redline.fit_reference(data, prediction="score", window_sizes=[300, 1_000])
+
+
+def canary_failure() -> Signal:
+    """A CRITICAL canary failure of MODEL: the policy snapshots, then flips the kill switch."""
+    return Signal(
+        monitor="canary",
+        kind="canary_failure",
+        column=None,
+        statistic="failed",
+        value=1.0,
+        threshold=0.0,
+        level=Level.CRITICAL,
+        model=MODEL,
+    )
 
 
 def closed_window(reference: Reference, index: int, *, n: int = 200) -> ClosedWindow:

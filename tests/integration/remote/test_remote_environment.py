@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from remote_support import MODEL, Service, closed_window
+from remote_support import MODEL, Service, canary_failure, closed_window
 
-from redline.domain import Level, Signal
 from redline.guard import HttpSink
-from redline.guard.environment import LOCAL_FINGERPRINT, FingerprintCache, capture_fingerprint
+from redline.guard.environment import (
+    LOCAL_FINGERPRINT,
+    REDACTED,
+    FingerprintCache,
+    capture_fingerprint,
+    environment_report,
+)
 from redline.guard.wire import window_item
 from redline.profiles.reference import Reference
 from redline.services.environments import list_environments
@@ -22,6 +27,8 @@ from redline.store import get_blob, list_audit
 from rltest.waiting import wait_for
 
 INSTANCE = "model-server-7:4242"
+SERVER_VARIABLE = "MODEL_SERVER_REGION_SETTING"
+SERVER_SECRET = "eu-west-7-private-value"
 
 
 def _guard_fingerprint() -> dict[str, Any]:
@@ -33,22 +40,10 @@ def _guard_fingerprint() -> dict[str, Any]:
     return found
 
 
-def _canary_failure() -> Signal:
-    return Signal(
-        monitor="canary",
-        kind="canary_failure",
-        column=None,
-        statistic="failed",
-        value=1.0,
-        threshold=0.0,
-        level=Level.CRITICAL,
-        model=MODEL,
-    )
-
-
 def test_a_snapshot_records_the_environment_the_guard_sent_not_the_services(
-    service: Service, reference: Reference, tmp_path: Path
+    service: Service, reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(SERVER_VARIABLE, SERVER_SECRET)  # the model server's own variable
     sent = _guard_fingerprint()
     with HttpSink(
         service.base_url,
@@ -59,11 +54,13 @@ def test_a_snapshot_records_the_environment_the_guard_sent_not_the_services(
     ) as sink:
         sink.write(closed_window(reference, 0))  # the service meets the model here
         wait_for(lambda: bool(list_environments(service.store, model=MODEL)), timeout_s=10)
-        failing = dataclasses.replace(closed_window(reference, 1), signals=[_canary_failure()])
+        failing = dataclasses.replace(closed_window(reference, 1), signals=[canary_failure()])
         sink.write(failing)
         wait_for(lambda: sink.sent == 2, timeout_s=10)
     (stored,) = list_environments(service.store, model=MODEL)
-    assert (stored.instance, stored.fingerprint) == (INSTANCE, sent)
+    variables = stored.fingerprint["variables"]
+    assert (stored.instance, stored.fingerprint) == (INSTANCE, {**sent, "variables": variables})
+    assert variables == environment_report({})["variables"]  # what an embedded Guard records
     with service.client("viewer") as client:
         listed = client.get(f"/api/v1/models/{MODEL}/environments").json()
     assert [(e["instance"], e["sha256"]) for e in listed] == [(INSTANCE, stored.sha256)]
@@ -80,7 +77,8 @@ def test_a_snapshot_records_the_environment_the_guard_sent_not_the_services(
     assert recorded["host"] == {"name": "model-server-7"}
     assert recorded["gpu"]["torch"]["cuda"] == "12.1"
     assert LOCAL_FINGERPRINT.get()["host"] != recorded["host"]  # the service's own differs
-    assert "variables" not in recorded  # the service's own variables are not the Guard's
+    assert recorded["variables"][SERVER_VARIABLE] == REDACTED  # the name, never the value
+    assert SERVER_SECRET.encode() not in bytes(blob.content)
     assert verify_snapshot(service.store, snapshot_id=view.id).ok
 
 

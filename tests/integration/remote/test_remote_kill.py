@@ -16,11 +16,11 @@ WINDOWS = 60
 
 
 def test_a_killed_service_loses_no_window_and_stores_none_twice(
-    empty_url: str, reference: Reference, tmp_path: Path
+    migrated_url: str, reference: Reference, tmp_path: Path
 ) -> None:
-    service = Service(empty_url).start()
+    service = Service(migrated_url).start()
     service.stop()  # keeps the port number for the process below
-    served = ServeProcess(empty_url, service.port).start()
+    served = ServeProcess(migrated_url, service.port).start()
     sink = HttpSink(
         service.base_url,
         token=service.tokens["responder"],

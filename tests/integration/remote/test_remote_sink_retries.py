@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import threading
@@ -28,7 +29,10 @@ class Script:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.paths.append(request.url.path)
-        self.bodies.append(json.loads(request.content))
+        content = request.content
+        if request.headers.get("Content-Encoding") == "gzip":
+            content = gzip.decompress(content)
+        self.bodies.append(json.loads(content))
         answer = self.answers.pop(0) if self.answers else 201
         if isinstance(answer, Exception):
             raise answer

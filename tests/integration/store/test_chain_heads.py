@@ -19,18 +19,18 @@ from redline.services.notes import add_note
 from redline.services.snapshot_views import require_snapshot_in
 from redline.services.snapshots import take_snapshot
 from redline.store import Store, get_blob, list_audit
-from rltest.cli import run_redline
+from rltest.cli import invoke_redline
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 KEY = b"k" * 32
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
+def store(migrated_url: str) -> Iterator[Store]:
     """A store with one drift incident, a note on it and an audit log."""
-    with credit_guard(empty_url, fit_reference()) as guard:
+    with credit_guard(migrated_url, fit_reference()) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
-    opened = open_store(empty_url)
+    opened = open_store(migrated_url)
     add_note(opened, key=_only_key(opened), text="looking", actor="person:ana")
     yield opened
     opened.dispose()
@@ -119,23 +119,23 @@ def test_a_forged_head_fails_its_mac(store: Store) -> None:
 
 
 def test_the_cli_writes_a_head_and_verifies_against_it(
-    store: Store, empty_url: str, tmp_path: Path
+    store: Store, migrated_url: str, tmp_path: Path
 ) -> None:
     key_file, head_file = tmp_path / "head.key", tmp_path / "head.json"
     key_file.write_bytes(KEY)
-    written = run_redline(
-        "audit", "head", "--key-file", key_file, "-o", head_file, "--store", empty_url
+    written = invoke_redline(
+        "audit", "head", "--key-file", key_file, "-o", head_file, "--store", migrated_url
     )
     assert written.returncode == 0, written.stderr
     verify = ["audit", "verify", "--head", str(head_file), "--key-file", str(key_file)]
-    assert run_redline(*verify, "--store", empty_url).returncode == 0
+    assert invoke_redline(*verify, "--store", migrated_url).returncode == 0
     last = json.loads(head_file.read_text())["audit"]["length"]
     _unguarded(store, "audit_log", f"DELETE FROM audit_log WHERE seq = {last}")
-    broken = run_redline(*verify, "--store", empty_url)
+    broken = invoke_redline(*verify, "--store", migrated_url)
     assert broken.returncode == 1
     assert "ends before entry" in broken.stdout
     head_file.write_text("{not json", encoding="utf-8")
-    unreadable = run_redline(*verify, "--store", empty_url)
+    unreadable = invoke_redline(*verify, "--store", migrated_url)
     assert unreadable.returncode == 2
     assert "is not a chain head" in unreadable.stderr
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from redline.store import Base, create_engine_for, current_revision, downgrade, upgrade
 from redline.store.engine import alembic_config
 
-HEAD = "0009"
+HEAD = "0010"
 TABLES_0001 = {"references", "windows", "signals"}
 TABLES_0002 = {
     "counters",

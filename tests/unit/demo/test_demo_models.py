@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from typing import Any
 
@@ -11,7 +12,15 @@ import pytest
 
 from redline.demo import NOT_DETECTED, ActionOutcome, DemoOutcome, ScenarioOutcome
 from redline.demo.data import FEATURES, SPRING_MONTHS, TARGET, load_flights, split_flights
-from redline.demo.model import LATE_CARRIERS, LATE_HOUR, SlowModel, rule_fallback, train_model
+from redline.demo.model import (
+    LATE_CARRIERS,
+    LATE_HOUR,
+    Scored,
+    SlowModel,
+    confidence_of,
+    rule_fallback,
+    train_model,
+)
 from redline.demo.world import demo_playbook
 from redline.domain import ActionType, Level, Severity, Signal
 from redline.domain.severity import classify
@@ -69,6 +78,7 @@ def test_a_trained_model_answers_rows_and_columns_alike_and_pickles() -> None:
     rows = frame[list(FEATURES)].to_dict(orient="records")[:50]
     columns = {name: [r[name] for r in rows] for name in FEATURES}
     assert [model(r) for r in rows] == model.predict_many(columns)
+    assert all(0.5 <= model(r).confidence <= 1.0 for r in rows)  # the larger class probability
     assert np.mean([model(r) == (r["hour"] >= 17) for r in rows]) > 0.9
     assert pickle.loads(pickle.dumps(model))(rows[0]) == model(rows[0])
     unseen = {**rows[0], "carrier": "ZZ"}  # an unknown category is a missing value, not an error
@@ -99,7 +109,11 @@ def _signal(kind: str, level: Level = Level.WARNING, **evidence: Any) -> Signal:
 @pytest.mark.parametrize(
     ("signals", "severity", "actions"),
     [
-        ([_signal("canary_failure", Level.CRITICAL)], "SEV1", ["snapshot", "rollback", "page"]),
+        (
+            [_signal("canary_failure", Level.CRITICAL)],
+            "SEV1",
+            ["snapshot", "rollback", "threshold_change", "page"],
+        ),
         (
             [
                 _signal("source_share", source="203.0.113.0/24"),
@@ -155,3 +169,18 @@ def test_the_report_is_one_json_object_and_knows_what_went_undetected() -> None:
     assert data["scenarios"][1]["status"] == "not detected"
     assert (data["seconds"], run.all_detected) == (1.23, False)
     assert DemoOutcome((found,), "s").all_detected
+
+
+def test_the_rollback_comes_with_a_confidence_threshold_for_the_review_queue() -> None:
+    plan = ResponsePlan.from_playbook(demo_playbook())
+    params = plan.action_params(Severity.SEV1, ActionType.THRESHOLD_CHANGE)
+    assert params == {"threshold": 0.6}
+
+
+def test_a_scored_label_is_the_label_everywhere_and_keeps_its_confidence() -> None:
+    scored = Scored(1, 0.83)
+    assert scored == 1
+    assert (str(scored), json.dumps({"y": scored})) == ("1", '{"y": 1}')
+    back = pickle.loads(pickle.dumps(scored))
+    assert (back, back.confidence) == (1, 0.83)
+    assert (confidence_of(scored), confidence_of(0), confidence_of(None)) == (0.83, 1.0, 1.0)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from redline.domain.health import SILENT_FLOOR_S, model_health, silent_after_s
+from redline.domain.health import SILENT_FLOOR_S, ReviewSla, model_health, silent_after_s
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -64,3 +64,44 @@ def test_silence_is_measured_in_window_lengths_with_a_floor(
 def test_a_model_without_windows_is_not_called_silent() -> None:
     health = model_health(departures=(), open_incidents=1, last_window=None, now=T0)
     assert health.reasons == ("1 open incident",)
+
+
+@pytest.mark.parametrize(
+    ("waited_s", "overdue"),
+    [(3_599, False), (3_600, False), (3_601, True)],
+)
+def test_a_review_waiting_past_its_sla_makes_the_model_unhealthy(
+    waited_s: float, overdue: bool
+) -> None:
+    now = T0 + timedelta(minutes=2)
+    health = model_health(
+        departures=(),
+        open_incidents=0,
+        last_window=_window(1),
+        now=now,
+        oldest_review=now - timedelta(seconds=waited_s),
+        review_sla_s=3_600,
+    )
+    assert health.review_wait_s == pytest.approx(waited_s)
+    assert (not health.healthy) is overdue
+    if overdue:
+        assert health.reasons == ("review overdue: the oldest has waited 60 min (limit 60 min)",)
+
+
+def test_no_pending_review_means_no_wait_and_the_default_sla_is_a_day() -> None:
+    now = T0 + timedelta(minutes=2)
+    quiet = model_health(departures=(), open_incidents=0, last_window=_window(1), now=now)
+    assert quiet.review_wait_s is None
+    day_old = model_health(
+        departures=(),
+        open_incidents=0,
+        last_window=_window(1),
+        now=now,
+        oldest_review=now - timedelta(hours=25),
+    )
+    assert day_old.reasons == ("review overdue: the oldest has waited 25 h (limit 24 h)",)
+
+
+def test_a_review_sla_per_model_overrides_the_default() -> None:
+    sla = ReviewSla(default_s=7_200, per_model={"fraud": 300})
+    assert (sla.limit_s("fraud"), sla.limit_s("other")) == (300.0, 7_200.0)

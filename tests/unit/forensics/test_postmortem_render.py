@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from redline.forensics.backtest import backtest_thresholds
+from redline.forensics.postmortem_chart import drift_chart_svg
 from redline.forensics.postmortem_html import CHART_PLACEHOLDER, render_postmortem_html
 from redline.forensics.postmortem_playbook import playbook_diff, suggest_setting
 
@@ -72,4 +75,35 @@ def test_html_escapes_markdown_and_puts_the_chart_in_place() -> None:
     assert "<script" not in html
     assert html.index("<h2>Data</h2>") < html.index("<svg") < html.index("<ul>")
     assert "x&lt;y" in html
-    assert ">opened</text>" in html
+    assert ">detected</text>" in html  # the legend names the phase the "opened" event starts
+
+
+def test_the_chart_has_a_time_axis_a_legend_and_each_phase_once_in_order() -> None:
+    at = "2026-01-01T00:{:02d}:00+00:00".format
+    marks = [("opened", 3), ("declared", 3), ("action", 3), ("contained", 5), ("resolved", 9)]
+    chart = {
+        "column": "temp",
+        "points": [{"start": at(m), "value": 0.1 * m, "threshold": 0.3} for m in range(10)],
+        "marks": [{"at": at(m), "label": label} for label, m in marks],
+    }
+    svg = drift_chart_svg(chart)
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["00:00", "00:02", "00:04", "00:06", "00:08"]
+    legend = re.findall(r"<text[^>]*>([^<]+)</text>", svg.split('<g class="legend">')[1])
+    assert legend[:6] == [
+        "temp (window statistic)",
+        "threshold",
+        "detected",
+        "declared",
+        "contained",
+        "resolved",
+    ]
+    phases = re.findall(r'<line class="phase"[^>]*><title>(\w+) ', svg)
+    assert phases == ["detected", "declared", "contained", "resolved"]
+    assert "time (UTC)" in svg
+
+
+def test_a_chart_of_one_window_still_has_a_readable_time_axis() -> None:
+    chart = {"points": [{"start": "2026-01-01T00:00:30+00:00", "value": 1.0, "threshold": 0.5}]}
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', drift_chart_svg(chart))
+    assert len(ticks) >= 2

@@ -158,3 +158,16 @@ def test_statistics_from_cached_shares_equal_those_from_counts() -> None:
     assert moves[0]["reference"] == round(float(np.max(p[np.argmax(np.abs(q - p))])), 6)
     with pytest.raises(ValueError, match="read-only"):
         spec.bin_shares[0] = 1.0
+
+
+@pytest.mark.parametrize("column", ["x", "c"])
+def test_statistics_asked_for_alone_equal_those_computed_with_the_rest(column: str) -> None:
+    ref = _reference()
+    window = WindowProfile.empty(ref).fold(ref, _window_columns(np.random.default_rng(3), 2_000))
+    spec, state = ref.columns[column], window.columns[column]
+    compute: Any = numeric_statistics if isinstance(spec, NumericSpec) else categorical_statistics
+    every = compute(spec, state)
+    for name, value in every.items():
+        assert compute(spec, state, only=(name,)) == {name: value}
+    (nan,) = compute(spec, type(state).empty(spec), only=(next(iter(every)),)).values()
+    assert np.isnan(nan)  # a window without values: NaN, the one asked for alone

@@ -6,7 +6,15 @@ from fastapi import APIRouter
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
 
-from redline.api.dashboard import forensics, incidents, login, pages, postmortems, review
+from redline.api.dashboard import (
+    forensics,
+    incidents,
+    login,
+    pages,
+    postmortems,
+    review,
+    series_pages,
+)
 from redline.api.dashboard.headers import SecurityHeaders
 from redline.api.dashboard.web import STATIC_DIR
 
@@ -19,6 +27,7 @@ STATIC_PATH = "/static/dashboard"
 ROUTES = [
     *login.router.routes,
     *pages.router.routes,
+    *series_pages.router.routes,
     *incidents.router.routes,
     *forensics.router.routes,
     *postmortems.router.routes,

@@ -165,14 +165,17 @@ def feature_charts(
     reference: Reference,
     windows: Sequence[WindowProfile],
     results: Sequence[WindowResults | None] = (),
+    *,
+    columns: Sequence[ColumnSpec] | None = None,
 ) -> list[FeatureChart]:
-    """Each feature: latest window's bin shares against the reference, its drift per window.
+    """Each feature (or each of ``columns``): latest window's bin shares against the reference,
+    its drift per window.
 
     The drift line, threshold and verdict are the monitors' results stored with each window
     (``results``, aligned with ``windows``); nothing here judges a column.
     """
     comparable = _on(reference, windows, results)
-    return [_feature(spec, comparable) for spec in reference.features]
+    return [_feature(spec, comparable) for spec in columns or reference.features]
 
 
 def feature_drift(columns: Sequence[str], results: WindowResults | None) -> list[ColumnResult]:

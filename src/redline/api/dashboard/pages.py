@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from redline.api.auth import actor_of
 from redline.api.context import get_context
 from redline.api.dashboard.charts import feature_charts, feature_drift, series_of
+from redline.api.dashboard.series_pages import model_charts, read_range
 from redline.api.dashboard.web import Csrf, VisitorDep, redirect_to, refusal, render
 from redline.domain import IncidentStatus, Severity
 from redline.errors import RedlineError
@@ -52,7 +53,7 @@ def overview(request: Request, visitor: VisitorDep) -> Response:
         request,
         "overview.html",
         visitor,
-        models=list_models(store),
+        models=list_models(store, review_sla=get_context(request).plan.review_sla),
         counts=[(s.value, totals.get(s, 0)) for s in Severity],
         health=health,
         incidents=list_incident_views(store, limit=LATEST_INCIDENTS),
@@ -61,7 +62,7 @@ def overview(request: Request, visitor: VisitorDep) -> Response:
 
 def _model_values(request: Request, model: str) -> dict[str, Any]:
     store = get_context(request).store
-    summary = get_model(store, model=model)
+    summary = get_model(store, model=model, review_sla=get_context(request).plan.review_sla)
     activity = get_model_activity(store, model=model, windows=CHART_WINDOWS)
     latest = activity.latest
     drift: list[ColumnResult] = []
@@ -87,12 +88,22 @@ def _model_values(request: Request, model: str) -> dict[str, Any]:
 
 
 @router.get("/models/{model}", response_class=HTMLResponse)
-def model_page(model: str, request: Request, visitor: VisitorDep) -> Response:
-    """A model: its route, recent windows and each feature's drift in the latest window."""
+def model_page(
+    model: str,
+    request: Request,
+    visitor: VisitorDep,
+    range_: Annotated[str, Query(alias="range", max_length=20)] = "day",
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+) -> Response:
+    """A model: its route, recent windows, each feature's drift in the latest window, and its
+    stored statistics over the chosen range (hour, day, week or custom from/to, UTC)."""
     try:
         values = _model_values(request, model)
     except UnknownModelError as exc:
         return render(request, "error.html", visitor, status_code=404, error=str(exc))
+    choice = read_range(range_, start, end)
+    values |= model_charts(get_context(request).store, model, choice)
     return render(request, "model.html", visitor, **values)
 
 

@@ -14,6 +14,7 @@ from fastapi import Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
 from redline.api.context import get_context
 from redline.api.sessions import CSRF_FIELD, SESSION_COOKIE, check_csrf
@@ -53,9 +54,19 @@ def age(moment: datetime | None, *, now: datetime | None = None) -> str:
     return f"{int(seconds)}s"
 
 
-def when(moment: datetime | None) -> str:
-    """A time as people read it in an operations room: UTC, to the second."""
+def utc(moment: datetime | None) -> str:
+    """A time as people read it in an operations room: UTC, to the second (for attributes)."""
     return "—" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def when(moment: datetime | None) -> Markup | str:
+    """A ``<time>`` in UTC that the page's script shows in the viewer's zone, UTC on hover."""
+    if moment is None:
+        return "—"
+    shown = utc(moment)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        moment.astimezone(UTC).isoformat(), shown, shown
+    )
 
 
 def brief(details: Mapping[str, Any], *, width: int = 90) -> str:
@@ -83,6 +94,7 @@ def _environment() -> Environment:
     env.filters["tojson"] = as_json
     env.filters["age"] = age
     env.filters["when"] = when
+    env.filters["utc"] = utc
     env.filters["brief"] = brief
     return env
 

@@ -19,6 +19,7 @@ from redline.api.routes import (
     registry,
     reviews,
     route_state,
+    series,
     signals,
     snapshots,
     snoozes,
@@ -31,6 +32,7 @@ __all__ = ["API_PREFIX", "ROOT_ROUTERS", "VERSIONED_ROUTERS"]
 API_PREFIX = "/api/v1"
 VERSIONED_ROUTERS: tuple[APIRouter, ...] = (
     models.router,
+    series.router,
     registry.router,
     windows.router,
     environments.router,

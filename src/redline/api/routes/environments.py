@@ -33,7 +33,8 @@ Nested = Annotated[
 
 
 class FingerprintCreate(Part):
-    """Python, installed distributions, OS, CPU, host, GPU (CUDA, driver) and git commit."""
+    """Python, installed distributions, OS, CPU, host, GPU (CUDA, driver), git commit and the
+    environment variables' names."""
 
     python: Fields
     distributions: Annotated[
@@ -44,6 +45,10 @@ class FingerprintCreate(Part):
     host: Fields = Field(default_factory=dict)
     gpu: Nested = Field(default_factory=dict)
     git: Nested = Field(default_factory=dict)
+    variables: Annotated[dict[Name, Short], Field(max_length=2_000)] = Field(
+        default_factory=dict,
+        description="The process's environment variable names, values redacted (a few kept).",
+    )
 
 
 class EnvironmentCreate(Body):
@@ -82,11 +87,12 @@ def put_environment(
     model: ModelPath, body: EnvironmentCreate, store: StoreDep, token: Responder
 ) -> EnvironmentRead:
     """Keep a Guard instance's fingerprint as its latest for this model."""
+    unsent = {"variables"} - body.fingerprint.model_fields_set  # Guards from before they were
     view, _ = record_environment(
         store,
         model=model,
         instance=body.instance,
-        fingerprint=body.fingerprint.model_dump(mode="json"),
+        fingerprint=body.fingerprint.model_dump(mode="json", exclude=unsent),
         actor=actor_of(token),
     )
     return _read(view)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from redline.api.auth import Admin, Viewer, actor_of
-from redline.api.context import StoreDep
+from redline.api.context import ContextDep, StoreDep
 from redline.api.errors import ERROR_RESPONSES
 from redline.api.params import ModelPath
 from redline.api.schemas import check_json
@@ -21,15 +21,17 @@ router = APIRouter(tags=["models"], responses=ERROR_RESPONSES)
 
 
 @router.get("/models", response_model=list[ModelRead])
-def list_models_route(store: StoreDep, _: Viewer) -> list[ModelRead]:
+def list_models_route(context: ContextDep, _: Viewer) -> list[ModelRead]:
     """Every model named by a window, route, version, reference or incident."""
-    return [ModelRead.model_validate(m.to_dict()) for m in list_models(store)]
+    models = list_models(context.store, review_sla=context.plan.review_sla)
+    return [ModelRead.model_validate(m.to_dict()) for m in models]
 
 
 @router.get("/models/{model}", response_model=ModelRead)
-def get_model_route(model: ModelPath, store: StoreDep, _: Viewer) -> ModelRead:
+def get_model_route(model: ModelPath, context: ContextDep, _: Viewer) -> ModelRead:
     """One model: its route, what serves, its reference and latest window."""
-    return ModelRead.model_validate(get_model(store, model=model).to_dict())
+    summary = get_model(context.store, model=model, review_sla=context.plan.review_sla)
+    return ModelRead.model_validate(summary.to_dict())
 
 
 @router.get("/models/{model}/reference", response_model=ReferenceRead)

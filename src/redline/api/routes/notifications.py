@@ -23,7 +23,7 @@ def list_notifications_route(
     store: StoreDep,
     _: Viewer,
     incident: Annotated[str | None, Query(max_length=64, description="An incident key.")] = None,
-    status: Literal["pending", "sent", "failed"] | None = None,
+    status: Literal["pending", "sending", "sent", "failed"] | None = None,
     channel: Annotated[str | None, Query(max_length=100)] = None,
     limit: Limit = 100,
 ) -> list[NotificationRead]:

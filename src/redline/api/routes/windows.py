@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from redline.api.auth import Responder
 from redline.api.context import ContextDep
@@ -12,6 +12,7 @@ from redline.api.params import ModelPath
 from redline.api.schemas import WindowBatchCreate
 from redline.api.schemas_read import WindowIngestRead, WindowResultRead
 from redline.services.ingest import record_windows, store_windows
+from redline.services.snapshots import complete_pending_snapshots
 
 __all__ = ["router"]
 
@@ -32,7 +33,9 @@ router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES, route_class=Chec
         "window whose id is already stored is skipped (`created: false`): senders may retry. "
         "With `api.evaluate = worker` windows are only stored; `redline worker` responds and "
         "keeps each window's per-column results. Bodies may be gzip'd "
-        "(`Content-Encoding: gzip`); the size limit applies before and after inflating."
+        "(`Content-Encoding: gzip`); the size limit applies before and after inflating. "
+        "A snapshot a response takes records its hashes with the change; its bytes are "
+        "copied after the answer is sent."
     ),
 )
 def ingest_windows(
@@ -40,6 +43,7 @@ def ingest_windows(
     body: WindowBatchCreate,
     context: ContextDep,
     response: Response,
+    background: BackgroundTasks,
     _: Responder,
 ) -> WindowIngestRead:
     """Store closed windows of a model once each, and respond to what they show."""
@@ -47,8 +51,11 @@ def ingest_windows(
     if context.settings.api.evaluate == "worker":
         new = store_windows(context.store, closed, judge=False)  # the worker judges
     else:
-        new = record_windows(context.store, closed, plan=context.plan)
+        copy_later: list[str] = []
+        new = record_windows(context.store, closed, plan=context.plan, copy_later=copy_later)
         context.routes.notify()  # triage may have contained an incident
+        if copy_later:  # evidence bytes (artifacts, environment) after the answer, off the request
+            background.add_task(complete_pending_snapshots, context.store, first=copy_later)
     results = [
         WindowResultRead(window_id=item.window.window_id, created=created)
         for item, created in zip(closed, new, strict=True)

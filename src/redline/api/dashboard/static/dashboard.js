@@ -3,6 +3,20 @@
 "use strict";
 
 (function () {
+  // ---- times: each <time datetime> (UTC from the server) in the viewer's zone, UTC on hover ----
+  const LOCAL = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short" };
+
+  function localize(root) {
+    for (const el of root.querySelectorAll("time[datetime]:not([data-local])")) {
+      const at = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(at.getTime())) continue;
+      el.textContent = at.toLocaleString("sv-SE", LOCAL);  // 2026-12-07 18:04:22, the zone's own
+      el.dataset.local = "1";  // the title keeps the UTC time the server sent
+    }
+  }
+  localize(document);
+
   // ---- live refresh: fetch the page's content, swap each [data-live] region by id --------
   const body = document.body;
   const period = Number(body.dataset.refreshS || 0) * 1000;
@@ -45,6 +59,7 @@
       });
       if (!response.ok) throw new Error(String(response.status));
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      localize(fresh);  // compared as the page shows it
       for (const region of document.querySelectorAll("[data-live][id]")) {
         const next = fresh.getElementById(region.id);
         if (next === null || busy(region) || next.innerHTML === region.innerHTML) continue;
@@ -93,6 +108,7 @@
       });
       if (!response.ok) throw new Error(String(response.status));
       target.innerHTML = await response.text();
+      localize(target);
     } catch (error) {
       link.textContent = "Could not load (" + error + "): open it as a page";
       link.removeAttribute("data-lazy");

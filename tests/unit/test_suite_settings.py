@@ -1,0 +1,35 @@
+"""The suite's own settings (``tests/conftest.py``): the ordering names files that exist, and
+property tests run without wall-clock limits, on the same examples every run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _suite_conftest(config: pytest.Config) -> ModuleType:
+    path = ROOT / "tests" / "conftest.py"
+    (found,) = [
+        p for p in config.pluginmanager.get_plugins() if getattr(p, "__file__", None) == str(path)
+    ]
+    assert isinstance(found, ModuleType)
+    return found
+
+
+def test_every_file_ordered_first_exists(pytestconfig: pytest.Config) -> None:
+    longest_first = _suite_conftest(pytestconfig).LONGEST_FIRST
+    assert [p for p in longest_first if not (ROOT / p).is_file()] == []
+    assert len(set(longest_first)) == len(longest_first)
+
+
+@pytest.mark.skipif("HYPOTHESIS_PROFILE" in os.environ, reason="another profile was chosen")
+def test_property_tests_have_no_wall_clock_limit_and_fixed_examples() -> None:
+    assert settings.default.deadline is None
+    assert HealthCheck.too_slow in settings.default.suppress_health_check
+    assert settings.default.derandomize
