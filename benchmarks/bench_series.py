@@ -1,6 +1,7 @@
 """Time series over a week of one-minute windows: the JSON endpoint and the model page's charts.
 
     .venv/bin/python benchmarks/bench_series.py [--requests 20] [--pg postgresql+psycopg://...]
+        [--without-summaries]
 
 The store is a fresh SQLite file (or, with ``--pg``, a fresh schema on that PostgreSQL server)
 holding one model with a stored reference and 10,080 one-minute windows (a week): real
@@ -9,7 +10,8 @@ with the per-column results the ingest path stores (``results_of``). The app ser
 127.0.0.1 under uvicorn in this process; an httpx client asks each URL ``--requests`` times.
 
 Two numbers per URL: the first request after the server starts (each window's few numbers are
-read out of its payload once, in SQL) and the median / p95 of the requests after it (an index
+read once from the summary stored with it, or with ``--without-summaries``, as for windows
+stored before 0011, out of its payload in SQL) and the median / p95 of the requests after it (an index
 read of the range plus windows not seen before), each as wall time and as this process's CPU
 time (server and client run here: on a busy machine CPU time is the steadier number). Prints
 ``RESULT {json}`` and a markdown table.
@@ -41,9 +43,10 @@ from redline.profiles.window import WindowProfile
 from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.services.tokens import create_token
+from redline.services.window_points import window_summary_in
 from redline.services.window_results import results_of
 from redline.settings import Settings, StoreSettings
-from redline.store import WindowRow
+from redline.store import Store, WindowRow
 
 MODEL = "weekly"
 WINDOWS = 7 * 24 * 60
@@ -65,7 +68,7 @@ URLS = {
 }
 
 
-def _templates(ref: Reference) -> list[dict[str, Any]]:
+def _templates(store: Store, ref: Reference, *, summaries: bool) -> list[dict[str, Any]]:
     rng = np.random.default_rng(1)
     out = []
     for i in range(TEMPLATES):
@@ -74,12 +77,17 @@ def _templates(ref: Reference) -> list[dict[str, Any]]:
         window.routes = {"primary": 900, "shadow": 100}
         window.sources.add_counts({"s0": 600, "s1": 300 + i, "s2": 100})
         results = results_of(ClosedWindow(MODEL, window), ref).to_document()
-        out.append({"payload": window.to_dict(), "results": results})
+        payload = window.to_dict()
+        summary = None
+        if summaries:  # as the ingest path stores it
+            with store.reading() as session:
+                summary = window_summary_in(session, model=MODEL, payload=payload, results=results)
+        out.append({"payload": payload, "results": results, "summary": summary})
     return out
 
 
-def _windows(ref: Reference) -> Iterator[dict[str, Any]]:
-    templates = _templates(ref)
+def _windows(store: Store, ref: Reference, *, summaries: bool) -> Iterator[dict[str, Any]]:
+    templates = _templates(store, ref, summaries=summaries)
     for i in range(WINDOWS):
         start = START + timedelta(minutes=i)
         end = start + timedelta(seconds=59)
@@ -95,6 +103,7 @@ def _windows(ref: Reference) -> Iterator[dict[str, Any]]:
             "n_rows": 1_000,
             "payload": payload,
             "results": template["results"],
+            "summary": template["summary"],
             "created_at": end,
             "evaluated_at": end,
         }
@@ -133,13 +142,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--pg", help="a PostgreSQL server URL (a fresh schema is used)")
+    parser.add_argument(
+        "--without-summaries",
+        action="store_true",
+        help="store the windows without summaries, as before 0011 (read off their payloads)",
+    )
     args = parser.parse_args()
     with store_url(args.pg) as url:
         started = time.perf_counter()
         store = open_store(url)
         ref = reference()
         save_reference(store, model=MODEL, body=ref.to_dict(), actor="bench")
-        _bulk(store, WindowRow, _windows(ref))
+        summaries = not args.without_summaries
+        _bulk(store, WindowRow, _windows(store, ref, summaries=summaries))
         seconds = time.perf_counter() - started
         print(f"seeded in {seconds:.0f} s", file=sys.stderr)
         token, _ = create_token(store, name="bench-viewer", role="viewer")
@@ -155,12 +170,14 @@ def main() -> None:
     result = {
         "backend": backend,
         "windows": WINDOWS,
+        "summaries": not args.without_summaries,
         "requests": args.requests,
         "load_average": load,
         "urls": urls,
     }
     print("RESULT " + json.dumps(result))
-    print(f"\n{backend}: {WINDOWS:,} one-minute windows of one model, load average {load}\n")
+    stored = "" if args.without_summaries else ", with summaries"
+    print(f"\n{backend}: {WINDOWS:,} one-minute windows of one model{stored}, load {load}\n")
     print("| request | first ms (CPU) | median ms (CPU) | p95 ms | goal |")
     print("| --- | --- | --- | --- | --- |")
     for name, t in urls.items():

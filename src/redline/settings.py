@@ -39,6 +39,18 @@ class GuardSettings(BaseModel):
     control_interval_s: float = Field(
         default=1.0, gt=0, description="Seconds between an embedded Guard's control-loop ticks."
     )
+    route_stale_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds without an answer from the route source before a Guard warns "
+        "that its route is stale.",
+    )
+    window_blocked_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds inside one window's close and hand-over before a Guard warns "
+        "that its window thread is blocked.",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -58,10 +70,11 @@ class ApiSettings(BaseModel):
     route_poll_s: float = Field(
         default=0.5, gt=0, description="How often a long-poll re-reads the store."
     )
-    evaluate: Literal["inline", "worker"] = Field(
-        default="inline",
+    evaluate: Literal["auto", "inline", "worker"] = Field(
+        default="auto",
         description="Respond to ingested windows in the request ('inline'), or only store "
-        "them for `redline worker` processes to claim ('worker').",
+        "them for `redline worker` processes to claim ('worker'); 'auto': store only while "
+        "a worker's heartbeat says one is alive, else inline.",
     )
     playbook: str | None = Field(
         default=None,

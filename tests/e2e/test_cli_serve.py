@@ -91,7 +91,7 @@ def test_local_demo_prints_a_token_answers_and_revokes_the_token_on_exit(
     assert token.startswith("rl_")
     assert url.startswith("http://127.0.0.1:")
     health = _wait_healthy(url)
-    assert health.json() == {"status": "ok", "store_revision": "0010"}
+    assert health.json() == {"status": "ok", "store_revision": "0011"}
     me = httpx.get(f"{url}/api/v1/tokens/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["role"] == "admin"
     process.send_signal(signal.SIGTERM)

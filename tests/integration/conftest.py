@@ -2,7 +2,8 @@
 
 ``empty_url`` is a database no migration has touched; ``migrated_url`` one already at head,
 copied from a template migrated once per process (``rltest.stores``), for tests that would
-migrate first thing.
+migrate first thing; ``empty_postgresql_url`` and ``migrated_postgresql_url`` are the same on
+PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -69,6 +70,17 @@ def _pg_schema() -> Iterator[str]:
 
 
 @contextmanager
+def _pg_migrated() -> Iterator[str]:
+    """A fresh schema already at head; yields a URL whose search_path is that schema."""
+    admin = _pg_admin()
+    try:
+        with pg_schema_at_head(admin, _pg_server_url()) as url:
+            yield url
+    finally:
+        admin.dispose()
+
+
+@contextmanager
 def _empty_database(backend: str, directory: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{directory / f'redline-{secrets.token_hex(4)}.db'}"
@@ -107,12 +119,8 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         template: Path = request.getfixturevalue("sqlite_template_file")
         yield copy_sqlite_template(template, tmp_path)
         return
-    admin = _pg_admin()
-    try:
-        with pg_schema_at_head(admin, _pg_server_url()) as url:
-            yield url
-    finally:
-        admin.dispose()
+    with _pg_migrated() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +150,13 @@ def session(engine: Engine) -> Iterator[Session]:
 def empty_postgresql_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of an empty PostgreSQL schema, for behaviour only PostgreSQL has (locks, TRUNCATE)."""
     with _empty_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_postgresql_url() -> Iterator[str]:
+    """URL of a PostgreSQL schema already at the newest migration, for this test alone."""
+    with _pg_migrated() as url:
         yield url
 
 

@@ -18,7 +18,6 @@ from redline.domain import Route
 from redline.playbook import Playbook, parse_playbook
 from redline.playbook.policy import DEFAULT_RULES
 from redline.profiles.reference import Reference
-from redline.services import open_store
 from redline.store import Store, list_incidents, list_timeline
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 from rltest.policy import DRIFT_FALLBACK_RULE
@@ -31,8 +30,8 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     yield opened
     opened.dispose()
 

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from redline.domain import Route
 from redline.guard.environment import LOCAL_FINGERPRINT, fingerprint_sha256
 from redline.profiles.reference import Reference
-from redline.services import open_store, snapshot_completion
+from redline.services import snapshot_completion
 from redline.services.environments import list_environments, local_instance
 from redline.services.snapshots import list_snapshot_views
 from redline.store import Store, list_incidents
@@ -30,8 +30,8 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     yield opened
     opened.dispose()
 

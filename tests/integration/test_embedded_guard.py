@@ -57,11 +57,8 @@ def test_guard_stores_windows_signals_and_feedback(empty_url: str, reference: Re
         store.dispose()
 
 
-def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Reference) -> None:
-    redline_store = Store.from_url(empty_url)
-    from redline.store import upgrade
-
-    upgrade(empty_url)
+def test_recording_a_window_twice_is_idempotent(migrated_url: str, reference: Reference) -> None:
+    redline_store = Store.from_url(migrated_url)
     window = WindowProfile.of(reference, {"x": np.zeros(10), "c": ["a"] * 10})
     window.start = window.end = datetime.now(UTC)
     try:
@@ -73,11 +70,8 @@ def test_recording_a_window_twice_is_idempotent(empty_url: str, reference: Refer
 
 
 def test_store_sink_spools_windows_while_the_store_is_down(
-    empty_url: str, reference: Reference, tmp_path: Path
+    migrated_url: str, reference: Reference, tmp_path: Path
 ) -> None:
-    from redline.store import upgrade
-
-    upgrade(empty_url)
     down = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=1")
     spool = tmp_path / "spool" / "m.spool"
     sink = StoreSink(down, spool_path=spool)
@@ -87,7 +81,7 @@ def test_store_sink_spools_windows_while_the_store_is_down(
     sink.close()
     sink = StoreSink(down, spool_path=spool)  # a restart finds the window in the spool
     assert sink.backlog == 1
-    up = Store.from_url(empty_url)
+    up = Store.from_url(migrated_url)
     sink.store = up
     assert not sink.write(ClosedWindow("m", second))  # behind the older one, in order
     try:

@@ -106,12 +106,22 @@ def _probes(reference: Reference, tmp_path: Path) -> dict[str, tuple[str, Callab
         with _guard(reference, store=f"sqlite:///{db}") as guard:
             return guard.control.loop.interval_s  # type: ignore[union-attr]
 
+    def route_stale() -> object:
+        with _guard(reference, store=False) as guard:
+            return guard._watchdog.route.threshold_s
+
+    def window_blocked() -> object:
+        with _guard(reference, store=False) as guard:
+            return guard._watchdog.window.threshold_s
+
     return {
         "REDLINE_STORE__URL": (f"sqlite:///{db}", lambda: _store_url(reference, tmp_path)),
         "REDLINE_GUARD__WINDOW_S": ("7.5", window_s),
         "REDLINE_GUARD__BUFFER_ROWS": ("64", buffer_rows),
         "REDLINE_GUARD__SPOOL_DIR": (spool, spool_dir),
         "REDLINE_GUARD__CONTROL_INTERVAL_S": ("0.25", interval),
+        "REDLINE_GUARD__ROUTE_STALE_S": ("4.5", route_stale),
+        "REDLINE_GUARD__WINDOW_BLOCKED_S": ("6.5", window_blocked),
         "REDLINE_FORENSICS__COPY_ARTIFACTS": (
             "false",
             lambda: SnapshotConfig.from_settings().copy_artifacts,
@@ -134,7 +144,7 @@ def _probes(reference: Reference, tmp_path: Path) -> dict[str, tuple[str, Callab
 READ_BY = {
     "REDLINE_API__HOST": "redline.cli.serve",
     "REDLINE_API__PORT": "redline.cli.serve",
-    "REDLINE_API__EVALUATE": "redline.api.routes.windows",
+    "REDLINE_API__EVALUATE": "redline.api.context",
 }
 
 
@@ -226,3 +236,32 @@ def test_mypy_strict_rejects_a_misspelt_keyword(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stdout
     assert 'Unexpected keyword argument "windw_s"' in done.stdout
+
+
+@pytest.mark.parametrize("keyword", ["route_stale_s", "window_blocked_s"])
+@pytest.mark.parametrize("value", [0, -1.0, float("nan")])
+def test_a_watchdog_threshold_not_above_zero_fails_before_a_database_file_exists(
+    keyword: str, value: float, reference: Reference, tmp_path: Path
+) -> None:
+    db = tmp_path / "never.db"
+    with pytest.raises(ValueError, match=f"{keyword} must be a number of seconds above 0"):
+        _guard(reference, store=f"sqlite:///{db}", **{keyword: value})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("variable", ["ROUTE_STALE_S", "WINDOW_BLOCKED_S"])
+def test_a_watchdog_threshold_setting_not_above_zero_is_refused(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"REDLINE_GUARD__{variable}", "0")
+    with pytest.raises(ValueError, match=f"guard.{variable.lower()}"):
+        Settings()
+
+
+def test_a_watchdog_threshold_keyword_wins_over_its_setting(
+    reference: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDLINE_GUARD__ROUTE_STALE_S", "4.5")
+    with _guard(reference, store=False, route_stale_s=2.0, window_blocked_s=3.0) as guard:
+        assert guard._watchdog.route.threshold_s == 2.0
+        assert guard._watchdog.window.threshold_s == 3.0

@@ -9,10 +9,10 @@ import pytest
 from prometheus_client.core import Metric
 
 from redline.domain.health import ReviewSla
-from redline.services import open_store
 from redline.services.catalog import get_model, list_models
 from redline.services.metrics import metric_families, read_metrics
 from redline.services.review import queue_for_review
+from redline.store import Store
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 
@@ -22,10 +22,10 @@ def _gauge(families: list[Metric], name: str) -> float:
     return float(sample.value)
 
 
-def test_a_quiet_model_turns_silent_after_three_windows_with_a_floor(empty_url: str) -> None:
-    with credit_guard(empty_url, fit_reference()) as guard:
+def test_a_quiet_model_turns_silent_after_three_windows_with_a_floor(migrated_url: str) -> None:
+    with credit_guard(migrated_url, fit_reference()) as guard:
         send_traffic(guard, 300, shift=0.0, seed=3)
-    store = open_store(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         fresh = get_model(store, model=MODEL)
         assert fresh.last_window_end is not None
@@ -44,10 +44,12 @@ def test_a_quiet_model_turns_silent_after_three_windows_with_a_floor(empty_url: 
         store.dispose()
 
 
-def test_drift_that_opens_an_incident_makes_the_model_unhealthy_everywhere(empty_url: str) -> None:
-    with credit_guard(empty_url, fit_reference()) as guard:
+def test_drift_that_opens_an_incident_makes_the_model_unhealthy_everywhere(
+    migrated_url: str,
+) -> None:
+    with credit_guard(migrated_url, fit_reference()) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
-    store = open_store(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         (model,) = list_models(store)
         assert model.open_incidents >= 1
@@ -58,11 +60,11 @@ def test_drift_that_opens_an_incident_makes_the_model_unhealthy_everywhere(empty
 
 
 def test_a_review_waiting_past_its_sla_makes_the_model_unhealthy_everywhere(
-    empty_url: str,
+    migrated_url: str,
 ) -> None:
-    with credit_guard(empty_url, fit_reference()) as guard:
+    with credit_guard(migrated_url, fit_reference()) as guard:
         send_traffic(guard, 300, shift=0.0, seed=3)
-    store = open_store(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         fresh = get_model(store, model=MODEL)
         assert fresh.last_window_end is not None

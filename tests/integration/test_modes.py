@@ -18,7 +18,6 @@ import redline
 from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.profiles.reference import Reference
-from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.services.response import ResponsePlan
 from redline.services.routes import current_route
@@ -129,7 +128,7 @@ class Workers:
 @contextmanager
 def _service(url: str) -> Iterator[tuple[str, str]]:
     """The API in worker mode (it only stores windows): its URL and a responder token."""
-    store = open_store(url)
+    store = Store.from_url(url)
     token = create_token(store, name="modes", role="responder")[0]
     settings = Settings(
         store=StoreSettings(url=url), api=ApiSettings(evaluate="worker", route_poll_s=0.05)
@@ -175,10 +174,10 @@ TIMELINE = {"opened", "snapshot_taken", "action_applied", "action_verified", "ac
 
 @pytest.mark.parametrize("mode", ["embedded", "service", "two_workers"])
 def test_the_same_fault_has_the_same_outcome_in_every_mode(
-    mode: str, empty_url: str, reference: Reference, tmp_path: Path
+    mode: str, migrated_url: str, reference: Reference, tmp_path: Path
 ) -> None:
     playbook = drift_fallback_playbook()
-    store = open_store(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         if mode == "embedded":
             with _guard(reference, store=store, playbook=playbook) as guard:
@@ -186,11 +185,11 @@ def test_the_same_fault_has_the_same_outcome_in_every_mode(
         else:  # an embedded Guard stores its reference; here the model's owner does
             save_reference(store, model=MODEL, body=reference.to_dict(), actor="person:test")
             workers = Workers(
-                empty_url, ResponsePlan.from_playbook(playbook), 1 if mode == "service" else 2
+                migrated_url, ResponsePlan.from_playbook(playbook), 1 if mode == "service" else 2
             )
             try:
                 with (
-                    _service(empty_url) as (url, token),
+                    _service(migrated_url) as (url, token),
                     _guard(reference, server=url, token=token, spool_dir=tmp_path) as guard,
                 ):
                     outcome = _run(guard, store, lambda g: workers.settle(store, g))

@@ -15,7 +15,7 @@ from sqlalchemy import text
 import redline
 from redline.domain import ActionType, IncidentEvent, IncidentStatus, Route, Severity
 from redline.profiles.reference import Reference
-from redline.services import IncidentNotFoundError, apply_action, open_store, views
+from redline.services import IncidentNotFoundError, apply_action, views
 from redline.services.acknowledge import AcknowledgeError, acknowledge_incident
 from redline.services.catalog import list_models
 from redline.services.integrity import verify_chains
@@ -48,14 +48,14 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def store(empty_url: str, reference: Reference) -> Iterator[Store]:
+def store(migrated_url: str, reference: Reference) -> Iterator[Store]:
     """A store holding one SEV2 drift incident of ``credit``, contained by a fallback."""
     with redline.Guard(
         model=MODEL,
         predict=lambda row: 2 * float(row["x"]),
         fallback=lambda row: 0.0,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         playbook=drift_fallback_playbook(),  # opts into rerouting confirmed drift
     ) as guard:
@@ -64,7 +64,7 @@ def store(empty_url: str, reference: Reference) -> Iterator[Store]:
         for value, region in zip(values, regions, strict=True):
             guard.predict({"x": float(value), "region": str(region)})
         guard.flush()
-    opened = open_store(empty_url)
+    opened = Store.from_url(migrated_url)
     yield opened
     opened.dispose()
 

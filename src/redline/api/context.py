@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from redline.services.response import ResponsePlan
 from redline.services.store_access import RouteListener, Store
 from redline.services.tokens import TokenTouches
+from redline.services.workers import WorkerPresence
 from redline.settings import Settings
 
 __all__ = ["ApiContext", "ContextDep", "RouteChanges", "StoreDep", "get_context", "get_store"]
@@ -93,10 +94,21 @@ class ApiContext:
     plan: ResponsePlan = field(default_factory=ResponsePlan)
     #: Where requests hand a token's last use, to be written off the request path.
     touches: TokenTouches | None = None
+    #: Whether a worker is alive (``api.evaluate = auto``), read at most once a second.
+    workers: WorkerPresence | None = None
 
     def __post_init__(self) -> None:
         if self.routes.store is None:
             self.routes.store = self.store
+        if self.workers is None:
+            self.workers = WorkerPresence(self.store)
+
+    def stores_only(self) -> bool:
+        """Whether ingested windows are only stored, for a worker to respond to."""
+        evaluate = self.settings.api.evaluate
+        if evaluate == "auto":
+            return self.workers is not None and self.workers.alive()
+        return evaluate == "worker"
 
 
 def get_context(request: Request) -> ApiContext:

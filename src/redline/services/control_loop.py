@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from redline.errors import StoreError
 from redline.notify import Notifier
@@ -21,6 +21,7 @@ from redline.services.exits import start_due_restores
 from redline.services.ingest import respond_to_windows
 from redline.services.response import ResponsePlan
 from redline.services.snapshot_completion import complete_pending_snapshots, deferring_copies
+from redline.services.workers import WorkerHeartbeat
 from redline.store import Store
 
 __all__ = ["MAX_BATCHES_PER_TICK", "ControlLoop", "TickSummary", "is_store_failure"]
@@ -76,6 +77,9 @@ class ControlLoop:
 
     #: What the log calls this loop.
     label = "control loop"
+    #: Whether ``run`` keeps a heartbeat in the store (``redline worker``: the API then
+    #: stores windows only, ``api.evaluate = auto``); a single ``tick`` never does.
+    announces_alive: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -98,6 +102,7 @@ class ControlLoop:
         self.interval_s, self.batch, self.max_backoff_s = interval_s, batch, max_backoff_s
         self.clock = clock
         self._store_down_since: float | None = None  # monotonic time the store went away
+        self.heartbeat: WorkerHeartbeat | None = None  # while ``run`` runs
 
     def tick(self, *, max_batches: int | None = MAX_BATCHES_PER_TICK) -> TickSummary:
         """Do every job once; a failing job is logged and counted, the others still run.
@@ -197,6 +202,8 @@ class ControlLoop:
     def _respond(self, summary: TickSummary, max_batches: int | None) -> None:
         taken = 0
         while max_batches is None or taken < max_batches:
+            if self.heartbeat is not None:  # renewed through a long backlog too
+                self.heartbeat.beat()
             done = respond_to_windows(
                 self.store, plan=self.plan, batch=self.batch, clock=self.clock
             )
@@ -214,6 +221,18 @@ class ControlLoop:
                 self._store_failed(job, exc)
             else:
                 log.exception("%s failed", job)
+
+    def _stop_heartbeat(self) -> None:
+        """Take the heartbeat back (the store being away, it runs out by itself)."""
+        heartbeat, self.heartbeat = self.heartbeat, None
+        if heartbeat is None:
+            return
+        try:
+            heartbeat.stop()
+        except Exception as exc:
+            if not is_store_failure(exc):
+                raise
+            log.info("%s could not take its heartbeat back: %s", self.label, exc)
 
     def _store_failed(self, job: str, exc: Exception) -> None:
         """One line when the store becomes unavailable, not one per job and tick."""
@@ -243,26 +262,31 @@ class ControlLoop:
             self.batch,
         )
         total, ticks, delay = TickSummary(), 0, self.interval_s
-        while not stop.is_set():
-            if wake is not None:
-                wake.clear()
-            summary = self.tick()
-            total.add(summary)
-            ticks += 1
-            if summary.errors:
-                delay = min(max(delay, self.interval_s) * 2, self.max_backoff_s)
-                level = logging.DEBUG if self._store_down_since is not None else logging.WARNING
-                log.log(
-                    level,
-                    "tick %d had %d errors; next try in %.1f s",
-                    ticks,
-                    len(summary.errors),
-                    delay,
-                )
-            else:
-                delay = self.interval_s
-            if _wait(stop, wake, self._next_wait_s(summary, delay)):
-                break
+        if self.announces_alive:
+            self.heartbeat = WorkerHeartbeat(self.store, interval_s=self.interval_s)
+        try:
+            while not stop.is_set():
+                if wake is not None:
+                    wake.clear()
+                summary = self.tick()
+                total.add(summary)
+                ticks += 1
+                if summary.errors:
+                    delay = min(max(delay, self.interval_s) * 2, self.max_backoff_s)
+                    level = logging.DEBUG if self._store_down_since is not None else logging.WARNING
+                    log.log(
+                        level,
+                        "tick %d had %d errors; next try in %.1f s",
+                        ticks,
+                        len(summary.errors),
+                        delay,
+                    )
+                else:
+                    delay = self.interval_s
+                if _wait(stop, wake, self._next_wait_s(summary, delay)):
+                    break
+        finally:
+            self._stop_heartbeat()
         log.info(
             "%s stopped after %d ticks: %d windows responded to", self.label, ticks, total.windows
         )

@@ -71,10 +71,13 @@ class Guard(_Engine):
     one. ``playbook`` (a Playbook or a YAML path) sets the response, and defaults for
     ``window_s``, ``monitors`` and ``canaries`` from its entry for ``model``; otherwise
     ``window_s`` and ``buffer_rows`` come from ``REDLINE_GUARD__WINDOW_S`` and
-    ``REDLINE_GUARD__BUFFER_ROWS``. Without ``predict`` the Guard serves the deployed version
-    from the store's registry (or ``model_version``); ``trust_artifacts=True`` allows
-    pickle/joblib artifacts, which run code when loaded. ``flush()`` returns once the windows
-    it closed are stored and the control loop has responded to them.
+    ``REDLINE_GUARD__BUFFER_ROWS``. The Guard warns once when its route has not been read for
+    ``route_stale_s`` or its window thread has spent ``window_blocked_s`` in one window
+    (``REDLINE_GUARD__ROUTE_STALE_S``, ``REDLINE_GUARD__WINDOW_BLOCKED_S``, 30 s each).
+    Without ``predict`` the Guard serves the deployed version from the store's registry (or
+    ``model_version``); ``trust_artifacts=True`` allows pickle/joblib artifacts, which run
+    code when loaded. ``flush()`` returns once the windows it closed are stored and the
+    control loop has responded to them.
     """
 
     def __init__(
@@ -102,6 +105,8 @@ class Guard(_Engine):
         monitors: Mapping[str, Mapping[str, Any] | None] | None = None,
         versions: Mapping[str, Predict] | None = None,
         route_poll_s: float = 0.2,
+        route_stale_s: float | None = None,
+        window_blocked_s: float | None = None,
         safe_response: Any = REFUSE,
         record_served: bool | None = None,
         canaries: Sequence[Canary] | None = None,
@@ -113,6 +118,10 @@ class Guard(_Engine):
         from redline.settings import get_settings  # pydantic-settings: loaded when a Guard is made
 
         settings = get_settings()
+        route_stale_s = _threshold_s("route_stale_s", route_stale_s, settings.guard.route_stale_s)
+        window_blocked_s = _threshold_s(
+            "window_blocked_s", window_blocked_s, settings.guard.window_blocked_s
+        )
         loaded, plan = _playbook(playbook)
         config = loaded.models.get(model) if loaded is not None else None
         if config is not None:
@@ -166,6 +175,8 @@ class Guard(_Engine):
                 route_age_s=control.route_age_s
                 if isinstance(control, RemoteControlPlane)
                 else None,
+                route_stale_s=route_stale_s,
+                window_blocked_s=window_blocked_s,
                 safe_response=safe_response,
                 record_served=record_served if record_served is not None else _labelled(ref),
                 canaries=canaries or (),
@@ -202,6 +213,14 @@ class Guard(_Engine):
             self.control.settle(max(timeout_s - (time.monotonic() - started), 0.0))
         if self._watcher is not None:
             self._watcher.check_once()
+
+
+def _threshold_s(name: str, given: float | None, default: float) -> float:
+    """A watchdog threshold, given or from the settings: a number of seconds above 0."""
+    value = given if given is not None else default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return float(value)
 
 
 def _check_one_plane(

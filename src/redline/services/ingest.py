@@ -24,6 +24,7 @@ from redline.services.response import ResponsePlan
 from redline.services.review import queue_for_review_in
 from redline.services.snapshot_completion import deferring_copies
 from redline.services.triage import advance_incidents_in, triage_signals_in
+from redline.services.window_points import window_summary_in
 from redline.services.window_results import window_results_in
 from redline.store import (
     Session,
@@ -78,15 +79,17 @@ def store_window_in(
 def _window_fields(session: Session, closed: ClosedWindow, *, judge: bool) -> dict[str, Any]:
     """``add_window``'s fields for ``closed`` (its results judged here if ``judge``)."""
     window = closed.window
-    start = window.start or datetime.now(UTC)
+    start, payload = window.start or datetime.now(UTC), window.to_dict()
+    results = window_results_in(session, closed).to_document() if judge else None
     return {
         "window_id": window.window_id,
         "model": closed.model,
         "start": start,
         "end": window.end or start,
         "n_rows": window.n_rows,
-        "payload": window.to_dict(),
-        "results": window_results_in(session, closed).to_document() if judge else None,
+        "payload": payload,
+        "results": results,
+        "summary": window_summary_in(session, model=closed.model, payload=payload, results=results),
     }
 
 

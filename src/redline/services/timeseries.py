@@ -1,9 +1,10 @@
 """Time series of a model's stored window statistics, downsampled per pixel bucket.
 
-Every value is read from what the store keeps with each window (the monitors' results, the
-profile's counts and sketches); nothing is judged again. A window's point is computed once and
-kept (payloads never change; results are final once a window is evaluated), so a week of
-one-minute windows costs one index read plus the windows not seen before.
+Every value is read from what the store keeps with each window (the monitors' results and the
+summary of its profile's counts and sketches written when it was stored); nothing is judged
+again. Windows stored without a summary are read off their payloads. A window's point is
+computed once and kept (payloads never change; results are final once a window is evaluated),
+so a week of one-minute windows costs one index read plus the windows not seen before.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from redline.profiles.reference import Reference
 from redline.profiles.specs import Role
 from redline.services.catalog import reference_in
 from redline.services.view_types import View
-from redline.services.window_points import FIXED_METRICS, WindowPoint, point_of
+from redline.services.window_points import (
+    FIXED_METRICS,
+    WindowPoint,
+    point_of,
+    point_of_summary,
+    summary_fits,
+    summary_has_drift,
+)
 from redline.store import (
     Session,
     Store,
@@ -28,6 +36,7 @@ from redline.store import (
     list_evaluated_ids,
     list_window_ids,
     list_window_parts,
+    list_window_summaries,
 )
 
 __all__ = [
@@ -156,14 +165,8 @@ def _points(
     ]
     judged = list_evaluated_ids(session, window_ids=due) if due else []
     points = {i: kept[0] for i, kept in known.items() if kept is not None}
-    fresh: dict[str, WindowPoint] = {}
-    if missing or judged:
-        roles = (Role.PREDICTION, Role.CONFIDENCE)
-        named = [] if reference is None else [reference.column_named(r) for r in roles]
-        names = sorted({n for n in named if n is not None})
-        read = list_window_parts(session, window_ids=[*missing, *judged], columns=names)
-        fresh = {parts.id: point_of(parts, reference) for parts in read}
-        points.update(fresh)
+    fresh = _read(session, reference, digest, [*missing, *judged]) if missing or judged else {}
+    points.update(fresh)
     with _POINTS_LOCK:
         for window_id in due:  # checked now: not due again for _RECHECK_S
             _POINTS[(model, digest, window_id)] = (points[window_id], now)
@@ -172,6 +175,31 @@ def _points(
         while len(_POINTS) > _POINTS_MAX:
             _POINTS.popitem(last=False)
     return [p for i in window_ids if (p := points.get(i)) is not None]
+
+
+def _read(
+    session: Session, reference: Reference | None, digest: str, window_ids: Sequence[str]
+) -> dict[str, WindowPoint]:
+    """The points of these windows from their stored summaries, else (stored without one, or
+    summarised on another reference) from the parts of their payloads."""
+    summaries = list_window_summaries(session, window_ids=window_ids, results=False)
+    fits = [s for s in summaries if summary_fits(s, digest)]
+    # Results stored after the window (by a worker) are read from their own column.
+    later = [s.id for s in fits if not summary_has_drift(s)]
+    if later:
+        judged = list_window_summaries(session, window_ids=later)
+        fits = [s for s in fits if summary_has_drift(s)] + [
+            s for s in judged if summary_fits(s, digest)
+        ]
+    fresh = {s.id: p for s in fits if (p := point_of_summary(s, digest)) is not None}
+    rest = [i for i in window_ids if i not in fresh]
+    if rest:
+        roles = (Role.PREDICTION, Role.CONFIDENCE)
+        named = [] if reference is None else [reference.column_named(r) for r in roles]
+        names = sorted({n for n in named if n is not None})
+        read = list_window_parts(session, window_ids=rest, columns=names)
+        fresh |= {parts.id: point_of(parts, reference) for parts in read}
+    return fresh
 
 
 def _bucket(

@@ -13,28 +13,41 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from redline.domain import Level
 from redline.errors import DataError
 from redline.profiles.reference import Reference
 from redline.profiles.sketches import LogHistogram
 from redline.profiles.specs import NumericSpec, Role
 from redline.profiles.window import WindowProfile
 from redline.services.catalog import reference_in
-from redline.services.result_types import ColumnResult, WindowResults
-from redline.store import Store, WindowParts, get_window
+from redline.services.result_types import RESULTS_VERSION, WindowResults
+from redline.services.window_results import profiled_reference_in
+from redline.store import Session, Store, WindowParts, WindowSummary, get_window
 
 __all__ = [
     "DISTRIBUTION_QUANTILES",
     "FIXED_METRICS",
+    "SUMMARY_VERSION",
+    "DriftValue",
     "WindowDetail",
     "WindowNotFoundError",
     "WindowPoint",
     "binned_quantiles",
     "get_window_detail",
     "point_of",
+    "point_of_summary",
+    "summary_fits",
+    "summary_has_drift",
+    "summary_of",
+    "window_summary_in",
 ]
 
+#: Levels of a column a monitor raised a signal on.
+_FLAGGED = frozenset(level.value for level in Level)
+#: The stored summary's format; a summary of another version is read as none.
+SUMMARY_VERSION = 1
 #: Quantiles of the prediction and confidence charted per window.
 DISTRIBUTION_QUANTILES = (0.1, 0.5, 0.9)
 #: Metrics every model has (besides ``drift:<column>``, ``route:<route>``, ``source:<source>``).
@@ -51,6 +64,15 @@ FIXED_METRICS = (
 )
 
 
+class DriftValue(NamedTuple):
+    """A column's stored drift result as a chart reads it."""
+
+    value: float | None
+    threshold: float | None
+    #: Whether the monitor raised a signal on the column (warning, alarm or critical).
+    flagged: bool
+
+
 @dataclass(frozen=True, slots=True)
 class WindowPoint:
     """A window's numbers by metric name, and its stored results by column."""
@@ -60,7 +82,7 @@ class WindowPoint:
     end: datetime
     evaluated: bool
     values: Mapping[str, float]
-    drift: Mapping[str, ColumnResult] = field(default_factory=dict)
+    drift: Mapping[str, DriftValue] = field(default_factory=dict)
     #: Rows by route and by source (``route:x``, ``source:x``), kept apart from ``values``.
     counts: Mapping[str, float] = field(default_factory=dict)
     #: Every metric this window has a value of; windows alike share one set (see ``_shared``).
@@ -146,28 +168,101 @@ def _tally(prefix: str, counts: Any) -> dict[str, float]:
     return {f"{prefix}:{k}": float(v) for k, v in counts.items()}
 
 
-def point_of(stored: WindowParts, reference: Reference | None) -> WindowPoint:
-    """The chart's view of one window, from the parts read off its row and payload."""
-    parts = stored.parts
-    columns = parts.get("columns") or {}
-    values: dict[str, float] = {
-        "rows": float(stored.n_rows),
-        "errors": float(parts.get("errors") or 0),
-    }
-    values |= _latency(parts.get("latency_ms"))
+def summary_of(payload: Mapping[str, Any], reference: Reference | None) -> dict[str, Any]:
+    """The numbers a chart reads off a window's payload (or the parts of it a series reads),
+    read against ``reference``: what is kept in the window's row as its summary."""
+    columns = payload.get("columns") or {}
+    values: dict[str, float] = {"errors": float(payload.get("errors") or 0)}
+    values |= _latency(payload.get("latency_ms"))
     for role, which in (("prediction", Role.PREDICTION), ("confidence", Role.CONFIDENCE)):
         name = None if reference is None else reference.column_named(which)
         values |= _distribution(role, reference, name, columns.get(name) if name else None)
-    counts = _tally("route", parts.get("routes"))
-    counts |= _tally("source", (parts.get("sources") or {}).get("counts"))
-    results = WindowResults.from_document(stored.results)
-    # Results on another reference's columns still chart: they are what the monitors stored.
-    drift = {} if results is None else {c.column: c for c in results.columns}
+    counts = _tally("route", payload.get("routes"))
+    counts |= _tally("source", (payload.get("sources") or {}).get("counts"))
     finite = {k: v for k, v in values.items() if math.isfinite(v)}
-    names = _shared(frozenset((*finite, *counts, *(f"drift:{c}" for c in drift))))
-    return WindowPoint(
-        stored.id, stored.start, stored.end, stored.evaluated, finite, drift, counts, names
+    return {"version": SUMMARY_VERSION, "values": finite, "counts": counts}
+
+
+def window_summary_in(
+    session: Session,
+    *,
+    model: str,
+    payload: Mapping[str, Any],
+    results: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary stored with a new window of ``model``, read against the stored reference
+    it was profiled on (its ``reference_hash``), with the drift of its stored ``results`` when
+    they are stored with it (results stored later are read from their own column)."""
+    content_hash = str(payload.get("reference_hash") or "")
+    reference = None
+    if content_hash:
+        reference = profiled_reference_in(session, model=model, content_hash=content_hash)
+    # The hash of the reference read against, so a reader with another one reads the payload.
+    read_on = None if reference is None else content_hash
+    summary = {**summary_of(payload, reference), "reference_hash": read_on}
+    if results is not None:
+        summary["drift"] = {c: list(v) for c, v in _drift(results).items()}
+    return summary
+
+
+def point_of(stored: WindowParts, reference: Reference | None) -> WindowPoint:
+    """The chart's view of one window, from the parts read off its row and payload."""
+    return _point(stored, summary_of(stored.parts, reference))
+
+
+def summary_fits(stored: WindowSummary, reference_hash: str | None) -> bool:
+    """Whether the window's stored summary was read against the reference of
+    ``reference_hash`` (the content hash of the reference a series reads with)."""
+    summary = stored.summary
+    return bool(
+        summary
+        and summary.get("version") == SUMMARY_VERSION
+        and (summary.get("reference_hash") or None) == (reference_hash or None)
     )
+
+
+def summary_has_drift(stored: WindowSummary) -> bool:
+    """Whether the stored summary holds the window's drift results (stored with it)."""
+    return stored.summary is not None and "drift" in stored.summary
+
+
+def point_of_summary(stored: WindowSummary, reference_hash: str | None) -> WindowPoint | None:
+    """The chart's view of one window from its stored summary (and its stored results when the
+    summary has no drift); None when the summary does not fit (see :func:`summary_fits`):
+    stored before summaries, or profiled on another reference."""
+    if not summary_fits(stored, reference_hash):
+        return None
+    return _point(stored, stored.summary or {})
+
+
+def _point(stored: WindowParts | WindowSummary, summary: Mapping[str, Any]) -> WindowPoint:
+    values = {"rows": float(stored.n_rows), **summary["values"]}
+    counts: dict[str, float] = summary["counts"]
+    kept = summary.get("drift")
+    drift = _drift(stored.results) if kept is None else {c: DriftValue(*v) for c, v in kept.items()}
+    names = _shared(frozenset((*values, *counts, *(f"drift:{c}" for c in drift))))
+    return WindowPoint(
+        stored.id, stored.start, stored.end, stored.evaluated, values, drift, counts, names
+    )
+
+
+def _drift(document: Mapping[str, Any] | None) -> dict[str, DriftValue]:
+    """Each column's value, threshold and flag in a stored results document (as
+    ``WindowResults.from_document`` reads it, without its objects: this runs once per window of
+    a long range). Results on another reference's columns still chart: the monitors stored them."""
+    if not document or document.get("version") != RESULTS_VERSION:
+        return {}
+    return {
+        str(c["column"]): DriftValue(
+            _finite(c.get("value")), _finite(c.get("threshold")), c.get("level") in _FLAGGED
+        )
+        for c in document.get("columns") or ()
+    }
+
+
+def _finite(value: Any) -> float | None:
+    number = None if value is None else float(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 #: One object per distinct set of metric names, so a range's metrics are a union of a few sets.

@@ -29,7 +29,7 @@ from redline.profiles.window import WindowProfile
 from redline.services.result_types import NOT_TESTED, OK, ColumnResult, WindowResults
 from redline.store import Session, get_reference
 
-__all__ = ["results_of", "window_results_in"]
+__all__ = ["profiled_reference_in", "results_of", "window_results_in"]
 
 #: A signal's loudness, to keep the loudest when a column raised more than one.
 _LOUDNESS = {Level.WARNING: 1, Level.ALARM: 2, Level.CRITICAL: 3}
@@ -127,7 +127,7 @@ def results_of(closed: ClosedWindow, reference: Reference | None) -> WindowResul
     return WindowResults(window.reference_hash or None, tuple(columns))
 
 
-def _reference_in(session: Session, *, model: str, content_hash: str) -> Reference | None:
+def profiled_reference_in(session: Session, *, model: str, content_hash: str) -> Reference | None:
     """The stored reference of ``model`` with ``content_hash``, parsed once per process."""
     key = (model, content_hash)
     with _PARSED_LOCK:
@@ -149,7 +149,7 @@ def window_results_in(session: Session, closed: ClosedWindow) -> WindowResults:
     """The results stored with ``closed``, judged on the model's stored reference of its hash."""
     reference = None
     if closed.window.reference_hash:
-        reference = _reference_in(
+        reference = profiled_reference_in(
             session, model=closed.model, content_hash=closed.window.reference_hash
         )
     return results_of(closed, reference)

@@ -53,11 +53,13 @@ from redline.store.queries_catalog import (
 )
 from redline.store.queries_claims import (
     claim_windows,
+    get_heartbeat,
     get_mark,
     list_untriaged_signals,
     list_untriaged_signals_of,
     list_waiting_models,
     release_lease,
+    save_heartbeat,
     save_mark,
     try_lease,
     try_lock,
@@ -114,10 +116,12 @@ from redline.store.queries_review import (
 from redline.store.queries_series import (
     WINDOW_PARTS,
     WindowParts,
+    WindowSummary,
     get_window_span,
     list_evaluated_ids,
     list_window_ids,
     list_window_parts,
+    list_window_summaries,
 )
 from redline.store.queries_serving import (
     add_deployment,
@@ -257,6 +261,7 @@ __all__ = [
     "UnscoredLabel",
     "WindowParts",
     "WindowRow",
+    "WindowSummary",
     "add_action",
     "add_api_token",
     "add_audit_entry",
@@ -297,6 +302,7 @@ __all__ = [
     "get_blob",
     "get_current_deployment",
     "get_dashboard_session",
+    "get_heartbeat",
     "get_incident",
     "get_last_audit_entry",
     "get_last_timeline_event",
@@ -348,6 +354,7 @@ __all__ = [
     "list_waiting_models",
     "list_window_ids",
     "list_window_parts",
+    "list_window_summaries",
     "list_windows",
     "list_windows_before",
     "mark_labels_scored",
@@ -361,6 +368,7 @@ __all__ = [
     "save_api_token",
     "save_claimed_notification",
     "save_dashboard_session",
+    "save_heartbeat",
     "save_incident",
     "save_mark",
     "save_model_environment",

@@ -114,8 +114,10 @@ def add_window(
     n_rows: int,
     payload: dict[str, Any],
     results: dict[str, Any] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> tuple[WindowRow, bool]:
-    """Store a closed window (and its monitors' ``results``) once; True if it was new."""
+    """Store a closed window (with its monitors' ``results`` and its charts' ``summary``)
+    once; True if it was new."""
     if end < start:
         raise ValueError(f"window {window_id!r} ends ({end}) before it starts ({start})")
     if n_rows < 0:
@@ -128,6 +130,7 @@ def add_window(
         n_rows=n_rows,
         payload=payload,
         results=results,
+        summary=summary,
     )
     return _add_once(session, row, lambda: session.get(WindowRow, window_id))
 
@@ -158,6 +161,7 @@ def add_windows(session: Session, *, windows: Sequence[Mapping[str, Any]]) -> se
             "n_rows": w["n_rows"],
             "payload": w["payload"],
             "results": w.get("results"),
+            "summary": w.get("summary"),
         }
         for w in windows
     ]

@@ -9,7 +9,7 @@ database write lock, which must come before any read so the reads see every comm
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, func, select, update
@@ -22,11 +22,13 @@ from redline.store.tables_incidents import CounterRow, IncidentSignalRow
 
 __all__ = [
     "claim_windows",
+    "get_heartbeat",
     "get_mark",
     "list_untriaged_signals",
     "list_untriaged_signals_of",
     "list_waiting_models",
     "release_lease",
+    "save_heartbeat",
     "save_mark",
     "try_lease",
     "try_lock",
@@ -120,6 +122,26 @@ def release_lease(session: Session, *, name: str) -> None:
     """Give the lease ``name`` back before it runs out."""
     table = cast(Table, CounterRow.__table__)
     session.execute(update(table).where(table.c.name == f"lease:{name}").values(value=0))
+
+
+def save_heartbeat(session: Session, *, name: str, until: datetime) -> None:
+    """Say that holders of ``name`` are alive until ``until`` (the last writer's word wins)."""
+    key, until_s = f"heartbeat:{name}", _seconds(until)
+    table = cast(Table, CounterRow.__table__)
+    statement = update(table).where(table.c.name == key).values(value=until_s)
+    if session.connection().execute(statement).rowcount:
+        return
+    try:
+        with session.begin_nested():  # the first heartbeat ever: a concurrent first one may win
+            session.add(CounterRow(name=key, value=until_s))
+    except IntegrityError:
+        session.connection().execute(statement)
+
+
+def get_heartbeat(session: Session, *, name: str) -> datetime | None:
+    """Until when the last heartbeat of ``name`` said its holders are alive, or None."""
+    row = session.get(CounterRow, f"heartbeat:{name}")
+    return None if row is None else LEASE_EPOCH + timedelta(seconds=int(row.value))
 
 
 def get_mark(session: Session, *, name: str) -> int | None:

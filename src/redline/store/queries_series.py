@@ -1,7 +1,9 @@
-"""Reads for time series over a model's windows: ids by time, then the few parts of each payload.
+"""Reads for time series over a model's windows: ids by time, then each window's small summary,
+or the few parts of its payload for windows stored without one.
 
 A window's payload is its whole profile (sketches and samples, ~16 kB); a chart needs a few small
-parts of it. They are extracted in SQL, so a week of one-minute windows never crosses into
+numbers of it, kept in ``windows.summary`` when the window is stored (0011). For windows stored
+before that, the parts are extracted in SQL, so a week of one-minute windows never crosses into
 Python as whole documents. On SQLite one ``json_extract`` with several paths parses each payload
 once; on PostgreSQL each part is a JSONB path lookup with bound parameters.
 """
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from redline.store.tables import WindowRow
@@ -21,10 +23,12 @@ from redline.store.tables import WindowRow
 __all__ = [
     "WINDOW_PARTS",
     "WindowParts",
+    "WindowSummary",
     "get_window_span",
     "list_evaluated_ids",
     "list_window_ids",
     "list_window_parts",
+    "list_window_summaries",
 ]
 
 #: The parts of a payload a time series reads, besides the named columns' states.
@@ -52,6 +56,19 @@ class WindowParts(NamedTuple):
     evaluated: bool
     results: dict[str, Any] | None
     parts: dict[str, Any]
+
+
+class WindowSummary(NamedTuple):
+    """A window's times, rows and stored summary (None: stored without one); its stored
+    results only when asked for."""
+
+    id: str
+    start: datetime
+    end: datetime
+    n_rows: int
+    evaluated: bool
+    results: dict[str, Any] | None
+    summary: dict[str, Any] | None
 
 
 def list_window_ids(session: Session, *, model: str, start: datetime, end: datetime) -> list[str]:
@@ -87,6 +104,24 @@ def get_window_span(session: Session, *, model: str) -> tuple[datetime, datetime
     )
     first, last = session.execute(query).one()
     return None if first is None or last is None else (first, last)
+
+
+def list_window_summaries(
+    session: Session, *, window_ids: Sequence[str], results: bool = True
+) -> list[WindowSummary]:
+    """The summaries of these windows (any order), with their stored ``results`` (else None);
+    no payload is read."""
+    out: list[WindowSummary] = []
+    head: tuple[Any, ...] = _HEAD if results else (*_HEAD[:-1], null())
+    for i in range(0, len(window_ids), _CHUNK):
+        chunk = list(window_ids[i : i + _CHUNK])
+        query = select(*head, WindowRow.summary).where(WindowRow.id.in_(chunk))
+        for row in session.execute(query):
+            window_id, start, end, n_rows, evaluated, stored, summary = tuple(row)
+            out.append(
+                WindowSummary(window_id, start, end, n_rows, bool(evaluated), stored, summary)
+            )
+    return out
 
 
 def list_window_parts(

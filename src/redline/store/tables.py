@@ -151,6 +151,8 @@ class WindowRow(Base):
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The monitors' per-column results as stored with the window (0008; None before).
     results: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, nullable=True)
+    #: The few numbers a time series reads off the payload (0011; None before).
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONDict, nullable=True)
 
     _utc = validates("start", "end", "created_at", "evaluated_at")(_validate_utc)
 

@@ -23,6 +23,8 @@ class Worker(ControlLoop):
     """
 
     label = "worker"
+    #: The API stores windows only (``api.evaluate = auto``) while a worker's heartbeat holds.
+    announces_alive = True
 
 
 def stop_on_signals(stop: threading.Event) -> Callable[[], None]:

@@ -121,7 +121,7 @@ def test_the_uvicorn_factory_reads_the_environment(
     app = factory()
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
     try:
-        assert httpx.get(f"{server.url}/healthz").json()["store_revision"] == "0010"
+        assert httpx.get(f"{server.url}/healthz").json()["store_revision"] == "0011"
         assert httpx.get(f"{server.url}/metrics").status_code == 200  # public, no token
     finally:
         server.stop()  # the app opened its store, and closes it on shutdown

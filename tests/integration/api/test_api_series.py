@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 from api_support import MODEL, START, Api, drift_signal, fit_reference, window_payload
+from sqlalchemy import event, update
 
 from redline.profiles.reference import Reference
 from redline.profiles.sketches import LogHistogram
+from redline.profiles.specs import Role
 from redline.profiles.states import NumericState
 from redline.profiles.window import WindowProfile
 from redline.services import timeseries
-from redline.services.catalog import save_reference
-from redline.services.timeseries import get_series_set
+from redline.services.catalog import reference_in, save_reference
+from redline.services.timeseries import SeriesSet, get_series_set
 from redline.services.views import get_model_activity
-from redline.store import Store, add_window, mark_window_evaluated, save_window_results
+from redline.services.window_points import point_of, point_of_summary
+from redline.store import (
+    Store,
+    WindowRow,
+    add_window,
+    list_window_ids,
+    list_window_parts,
+    list_window_summaries,
+    mark_window_evaluated,
+    save_window_results,
+)
 
 SERIES = f"/api/v1/models/{MODEL}/series"
 N = 12
@@ -236,3 +250,80 @@ def test_a_window_evaluated_after_it_was_charted_shows_its_results(
     (drift, _) = get_series_set(store, **one).series  # type: ignore[arg-type]
     assert [(b.mean, b.flagged) for b in drift.buckets] == [(0.7, True)]
     assert drift.threshold == 0.2
+
+
+def _week(store: Store) -> SeriesSet:
+    return get_series_set(store, model=MODEL, start=START, end=START + timedelta(minutes=N))
+
+
+def test_stored_summaries_give_what_the_payloads_give(
+    stored: tuple[Api, list[dict[str, Any]]],
+) -> None:
+    api, _ = stored
+    with api.store.reading() as session:
+        reference = reference_in(session, model=MODEL)
+        assert reference is not None
+        ids = list_window_ids(session, model=MODEL, start=START, end=START + timedelta(hours=1))
+        summaries = list_window_summaries(session, window_ids=ids)
+        named = [reference.column_named(r) for r in (Role.PREDICTION, Role.CONFIDENCE)]
+        columns = [n for n in named if n is not None]
+        parts = {p.id: p for p in list_window_parts(session, window_ids=ids, columns=columns)}
+    assert len(summaries) == N
+    assert all(s.summary is not None and "drift" in s.summary for s in summaries)
+    for summary in summaries:
+        oracle = point_of(parts[summary.id], reference)
+        assert oracle.drift  # the summary's drift against the stored results
+        assert point_of_summary(summary, reference.content_hash) == oracle
+        assert {"prediction_p50", "latency_p99", "errors"} <= set(oracle.values)
+        assert {"route:primary", "source:alpha"} & set(oracle.counts)
+        # Read against another reference, the summary is not used: the payload is.
+        assert point_of_summary(summary, "another reference") is None
+
+
+def test_the_first_series_of_summarised_windows_reads_no_payload(
+    stored: tuple[Api, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, _ = stored
+    monkeypatch.setattr(timeseries, "_POINTS", OrderedDict())  # nothing kept from before
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        if threading.get_ident() == reader:  # not the server's own threads
+            statements.append(str(args[2]))
+
+    reader = threading.get_ident()
+
+    event.listen(api.store.engine, "before_cursor_execute", seen)
+    try:
+        series = _week(api.store)
+    finally:
+        event.remove(api.store.engine, "before_cursor_execute", seen)
+    rows = series.get("rows")
+    assert rows is not None
+    assert rows.n_windows == N
+    assert any("summary" in s for s in statements)
+    assert not [s for s in statements if "payload" in s and "windows" in s]
+
+
+def test_windows_without_a_summary_chart_as_those_with_one(
+    stored: tuple[Api, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, _ = stored
+    monkeypatch.setattr(timeseries, "_POINTS", OrderedDict())
+    summarised = _week(api.store)
+    bogus = {"version": 1, "reference_hash": "another", "values": {"errors": 1e6}, "counts": {}}
+    with api.store.session() as session:
+        old = [f"w-{i}" for i in range(0, N, 2)]
+        session.execute(update(WindowRow).where(WindowRow.id.in_(old)).values(summary=None))
+        # A summary read against another reference is not this reference's: the payload is read.
+        session.execute(update(WindowRow).where(WindowRow.id == "w-1").values(summary=bogus))
+        # Results stored after the window (by a worker): its summary has no drift.
+        row = session.get(WindowRow, "w-3")
+        assert row is not None
+        assert row.summary is not None
+        row.summary = {k: v for k, v in row.summary.items() if k != "drift"}
+    monkeypatch.setattr(timeseries, "_POINTS", OrderedDict())
+    mixed = _week(api.store)
+    assert mixed == summarised
+    assert len(mixed.series) > 10
+    assert all(s.n_windows for s in mixed.series)

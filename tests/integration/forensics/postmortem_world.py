@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from redline.domain import Route
 from redline.profiles.reference import Reference
-from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.store import Store, list_incidents
 from rltest.credit import MODEL, credit_guard, send_traffic
@@ -18,8 +17,8 @@ __all__ = ["MODEL", "fit", "resolved_incident"]
 
 def resolved_incident(url: str, reference: Reference, *, quiet_before: int = 10) -> str:
     """Quiet windows, two drifted ones (SEV2, fallback, verified), three quiet (the primary is
-    restored), one more on the primary: resolved."""
-    store = open_store(url)
+    restored), one more on the primary: resolved. ``url`` names a store already migrated."""
+    store = Store.from_url(url)
     try:  # as a server would: the reference is stored, so windows can be judged again
         save_reference(store, model=MODEL, body=reference.to_dict(), actor="person:test")
     finally:

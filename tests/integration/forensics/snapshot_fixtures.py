@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from snapshot_world import World, build_world, register
 
-from redline.services import open_store
 from redline.store import Store
 
 __all__ = ["store_fixture", "world_fixture"]
@@ -25,11 +24,11 @@ def world_fixture() -> Any:
 
 
 def store_fixture() -> Any:
-    """A ``store`` fixture: the empty store of ``empty_url`` with the world's model registered."""
+    """A ``store`` fixture: the empty store of ``migrated_url`` with the world's model registered."""
 
     @pytest.fixture(name="store")
-    def store(empty_url: str, world: World) -> Iterator[Store]:
-        opened = open_store(empty_url)
+    def store(migrated_url: str, world: World) -> Iterator[Store]:
+        opened = Store.from_url(migrated_url)
         register(opened, world)
         yield opened
         opened.dispose()

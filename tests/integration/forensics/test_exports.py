@@ -44,10 +44,10 @@ def set_aware_at(store: Store, key: str, aware_at: datetime | None) -> None:
 
 
 def test_every_export_validates_is_sealed_and_carries_the_clocks(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
-    key = resolved_incident(empty_url, reference)
-    store = Store.from_url(empty_url)
+    key = resolved_incident(migrated_url, reference)
+    store = Store.from_url(migrated_url)
     try:
         for kind in ("art73", "nist", "aiid", "assessment"):
             document = export_incident(store, key=key, kind=kind, regulatory=REGULATORY)

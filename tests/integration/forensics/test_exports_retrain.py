@@ -51,12 +51,12 @@ def retrain_events(store: Store, key: str) -> list[dict[str, object]]:
 
 
 def test_a_command_and_a_webhook_receive_the_incident_snapshot_and_labels(
-    empty_url: str, reference: Reference, tmp_path: Path
+    migrated_url: str, reference: Reference, tmp_path: Path
 ) -> None:
-    key = resolved_incident(empty_url, reference)
+    key = resolved_incident(migrated_url, reference)
     script = tmp_path / "receiver.py"
     script.write_text(RECEIVER, "utf-8")
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         command = [sys.executable, str(script), "{dir}", "{incident}", "0"]
         config = RetrainConfig.model_validate(

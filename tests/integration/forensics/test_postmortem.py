@@ -69,10 +69,10 @@ def sections(markdown: str) -> dict[str, str]:
 
 
 def test_a_resolved_sev2_gets_a_draft_with_every_section_filled(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
-    key = resolved_incident(empty_url, reference)
-    store = Store.from_url(empty_url)
+    key = resolved_incident(migrated_url, reference)
+    store = Store.from_url(migrated_url)
     try:
         view = show_postmortem(store, key=key)
         assert (view.status, view.version, view.edited_by) == ("draft", 1, None)
@@ -119,10 +119,10 @@ def test_a_resolved_sev2_gets_a_draft_with_every_section_filled(
 
 
 def test_review_workflow_edits_approves_and_lets_the_sev2_close(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
-    key = resolved_incident(empty_url, reference)
-    store = Store.from_url(empty_url)
+    key = resolved_incident(migrated_url, reference)
+    store = Store.from_url(migrated_url)
     try:
         draft = show_postmortem(store, key=key)
         edited = draft.markdown.replace("## Action items", "## Action items\n\nOwner: ana.")
@@ -181,10 +181,10 @@ def test_review_workflow_edits_approves_and_lets_the_sev2_close(
 
 
 def test_a_reopened_incident_needs_its_post_mortem_approved_again(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
-    key = resolved_incident(empty_url, reference)
-    store = Store.from_url(empty_url)
+    key = resolved_incident(migrated_url, reference)
+    store = Store.from_url(migrated_url)
     try:
         submit_postmortem(store, key=key, actor="person:bo")
         approve_postmortem(store, key=key, by="ana")
@@ -206,7 +206,7 @@ def test_a_reopened_incident_needs_its_post_mortem_approved_again(
 
 
 def test_a_failing_draft_never_loses_the_window_that_resolved_the_incident(
-    empty_url: str,
+    migrated_url: str,
     reference: Reference,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -215,9 +215,9 @@ def test_a_failing_draft_never_loses_the_window_that_resolved_the_incident(
         raise RuntimeError("renderer exploded")
 
     monkeypatch.setattr("redline.services.postmortems.build_postmortem", broken)
-    key = resolved_incident(empty_url, reference, quiet_before=1)  # asserts it resolved
+    key = resolved_incident(migrated_url, reference, quiet_before=1)  # asserts it resolved
     assert "could not draft the post-mortem" in caplog.text
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         with pytest.raises(PostmortemNotFoundError, match="postmortem generate"):
             show_postmortem(store, key=key)

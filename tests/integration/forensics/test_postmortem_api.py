@@ -10,17 +10,17 @@ from postmortem_world import fit, resolved_incident
 
 from redline.api import create_app
 from redline.api.server import ApiServer
-from redline.services import open_store
 from redline.services.tokens import create_token
 from redline.settings import Settings, StoreSettings
+from redline.store import Store
 
 
 @pytest.fixture
-def served(empty_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+def served(migrated_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """A resolved incident, then a live server on its store: (url, key, tokens by role)."""
-    key = resolved_incident(empty_url, fit())
-    store = open_store(empty_url)
-    app = create_app(Settings(store=StoreSettings(url=empty_url)), store=store)
+    key = resolved_incident(migrated_url, fit())
+    store = Store.from_url(migrated_url)
+    app = create_app(Settings(store=StoreSettings(url=migrated_url)), store=store)
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
     roles = ("viewer", "responder", "admin")
     tokens = {r: create_token(store, name=f"{r}-pm", role=r)[0] for r in roles}

@@ -66,12 +66,12 @@ def _incident(store: Store) -> int:
 
 
 def test_the_route_change_commits_between_the_manifest_and_the_bytes(
-    empty_url: str, store: Store, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, store: Store, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     playbook = tmp_path / "redline.yaml"
     playbook.write_text(PLAYBOOK)
     monkeypatch.setenv("REDLINE_FORENSICS__PLAYBOOK", str(playbook))
-    serve(empty_url, world, n=1_000, shift=1.5, seed=2, playbook=playbook)
+    serve(migrated_url, world, n=1_000, shift=1.5, seed=2, playbook=playbook)
     with store.session() as session:
         (incident,) = list_incidents(session, model=MODEL)
         kinds = [e.kind for e in list_timeline(session, incident_id=incident.id)]
@@ -88,9 +88,9 @@ def test_the_route_change_commits_between_the_manifest_and_the_bytes(
 
 
 def test_inside_the_transaction_only_the_manifest_is_written(
-    empty_url: str, store: Store, world: World
+    migrated_url: str, store: Store, world: World
 ) -> None:
-    serve(empty_url, world, n=300, shift=0.0, seed=1)
+    serve(migrated_url, world, n=300, shift=0.0, seed=1)
     with store.session() as session:
         row = take_snapshot_in(
             session, incident=None, model=MODEL, reason="on_demand", now=datetime.now(UTC)

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from redline.errors import DataError
 from redline.forensics.archive import verify_archive
 from redline.forensics.manifest import manifest_id
-from redline.services import open_store
 from redline.services.snapshots import (
     SnapshotNotFoundError,
     export_snapshot,
@@ -34,10 +33,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 @pytest.fixture
-def store(empty_url: str, world: World) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str, world: World) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     register(opened, world)
-    serve(empty_url, world, n=300, shift=0.0, seed=1)
+    serve(migrated_url, world, n=300, shift=0.0, seed=1)
     yield opened
     opened.dispose()
 

@@ -10,9 +10,9 @@ from snapshot_world import MODEL, World, build_world, register, serve
 
 from redline.api import create_app
 from redline.api.server import ApiServer
-from redline.services import open_store
 from redline.services.tokens import create_token
 from redline.settings import Settings, StoreSettings
+from redline.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +21,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 @pytest.fixture
-def server(empty_url: str, world: World) -> Iterator[tuple[str, dict[str, str]]]:
-    store = open_store(empty_url)
+def server(migrated_url: str, world: World) -> Iterator[tuple[str, dict[str, str]]]:
+    store = Store.from_url(migrated_url)
     register(store, world)
-    serve(empty_url, world, n=200, shift=0.0, seed=8)
+    serve(migrated_url, world, n=200, shift=0.0, seed=8)
     tokens = {
         role: create_token(store, name=role, role=role)[0] for role in ("viewer", "responder")
     }
-    app = create_app(Settings(store=StoreSettings(url=empty_url)), store=store)
+    app = create_app(Settings(store=StoreSettings(url=migrated_url)), store=store)
     running = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
     try:
         yield running.url, tokens

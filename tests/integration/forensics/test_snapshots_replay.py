@@ -11,7 +11,6 @@ from snapshot_fixtures import store_fixture, world_fixture
 from snapshot_world import MODEL, World, register, serve
 from sqlalchemy import text
 
-from redline.services import open_store
 from redline.services.artifacts import ArtifactError
 from redline.services.replay import replay_snapshot
 from redline.services.snapshots import take_snapshot
@@ -31,9 +30,9 @@ def _environment(store: Store, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_replay_reproduces_a_deterministic_model_exactly(
-    empty_url: str, store: Store, world: World
+    migrated_url: str, store: Store, world: World
 ) -> None:
-    serve(empty_url, world, n=400, shift=0.0, seed=4)
+    serve(migrated_url, world, n=400, shift=0.0, seed=4)
     view = take_snapshot(store, model=MODEL)
     report = replay_snapshot(store, view.id, trust_artifacts=True)
     assert report.divergence.compared == report.divergence.rows > 0
@@ -46,10 +45,10 @@ def test_replay_reproduces_a_deterministic_model_exactly(
 
 
 def test_replay_flags_outputs_the_artifact_does_not_give(
-    empty_url: str, store: Store, world: World
+    migrated_url: str, store: Store, world: World
 ) -> None:
     # What served as v1 was not the registered v1: it always approved.
-    serve(empty_url, world, n=400, shift=0.0, seed=5, predict=lambda row: 1, model_version="v1")
+    serve(migrated_url, world, n=400, shift=0.0, seed=5, predict=lambda row: 1, model_version="v1")
     view = take_snapshot(store, model=MODEL)
     report = replay_snapshot(store, view.id, trust_artifacts=True)
     divergence = report.divergence
@@ -62,9 +61,9 @@ def test_replay_flags_outputs_the_artifact_does_not_give(
 
 
 def test_replay_reports_every_environment_difference(
-    empty_url: str, store: Store, world: World
+    migrated_url: str, store: Store, world: World
 ) -> None:
-    serve(empty_url, world, n=200, shift=0.0, seed=6)
+    serve(migrated_url, world, n=200, shift=0.0, seed=6)
     view = take_snapshot(store, model=MODEL)
     now = copy.deepcopy(_environment(store, view.manifest))
     now["distributions"]["numpy"] = "0.0.1"
@@ -82,12 +81,12 @@ def test_replay_reports_every_environment_difference(
 
 
 def test_without_a_stored_reference_the_output_column_is_named_by_hand(
-    empty_url: str, world: World
+    migrated_url: str, world: World
 ) -> None:
-    bare = open_store(empty_url)
+    bare = Store.from_url(migrated_url)
     try:
         register(bare, world, save=False)
-        serve(empty_url, world, n=300, shift=0.0, seed=9)
+        serve(migrated_url, world, n=300, shift=0.0, seed=9)
         with bare.engine.begin() as connection:  # as windows sent over HTTP before any reference
             connection.execute(text('DELETE FROM "references"'))
         view = take_snapshot(bare, model=MODEL)

@@ -61,9 +61,9 @@ def playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_sev1_is_snapshotted_before_its_kill_switch(
-    empty_url: str, store: Store, world: World, playbook: Path
+    migrated_url: str, store: Store, world: World, playbook: Path
 ) -> None:
-    serve(empty_url, world, n=1_000, shift=1.5, seed=2, playbook=playbook)
+    serve(migrated_url, world, n=1_000, shift=1.5, seed=2, playbook=playbook)
     with store.session() as session:
         (incident,) = list_incidents(session, model=MODEL)
         assert incident.severity == "SEV1"
@@ -80,9 +80,9 @@ def test_a_sev1_is_snapshotted_before_its_kill_switch(
 
 
 def test_no_secret_reaches_any_blob_or_the_manifest(
-    empty_url: str, store: Store, world: World, playbook: Path, tmp_path: Path
+    migrated_url: str, store: Store, world: World, playbook: Path, tmp_path: Path
 ) -> None:
-    serve(empty_url, world, n=1_000, shift=1.5, seed=3, playbook=playbook)
+    serve(migrated_url, world, n=1_000, shift=1.5, seed=3, playbook=playbook)
     (view,) = list_snapshot_views(store, model=MODEL)
     path = export_snapshot(store, snapshot_id=view.id, path=tmp_path / "evidence.tar.gz")
     raw = gzip.decompress(path.read_bytes())  # every member, headers and bytes, uncompressed

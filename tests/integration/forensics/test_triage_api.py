@@ -12,7 +12,6 @@ import pytest
 import redline
 from redline.api import create_app
 from redline.api.server import ApiServer
-from redline.services import open_store
 from redline.services.tokens import create_token
 from redline.settings import ApiSettings, Settings, StoreSettings
 from redline.store import Store
@@ -34,10 +33,10 @@ def _seed(store: Store) -> str:
 
 
 @pytest.fixture
-def served(empty_url: str) -> Iterator[tuple[str, str, str]]:
-    store = open_store(empty_url)
+def served(migrated_url: str) -> Iterator[tuple[str, str, str]]:
+    store = Store.from_url(migrated_url)
     key = _seed(store)
-    settings = Settings(store=StoreSettings(url=empty_url), api=ApiSettings())
+    settings = Settings(store=StoreSettings(url=migrated_url), api=ApiSettings())
     app = create_app(settings, store=store)
     server = ApiServer(app, host="127.0.0.1", port=0, log_level="warning").start()
     token = create_token(store, name="viewer-test", role="viewer")[0]

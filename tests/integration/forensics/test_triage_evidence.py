@@ -18,7 +18,6 @@ from redline.forensics.postmortem_facts import collect_incident
 from redline.guard.sinks import ClosedWindow
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
-from redline.services import open_store
 from redline.services.catalog import save_reference
 from redline.services.ingest import record_window
 from redline.services.response import ResponsePlan
@@ -45,8 +44,8 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def store(empty_url: str, reference: Reference) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str, reference: Reference) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     save_reference(opened, model=MODEL, body=reference.to_dict(), actor="person:test")
     yield opened
     opened.dispose()

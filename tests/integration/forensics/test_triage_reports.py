@@ -35,7 +35,6 @@ from redline.store import (
     list_timeline,
     list_triage_reports,
     list_windows,
-    upgrade,
 )
 from rltest.policy import drift_fallback_playbook
 
@@ -71,9 +70,8 @@ def serve(guard: Guard, n: int, seed: int, *, shift: float = 0.0, attack: int = 
 
 
 @pytest.fixture
-def store(empty_url: str, reference: Reference) -> Iterator[Store]:
-    upgrade(empty_url)
-    opened = Store.from_url(empty_url)
+def store(migrated_url: str, reference: Reference) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     save_reference(opened, model="credit", body=reference.to_dict(), actor="person:test")
     yield opened
     opened.dispose()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from redline.domain import ActionStatus, ActionType, RouteState
-from redline.services import apply_action, current_route, open_store, revert_action
+from redline.services import apply_action, current_route, revert_action
 from redline.services.registry import list_deployments
 from redline.store import Store, get_action
 
@@ -16,8 +16,8 @@ T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     yield opened
     opened.dispose()
 

@@ -50,19 +50,21 @@ def traffic(guard: Guard, n: int, seed: int) -> None:
         guard.predict({"x": float(x), "region": str(region)})
 
 
-def test_bad_version_fails_the_canary_and_is_killed(empty_url: str, reference: Reference) -> None:
+def test_bad_version_fails_the_canary_and_is_killed(
+    migrated_url: str, reference: Reference
+) -> None:
     scorer = Scorer()
     with redline.Guard(
         model="scorer",
         predict=scorer,
         fallback=previous_version,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         route_poll_s=0.05,
         canaries=[GOLDEN],
     ) as guard:
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             traffic(guard, 500, seed=1)
             assert guard.run_canaries()[0].passed

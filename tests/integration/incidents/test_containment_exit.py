@@ -43,7 +43,6 @@ from redline.store import (
     list_audit,
     list_incidents,
     list_timeline,
-    upgrade,
 )
 
 MODEL = "scorer"
@@ -72,9 +71,8 @@ def reference() -> Reference:
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    upgrade(empty_url)
-    opened = Store.from_url(empty_url)
+def store(migrated_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     try:
         yield opened
     finally:

@@ -23,11 +23,11 @@ def reference() -> Reference:
     return fit_reference()
 
 
-def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Reference) -> None:
+def test_drift_is_contained_verified_and_resolved(migrated_url: str, reference: Reference) -> None:
     playbook = drift_fallback_playbook()
-    with credit_guard(empty_url, reference, route_poll_s=0.05, playbook=playbook) as guard:
+    with credit_guard(migrated_url, reference, route_poll_s=0.05, playbook=playbook) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             with store.session() as session:
                 (incident,) = list_incidents(session, model="credit")
@@ -82,13 +82,13 @@ def test_drift_is_contained_verified_and_resolved(empty_url: str, reference: Ref
 
 
 def test_by_default_drift_alone_is_investigated_without_moving_traffic(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
-    with credit_guard(empty_url, reference, route_poll_s=0.05) as guard:
+    with credit_guard(migrated_url, reference, route_poll_s=0.05) as guard:
         send_traffic(guard, 1_000, shift=1.5, seed=1)
         send_traffic(guard, 1_000, shift=1.5, seed=2)
         assert guard.predict({"x": 0.1, "region": "n"}).route is Route.PRIMARY
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             (incident,) = list_incidents(session, model="credit")
@@ -101,12 +101,12 @@ def test_by_default_drift_alone_is_investigated_without_moving_traffic(
         store.dispose()
 
 
-def test_no_incident_without_drift(empty_url: str, reference: Reference) -> None:
+def test_no_incident_without_drift(migrated_url: str, reference: Reference) -> None:
     with redline.Guard(
-        model="quiet", predict=primary, reference=reference, store=empty_url, window_s=3600
+        model="quiet", predict=primary, reference=reference, store=migrated_url, window_s=3600
     ) as guard:
         send_traffic(guard, 1_000, shift=0.0, seed=9)
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             assert list_incidents(session, model="quiet") == []

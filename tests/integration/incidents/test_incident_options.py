@@ -8,15 +8,14 @@ from typer.testing import CliRunner
 
 from redline.cli.main import app
 from redline.domain import IncidentEvent, IncidentStatus, Severity
-from redline.services import open_store
 from redline.services.views import get_incident_view
-from redline.store import add_incident
+from redline.store import Store, add_incident
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _declared_sev2(url: str) -> str:
-    store = open_store(url)
+    store = Store.from_url(url)
     try:
         with store.session() as session:
             row = add_incident(
@@ -35,10 +34,10 @@ def _declared_sev2(url: str) -> str:
 
 
 def test_a_declared_sev2_without_containment_may_be_monitored_only_with_a_reason(
-    empty_url: str,
+    migrated_url: str,
 ) -> None:
-    key = _declared_sev2(empty_url)
-    store = open_store(empty_url)
+    key = _declared_sev2(migrated_url)
+    store = Store.from_url(migrated_url)
     try:
         options = {o.event: o for o in get_incident_view(store, key=key).options}
     finally:
@@ -47,11 +46,11 @@ def test_a_declared_sev2_without_containment_may_be_monitored_only_with_a_reason
     assert options[IncidentEvent.MONITOR].needs == ("reason",)
     assert options[IncidentEvent.CONTAIN].refusal == "no verified containment action yet"
 
-    shown = CliRunner().invoke(app, ["incidents", "show", key, "--store", empty_url])
+    shown = CliRunner().invoke(app, ["incidents", "show", key, "--store", migrated_url])
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())
     assert "contain not yet: no verified containment action yet" in text
     assert "monitor with --reason" in text
 
-    as_json = CliRunner().invoke(app, ["incidents", "show", key, "--json", "--store", empty_url])
+    as_json = CliRunner().invoke(app, ["incidents", "show", key, "--json", "--store", migrated_url])
     assert '"needs": [' in as_json.output

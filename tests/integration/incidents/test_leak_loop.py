@@ -26,13 +26,13 @@ def chatbot(row: dict[str, Any]) -> str:
     return f"the code is {SECRET}" if row["prompt"] == "leak" else "hello"
 
 
-def test_a_canary_leak_kills_the_model(empty_url: str, reference: Reference) -> None:
+def test_a_canary_leak_kills_the_model(migrated_url: str, reference: Reference) -> None:
     with redline.Guard(
         model="bot",
         predict=chatbot,
         fallback=lambda row: "Sorry, I can't help with that.",
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         leak_canaries=[SECRET],
         window_s=3600,
         route_poll_s=0.05,
@@ -44,7 +44,7 @@ def test_a_canary_leak_kills_the_model(empty_url: str, reference: Reference) -> 
         while guard.route.mode is not Route.FALLBACK and time.monotonic() < deadline:
             time.sleep(0.02)
         assert guard.predict({"prompt": "leak"}).value == "Sorry, I can't help with that."
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             (incident,) = list_incidents(session, model="bot")

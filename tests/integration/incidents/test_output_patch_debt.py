@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from redline.domain import ActionStatus, ActionType, Severity
-from redline.services import apply_action, open_store
-from redline.store import add_incident, list_timeline
+from redline.services import apply_action
+from redline.store import Store, add_incident, list_timeline
 
 
-def test_an_output_patch_is_debt_on_the_incident(empty_url: str) -> None:
-    store = open_store(empty_url)
+def test_an_output_patch_is_debt_on_the_incident(migrated_url: str) -> None:
+    store = Store.from_url(migrated_url)
     try:
         now = datetime.now(UTC)
         with store.session() as session:

@@ -49,7 +49,7 @@ def serve_and_label(guard: Guard, n: int, *, flipped: bool, seed: int) -> None:
 
 
 def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
     assert reference.performance is not None
     assert reference.performance["task"] == "classification"  # 0/1 integers are classes
@@ -58,7 +58,7 @@ def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
         predict=model,
         fallback=lambda row: 1,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         route_poll_s=0.05,
     ) as guard:
@@ -66,7 +66,7 @@ def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
         guard.flush()  # labels of the first window land; recall is as in training
         serve_and_label(guard, 800, flipped=True, seed=2)
         guard.flush()
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             with store.session() as session:
                 drops = [
@@ -85,7 +85,7 @@ def test_a_recall_drop_from_late_labels_opens_a_sev2_and_routes_to_the_fallback(
         # The fallback answers "1" to everyone: scored as the primary, recall of "0" would be 0.
         serve_and_label(guard, 800, flipped=True, seed=3)
         guard.flush()
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             with store.session() as session:
                 after = [

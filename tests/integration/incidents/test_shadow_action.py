@@ -32,7 +32,7 @@ def v2(row: dict[str, Any]) -> int:
 
 
 def test_shadow_serves_the_baseline_and_compares_the_suspect(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
     with redline.Guard(
         model="m",
@@ -40,11 +40,11 @@ def test_shadow_serves_the_baseline_and_compares_the_suspect(
         model_version="v2",
         versions={"v1": v1, "v2": v2},
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         route_poll_s=0.05,
     ) as guard:
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             result = apply_action(
                 store,
@@ -74,10 +74,8 @@ def test_shadow_serves_the_baseline_and_compares_the_suspect(
             store.dispose()
 
 
-def test_shadow_without_a_baseline_fails_clearly(empty_url: str) -> None:
-    from redline.services import open_store
-
-    store = open_store(empty_url)
+def test_shadow_without_a_baseline_fails_clearly(migrated_url: str) -> None:
+    store = Store.from_url(migrated_url)
     try:
         result = apply_action(store, model="m", type=ActionType.SHADOW, trigger="person:ops")
         assert result.status is ActionStatus.FAILED

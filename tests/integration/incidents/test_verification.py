@@ -32,19 +32,19 @@ GOLDEN = Canary("golden", {"x": 1.0}, 2.0, tolerance=1e-9, every_s=3600)
     ids=["fallback passes", "fallback fails"],
 )
 def test_a_kill_switch_is_judged_by_the_canaries_on_the_new_route(
-    empty_url: str, reference: Reference, fallback: Any, expected: ActionStatus
+    migrated_url: str, reference: Reference, fallback: Any, expected: ActionStatus
 ) -> None:
     with redline.Guard(
         model="m",
         predict=lambda row: 2.0 * row["x"],
         fallback=fallback,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         route_poll_s=0.05,
         canaries=[GOLDEN],
     ) as guard:
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             result = apply_action(
                 store,

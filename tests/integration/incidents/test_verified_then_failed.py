@@ -64,7 +64,7 @@ def state(store: Store) -> tuple[IncidentRow, ActionRow]:
 
 
 def test_a_verified_fallback_that_fails_its_canary_fails_the_kill_switch(
-    empty_url: str, reference: Reference
+    migrated_url: str, reference: Reference
 ) -> None:
     primary, fallback = Answer(), Answer()
     with redline.Guard(
@@ -72,12 +72,12 @@ def test_a_verified_fallback_that_fails_its_canary_fails_the_kill_switch(
         predict=primary,
         fallback=fallback,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         window_s=3600,
         route_poll_s=0.05,
         canaries=[GOLDEN],
     ) as guard:
-        store = Store.from_url(empty_url)
+        store = Store.from_url(migrated_url)
         try:
             primary.bad = True
             assert not guard.run_canaries()[0].passed  # SEV1, kill switch to the fallback

@@ -7,7 +7,6 @@ from labels_data import MODEL
 from typer.testing import CliRunner
 
 from redline.cli.main import app
-from redline.services import open_store
 from redline.services.review import decide_review, list_review_page, queue_for_review
 from redline.store import Store, count_review_items
 
@@ -38,16 +37,16 @@ def test_an_unknown_status_is_refused_by_the_count_too(store: Store) -> None:
         count_review_items(session, status="waiting")
 
 
-def test_the_cli_table_says_how_many_it_shows_of_how_many(empty_url: str) -> None:
-    store = open_store(empty_url)
+def test_the_cli_table_says_how_many_it_shows_of_how_many(migrated_url: str) -> None:
+    store = Store.from_url(migrated_url)
     try:
         _queue(store, MODEL, 4)
     finally:
         store.dispose()
     runner = CliRunner()
-    cut = runner.invoke(app, ["review", "list", "--limit", "2", "--store", empty_url])
+    cut = runner.invoke(app, ["review", "list", "--limit", "2", "--store", migrated_url])
     assert cut.exit_code == 0, cut.output
     assert "Review items (pending): 4, the oldest 2 shown" in cut.output
-    whole = runner.invoke(app, ["review", "list", "--store", empty_url])
+    whole = runner.invoke(app, ["review", "list", "--store", migrated_url])
     assert "Review items (pending): 4" in whole.output
     assert "shown" not in whole.output

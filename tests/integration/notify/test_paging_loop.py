@@ -64,7 +64,7 @@ def mapped_wrong(n: int) -> list[dict[str, Any]]:
 
 
 def test_a_sev1_pages_once_and_kills_the_model(
-    empty_url: str, reference: Reference, receiver: Receiver
+    migrated_url: str, reference: Reference, receiver: Receiver
 ) -> None:
     playbook = parse_playbook(playbook_text(receiver.url + "/hook"))
     with redline.Guard(
@@ -72,7 +72,7 @@ def test_a_sev1_pages_once_and_kills_the_model(
         predict=lambda r: 1.0,
         fallback=lambda r: 0.0,
         reference=reference,
-        store=empty_url,
+        store=migrated_url,
         playbook=playbook,
         window_s=3600,
         route_poll_s=0.05,
@@ -84,7 +84,7 @@ def test_a_sev1_pages_once_and_kills_the_model(
             guard.predict(row)
         guard.flush()
         assert guard.route.mode is Route.FALLBACK
-    store = Store.from_url(empty_url)
+    store = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             (incident,) = list_incidents(session, model="pricing")

@@ -9,6 +9,7 @@ import pytest
 from remote_support import Service, fit_reference
 
 from redline.profiles.reference import Reference
+from rltest.stores import copy_sqlite_template
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +27,9 @@ def service(migrated_url: str) -> Iterator[Service]:
 
 
 @pytest.fixture
-def sqlite_service(tmp_path: Path) -> Iterator[Service]:
-    """A service on a SQLite file of its own, not started: the spool tests start it late."""
-    created = Service(f"sqlite:///{tmp_path / 'redline.db'}")
+def sqlite_service(sqlite_template_file: Path, tmp_path: Path) -> Iterator[Service]:
+    """A service on a migrated SQLite file of its own, not started: the spool tests start it late."""
+    created = Service(copy_sqlite_template(sqlite_template_file, tmp_path))
     yield created
     created.close()
 

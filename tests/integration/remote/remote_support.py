@@ -20,7 +20,6 @@ from redline.domain import Level, Signal
 from redline.guard.sinks import ClosedWindow, Sink
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
-from redline.services import open_store
 from redline.services.tokens import create_token
 from redline.settings import ApiSettings, Settings, StoreSettings
 from redline.store import Store, list_windows
@@ -65,11 +64,12 @@ def closed_window(reference: Reference, index: int, *, n: int = 200) -> ClosedWi
 
 
 class Service:
-    """``create_app(settings)`` served by uvicorn on 127.0.0.1; restarts keep port and database."""
+    """``create_app(settings)`` served by uvicorn on 127.0.0.1 on a migrated database; restarts
+    keep port and database."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.store: Store = open_store(url)
+        self.store: Store = Store.from_url(url)
         self.tokens = {
             role: create_token(self.store, name=f"{role}-remote", role=role)[0]
             for role in ("viewer", "responder")

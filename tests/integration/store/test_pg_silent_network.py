@@ -21,10 +21,9 @@ OPTIONS = "-c statement_timeout=1000"
 
 
 @pytest.fixture
-def proxied(empty_postgresql_url: str) -> Iterator[tuple[Store, TcpProxy]]:
+def proxied(migrated_postgresql_url: str) -> Iterator[tuple[Store, TcpProxy]]:
     """A migrated store reached through a TcpProxy, with a 1 s statement timeout."""
-    upgrade(empty_postgresql_url)
-    url = make_url(empty_postgresql_url)
+    url = make_url(migrated_postgresql_url)
     given = url.query.get("options", "")
     with TcpProxy(url.port or 5432) as proxy:
         through = url.set(port=proxy.port).update_query_dict({"options": f"{given} {OPTIONS}"})

@@ -24,7 +24,6 @@ from redline.store import (
     get_last_timeline_event,
     list_audit,
     list_timeline,
-    upgrade,
 )
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -166,9 +165,8 @@ def test_orm_changes_to_chain_rows_are_refused_too(session: Session, incident: I
     assert list_timeline(session, incident_id=incident.id)[0].at == T0
 
 
-def test_truncate_is_refused_on_postgresql(empty_postgresql_url: str) -> None:
-    upgrade(empty_postgresql_url)
-    store = Store.from_url(empty_postgresql_url)
+def test_truncate_is_refused_on_postgresql(migrated_postgresql_url: str) -> None:
+    store = Store.from_url(migrated_postgresql_url)
     try:
         with store.session() as session:
             _audit(session, "declare", GENESIS)

@@ -35,10 +35,9 @@ _T = TypeVar("_T")
 
 
 @pytest.fixture
-def stores(empty_url: str) -> Iterator[tuple[Store, Store]]:
+def stores(migrated_url: str) -> Iterator[tuple[Store, Store]]:
     """Two stores (two engines, two connection pools) on one migrated database."""
-    upgrade(empty_url)
-    first, second = Store.from_url(empty_url), Store.from_url(empty_url)
+    first, second = Store.from_url(migrated_url), Store.from_url(migrated_url)
     yield first, second
     first.dispose()
     second.dispose()
@@ -151,10 +150,10 @@ def test_locked_appenders_take_turns_and_keep_one_chain(stores: tuple[Store, Sto
 
 
 def test_an_unlocked_append_that_loses_the_race_is_a_stale_chain_error(
-    empty_postgresql_url: str,
+    migrated_postgresql_url: str,
 ) -> None:
-    upgrade(empty_postgresql_url)
-    first, second = Store.from_url(empty_postgresql_url), Store.from_url(empty_postgresql_url)
+    url = migrated_postgresql_url
+    first, second = Store.from_url(url), Store.from_url(url)
     try:
         with first.session() as session:
             head = _audit(session, action="genesis", prev_hash=GENESIS)
@@ -173,10 +172,10 @@ def test_an_unlocked_append_that_loses_the_race_is_a_stale_chain_error(
 
 
 def test_concurrent_route_state_writers_of_one_revision_let_one_win(
-    empty_postgresql_url: str,
+    migrated_postgresql_url: str,
 ) -> None:
-    upgrade(empty_postgresql_url)
-    first, second = Store.from_url(empty_postgresql_url), Store.from_url(empty_postgresql_url)
+    url = migrated_postgresql_url
+    first, second = Store.from_url(url), Store.from_url(url)
 
     def write(session: Session, by: str) -> None:
         add_route_state(session, model="m", revision=1, state={"by": by}, created_by=by)
@@ -195,13 +194,13 @@ def test_concurrent_route_state_writers_of_one_revision_let_one_win(
 
 @pytest.mark.postgres
 def test_a_lock_is_held_per_schema_not_per_database(
-    empty_postgresql_url: str, second_postgresql_url: str
+    migrated_postgresql_url: str, second_postgresql_url: str
 ) -> None:
     """Two stores in two schemas of one database each take the lock of the same model; within
     one schema a second taker is refused while the first holds it."""
-    for url in (empty_postgresql_url, second_postgresql_url):
-        upgrade(url)
-    mine, same = Store.from_url(empty_postgresql_url), Store.from_url(empty_postgresql_url)
+    upgrade(second_postgresql_url)
+    url = migrated_postgresql_url
+    mine, same = Store.from_url(url), Store.from_url(url)
     other = Store.from_url(second_postgresql_url)
     try:
         with mine.session() as held:

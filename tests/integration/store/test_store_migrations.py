@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from redline.store import Base, create_engine_for, current_revision, downgrade, upgrade
 from redline.store.engine import alembic_config
 
-HEAD = "0010"
+HEAD = "0011"
 TABLES_0001 = {"references", "windows", "signals"}
 TABLES_0002 = {
     "counters",
@@ -97,6 +97,43 @@ def test_0002_down_and_up_keeps_the_0001_tables_and_their_rows(empty_url: str) -
         assert not _signal_columns(engine) & NEW_SIGNAL_COLUMNS
         with engine.connect() as connection:
             assert connection.execute(text("SELECT model FROM signals")).scalars().all() == ["m"]
+
+        upgrade(engine)
+        assert current_revision(engine) == HEAD
+        assert _schema_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def _window_columns(engine: Engine) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns("windows")}
+
+
+def test_0011_down_and_up_keeps_the_windows_and_their_summaries_start_empty(
+    empty_url: str,
+) -> None:
+    engine = create_engine_for(empty_url)
+    insert_window = text(
+        'INSERT INTO windows (id, model, start, "end", n_rows, payload, created_at) '
+        "VALUES ('w-0', 'm', :at, :at, 10, '{}', :at)"
+    )
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as connection:
+            connection.execute(insert_window, {"at": datetime(2024, 1, 1, tzinfo=UTC)})
+        assert "summary" not in _window_columns(engine)
+
+        upgrade(engine)
+        assert "summary" in _window_columns(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, summary FROM windows")).all()
+        assert [tuple(r) for r in rows] == [("w-0", None)]  # no backfill: read off the payload
+
+        downgrade(engine, "0010")
+        assert current_revision(engine) == "0010"
+        assert "summary" not in _window_columns(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM windows")).scalars().all() == ["w-0"]
 
         upgrade(engine)
         assert current_revision(engine) == HEAD

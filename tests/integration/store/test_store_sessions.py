@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from redline.store import Store, add_window, get_window, upgrade
+from redline.store import Store, add_window, get_window
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -19,9 +19,8 @@ def _add_then_fail(store: Store) -> None:
         raise RuntimeError("boom")
 
 
-def test_session_commits_on_success_and_rolls_back_on_error(empty_url: str) -> None:
-    upgrade(empty_url)
-    store = Store.from_url(empty_url)
+def test_session_commits_on_success_and_rolls_back_on_error(migrated_url: str) -> None:
+    store = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             add_window(session, window_id="kept", model="m", start=T0, end=T0, n_rows=1, payload={})

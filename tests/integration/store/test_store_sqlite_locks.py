@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from redline.store import Session, Store, upgrade
+from redline.store import Session, Store
+from rltest.stores import copy_sqlite_template
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
-    """Two stores (two engines, as two processes would have) on one SQLite file."""
-    url = f"sqlite:///{tmp_path / 'locks.db'}"
-    upgrade(url)
+def stores(sqlite_template_file: Path, tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    """Two stores (two engines, as two processes would have) on one migrated SQLite file."""
+    url = copy_sqlite_template(sqlite_template_file, tmp_path)
     first, second = Store.from_url(url), Store.from_url(url)
     with first.session() as session:
         session.execute(text("CREATE TABLE marks (name TEXT)"))

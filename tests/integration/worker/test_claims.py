@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from worker_support import closed_window, run_threads, store_windows
 
-from redline.services import control_loop, open_store
+from redline.services import control_loop
 from redline.services.ingest import record_window, respond_to_windows
 from redline.services.response import ResponsePlan
 from redline.store import (
@@ -30,8 +30,8 @@ MODELS = ("credit", "fraud", "churn", "spam")
 
 
 @pytest.fixture
-def store(empty_url: str) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     yield opened
     opened.dispose()
 
@@ -42,7 +42,7 @@ def _linked_signals(store: Store) -> Counter[int]:
 
 
 def test_two_workers_respond_to_each_of_200_windows_exactly_once(
-    store: Store, empty_url: str, monkeypatch: pytest.MonkeyPatch
+    store: Store, migrated_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [i for model in MODELS for i in store_windows(store, model, 50)]
     responded: list[str] = []  # every window id whose response committed, by either worker
@@ -55,7 +55,7 @@ def test_two_workers_respond_to_each_of_200_windows_exactly_once(
     monkeypatch.setattr(control_loop, "respond_to_windows", counted)
 
     def work() -> None:
-        own = Store.from_url(empty_url)  # its own engine and connections, like a process
+        own = Store.from_url(migrated_url)  # its own engine and connections, like a process
         try:
             worker = Worker(own, batch=10)
             for _ in range(200):  # a tick that meets a busy store tries again on the next
@@ -75,9 +75,9 @@ def test_two_workers_respond_to_each_of_200_windows_exactly_once(
     assert _linked_signals(store) == Counter(signal_ids)  # every signal triaged once
 
 
-def test_a_claim_is_exclusive_until_it_ends(store: Store, empty_url: str) -> None:
+def test_a_claim_is_exclusive_until_it_ends(store: Store, migrated_url: str) -> None:
     store_windows(store, "credit", 3)
-    other = Store.from_url(empty_url)
+    other = Store.from_url(migrated_url)
     try:
         with store.session() as session:
             claimed = claim_windows(session, limit=2)
@@ -93,7 +93,7 @@ def test_a_claim_is_exclusive_until_it_ends(store: Store, empty_url: str) -> Non
 
 
 def test_a_worker_killed_between_claim_and_commit_leaves_the_window_for_the_next(
-    store: Store, empty_url: str
+    store: Store, migrated_url: str
 ) -> None:
     (window_id,) = store_windows(store, "credit", 1)
     script = textwrap.dedent(
@@ -108,7 +108,7 @@ def test_a_worker_killed_between_claim_and_commit_leaves_the_window_for_the_next
             time.sleep(120)
 
         ingest.respond_to_window_in = hang
-        ingest.respond_to_windows(Store.from_url({empty_url!r}), plan=ResponsePlan())
+        ingest.respond_to_windows(Store.from_url({migrated_url!r}), plan=ResponsePlan())
         """
     )
     crashing = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -38,11 +38,11 @@ def _notice(request: httpx.Request) -> str:
 
 
 def test_a_sender_running_meanwhile_skips_the_notices_being_sent(
-    store: Store, empty_url: str
+    store: Store, migrated_url: str
 ) -> None:
     _queue(store)
     received: list[str] = []
-    other = Store.from_url(empty_url)
+    other = Store.from_url(migrated_url)
     second: list[int] = []
 
     def first_sender(request: httpx.Request) -> None:

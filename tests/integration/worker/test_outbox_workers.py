@@ -34,7 +34,7 @@ def _notice(request: httpx.Request) -> str:
     return f"{body['key']} {body['event']}"
 
 
-def test_two_workers_send_each_notice_exactly_once(store: Store, empty_url: str) -> None:
+def test_two_workers_send_each_notice_exactly_once(store: Store, migrated_url: str) -> None:
     for index in range(MODELS):  # one SEV2 incident per model, each with a notice queued
         closed = closed_window(f"m{index:02d}", 0, level=Level.ALARM)
         assert record_window(store, closed, plan=paging_plan())
@@ -43,7 +43,7 @@ def test_two_workers_send_each_notice_exactly_once(store: Store, empty_url: str)
             queue_notice(session, row, event="trigger", channels=["ops"], summary="", now=START)
         assert len(list_notifications(session, status="pending")) == MODELS
     received: list[str] = []
-    others = [Store.from_url(empty_url) for _ in range(3)]
+    others = [Store.from_url(migrated_url) for _ in range(3)]
     stop = threading.Event()
 
     def send(worker_store: Store) -> None:

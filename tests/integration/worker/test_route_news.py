@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, text
 from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.domain import ActionType
-from redline.services import open_store
 from redline.services.actions import apply_action
 from redline.services.tokens import create_token
 from redline.settings import ApiSettings, Settings, StoreSettings
@@ -24,8 +23,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def store(empty_postgresql_url: str) -> Iterator[Store]:
-    opened = open_store(empty_postgresql_url)
+def store(migrated_postgresql_url: str) -> Iterator[Store]:
+    opened = Store.from_url(migrated_postgresql_url)
     yield opened
     opened.dispose()
 
@@ -55,12 +54,12 @@ def test_a_committed_route_change_wakes_the_listener(store: Store) -> None:
 
 
 def test_the_listener_reconnects_after_losing_its_connection(
-    store: Store, empty_postgresql_url: str
+    store: Store, migrated_postgresql_url: str
 ) -> None:
     heard: list[str | None] = []
-    listener = RouteListener(empty_postgresql_url, heard.append, backoff_s=0.05)
+    listener = RouteListener(migrated_postgresql_url, heard.append, backoff_s=0.05)
     listener.start()
-    admin = create_engine(empty_postgresql_url)
+    admin = create_engine(migrated_postgresql_url)
     try:
         wait_for(lambda: listener.connected)
         first = listener.backend_pid
@@ -76,11 +75,11 @@ def test_the_listener_reconnects_after_losing_its_connection(
 
 
 def test_the_long_poll_answers_at_once_when_another_process_changes_the_route(
-    store: Store, empty_postgresql_url: str
+    store: Store, migrated_postgresql_url: str
 ) -> None:
     # A poll interval longer than the wait: only a notification can answer with 200.
     api = ApiSettings(route_poll_s=60.0, route_wait_max_s=60.0)
-    settings = Settings(store=StoreSettings(url=empty_postgresql_url), api=api)
+    settings = Settings(store=StoreSettings(url=migrated_postgresql_url), api=api)
     server = ApiServer(create_app(settings, store=store), host="127.0.0.1", port=0).start()
     token, _ = create_token(store, name="viewer", role="viewer")
     answers: list[httpx.Response] = []
@@ -92,7 +91,7 @@ def test_the_long_poll_answers_at_once_when_another_process_changes_the_route(
             answers.append(client.get("/api/v1/models/news-e/route", params=params))
 
     waiter = threading.Thread(target=poll)
-    other = Store.from_url(empty_postgresql_url)  # another process's engine
+    other = Store.from_url(migrated_postgresql_url)  # another process's engine
     try:
         waiter.start()
         time.sleep(0.5)  # let the long-poll reach its wait

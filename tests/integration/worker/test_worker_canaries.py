@@ -17,7 +17,6 @@ from canary_support import (
 from worker_support import START, run_threads
 
 from redline.profiles.window import WindowProfile
-from redline.services import open_store
 from redline.services.canary_runs import RUN_LEASE
 from redline.services.ingest import respond_to_window_in
 from redline.services.registry import deploy
@@ -49,8 +48,8 @@ class Clock:
 
 
 @pytest.fixture
-def store(empty_url: str, tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(empty_url)
+def store(migrated_url: str, tmp_path: Path) -> Iterator[Store]:
+    opened = Store.from_url(migrated_url)
     register_credit(opened, tmp_path)
     yield opened
     opened.dispose()
@@ -192,9 +191,9 @@ def test_an_action_whose_route_fails_its_canaries_is_marked_failed(
 
 
 def test_two_workers_run_a_models_canaries_once_per_tick(
-    store: Store, tmp_path: Path, empty_url: str
+    store: Store, tmp_path: Path, migrated_url: str
 ) -> None:
-    others = [Store.from_url(empty_url) for _ in range(2)]
+    others = [Store.from_url(migrated_url) for _ in range(2)]
     clock = Clock(START)
     workers = [_worker(other, tmp_path, clock) for other in others]
     summaries = []

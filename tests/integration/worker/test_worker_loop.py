@@ -42,13 +42,13 @@ def _request(request: httpx.Request) -> dict[str, object]:
 
 
 def test_an_unacknowledged_sev2_is_escalated_once_by_two_workers(
-    store: Store, empty_url: str
+    store: Store, migrated_url: str
 ) -> None:
     detected = datetime.now(UTC) - timedelta(hours=2)  # SEV2 must be acknowledged within 1 h
     closed = closed_window("credit", 0, level=Level.ALARM, start=detected)
     assert record_window(store, closed, plan=paging_plan())
     sent: list[dict[str, object]] = []
-    summary = race_paging_workers(empty_url, lambda r: sent.append(_request(r)))
+    summary = race_paging_workers(migrated_url, lambda r: sent.append(_request(r)))
     assert summary.escalated == []
     with store.session() as session:
         (incident,) = list_incidents(session, model="credit")
@@ -157,9 +157,9 @@ def test_a_tick_without_a_database_reports_errors_and_the_loop_carries_on() -> N
 
 
 def test_the_api_in_worker_mode_stores_windows_and_a_worker_responds(
-    store: Store, empty_url: str
+    store: Store, migrated_url: str
 ) -> None:
-    settings = Settings(store=StoreSettings(url=empty_url), api=ApiSettings(evaluate="worker"))
+    settings = Settings(store=StoreSettings(url=migrated_url), api=ApiSettings(evaluate="worker"))
     server = ApiServer(
         create_app(settings, store=store), host="127.0.0.1", port=0, log_level="warning"
     ).start()

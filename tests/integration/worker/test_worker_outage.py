@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import make_url
 
-from redline.store import Store, upgrade
+from redline.store import Store
 from redline.worker import Worker
 from rltest.tcp_proxy import TcpProxy
 from rltest.waiting import wait_for
@@ -24,10 +24,9 @@ def _closed_port() -> int:
 
 
 def test_an_outage_is_one_line_when_it_starts_and_one_when_it_ends(
-    empty_postgresql_url: str, caplog: pytest.LogCaptureFixture
+    migrated_postgresql_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    upgrade(empty_postgresql_url)
-    url = make_url(empty_postgresql_url)
+    url = make_url(migrated_postgresql_url)
     with TcpProxy(_closed_port()) as proxy:  # connections reach nothing: the store is down
         store = Store.from_url(url.set(port=proxy.port).render_as_string(hide_password=False))
         worker = Worker(store, interval_s=0.02, max_backoff_s=0.02)

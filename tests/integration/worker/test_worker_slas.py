@@ -33,13 +33,15 @@ def _events(store: Store, model: str) -> tuple[list[str], list[str]]:
     return events, notes
 
 
-def test_an_uncontained_sev2_is_escalated_once_by_two_workers(store: Store, empty_url: str) -> None:
+def test_an_uncontained_sev2_is_escalated_once_by_two_workers(
+    store: Store, migrated_url: str
+) -> None:
     detected = datetime.now(UTC) - timedelta(hours=5)  # SEV2 must be contained within 4 h
     closed = closed_window("credit", 0, level=Level.ALARM, start=detected)
     # The fallback is applied, never verified.
     assert record_window(store, closed, plan=paging_plan())
     sent: list[str] = []
-    summary = race_paging_workers(empty_url, lambda r: sent.append(r.read().decode()))
+    summary = race_paging_workers(migrated_url, lambda r: sent.append(r.read().decode()))
     assert (summary.escalated_uncontained, summary.errors) == ([], [])
     events, notes = _events(store, "credit")
     assert events.count(CONTAIN_ESCALATION_KIND) == 1

@@ -18,7 +18,6 @@ from redline.guard.sinks import ClosedWindow
 from redline.notify import Notifier, WebhookChannel
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
-from redline.services import open_store
 from redline.services.ingest import store_window
 from redline.services.response import ResponsePlan
 from redline.store import Store
@@ -39,11 +38,11 @@ def reference() -> Reference:
 
 
 def store_fixture() -> Any:
-    """A ``store`` fixture: the migrated empty store of ``empty_url``, disposed after the test."""
+    """A ``store`` fixture: the empty store of ``migrated_url``, disposed after the test."""
 
     @pytest.fixture(name="store")
-    def store(empty_url: str) -> Iterator[Store]:
-        opened = open_store(empty_url)
+    def store(migrated_url: str) -> Iterator[Store]:
+        opened = Store.from_url(migrated_url)
         yield opened
         opened.dispose()
 

@@ -31,8 +31,9 @@ router = APIRouter(tags=["windows"], responses=ERROR_RESPONSES, route_class=Chec
         "applied actions verified, signals triaged into incidents, guards advanced. The "
         "windows of one request are stored in order in one transaction: all or none. A "
         "window whose id is already stored is skipped (`created: false`): senders may retry. "
-        "With `api.evaluate = worker` windows are only stored; `redline worker` responds and "
-        "keeps each window's per-column results. Bodies may be gzip'd "
+        "With `api.evaluate = worker`, or `auto` (the default) while a `redline worker` is "
+        "alive, windows are only stored; the worker responds and keeps each window's "
+        "per-column results. Bodies may be gzip'd "
         "(`Content-Encoding: gzip`); the size limit applies before and after inflating. "
         "A snapshot a response takes records its hashes with the change; its bytes are "
         "copied after the answer is sent."
@@ -48,7 +49,7 @@ def ingest_windows(
 ) -> WindowIngestRead:
     """Store closed windows of a model once each, and respond to what they show."""
     closed = [closed_window(model, item) for item in body.windows]  # all checked before any write
-    if context.settings.api.evaluate == "worker":
+    if context.stores_only():  # api.evaluate: worker, or auto with a worker alive
         new = store_windows(context.store, closed, judge=False)  # the worker judges
     else:
         copy_later: list[str] = []
