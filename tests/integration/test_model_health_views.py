@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -16,6 +18,18 @@ from redline.store import Store
 from rltest.credit import MODEL, credit_guard, fit_reference, send_traffic
 
 
+@contextmanager
+def _served(url: str, rows: int, *, shift: float, seed: int) -> Iterator[Store]:
+    """The store after a credit Guard on ``url`` served ``rows`` rows shifted by ``shift``."""
+    with credit_guard(url, fit_reference()) as guard:
+        send_traffic(guard, rows, shift=shift, seed=seed)
+    store = Store.from_url(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
 def _gauge(families: list[Metric], name: str) -> float:
     (family,) = [f for f in families if f.name == name]
     (sample,) = [s for s in family.samples if s.labels.get("model") == MODEL]
@@ -23,10 +37,7 @@ def _gauge(families: list[Metric], name: str) -> float:
 
 
 def test_a_quiet_model_turns_silent_after_three_windows_with_a_floor(migrated_url: str) -> None:
-    with credit_guard(migrated_url, fit_reference()) as guard:
-        send_traffic(guard, 300, shift=0.0, seed=3)
-    store = Store.from_url(migrated_url)
-    try:
+    with _served(migrated_url, 300, shift=0.0, seed=3) as store:
         fresh = get_model(store, model=MODEL)
         assert fresh.last_window_end is not None
         assert (fresh.healthy, fresh.health) == (True, ())
@@ -40,32 +51,22 @@ def test_a_quiet_model_turns_silent_after_three_windows_with_a_floor(migrated_ur
         families = metric_families(replace(snapshot, checked_at=later))
         assert _gauge(families, "redline_model_healthy") == 0.0
         assert _gauge(families, "redline_model_silent_seconds") == 12 * 60
-    finally:
-        store.dispose()
 
 
 def test_drift_that_opens_an_incident_makes_the_model_unhealthy_everywhere(
     migrated_url: str,
 ) -> None:
-    with credit_guard(migrated_url, fit_reference()) as guard:
-        send_traffic(guard, 1_000, shift=1.5, seed=1)
-    store = Store.from_url(migrated_url)
-    try:
+    with _served(migrated_url, 1_000, shift=1.5, seed=1) as store:
         (model,) = list_models(store)
         assert model.open_incidents >= 1
         assert f"{model.open_incidents} open incident" in " ".join(model.health)
         assert _gauge(metric_families(read_metrics(store)), "redline_model_healthy") == 0.0
-    finally:
-        store.dispose()
 
 
 def test_a_review_waiting_past_its_sla_makes_the_model_unhealthy_everywhere(
     migrated_url: str,
 ) -> None:
-    with credit_guard(migrated_url, fit_reference()) as guard:
-        send_traffic(guard, 300, shift=0.0, seed=3)
-    store = Store.from_url(migrated_url)
-    try:
+    with _served(migrated_url, 300, shift=0.0, seed=3) as store:
         fresh = get_model(store, model=MODEL)
         assert fresh.last_window_end is not None
         now = fresh.last_window_end + timedelta(seconds=30)
@@ -82,5 +83,3 @@ def test_a_review_waiting_past_its_sla_makes_the_model_unhealthy_everywhere(
         assert waited == pytest.approx(20 * 60)
         relaxed = replace(snapshot, review_sla=patient)
         assert _gauge(metric_families(relaxed), "redline_model_healthy") == 1.0
-    finally:
-        store.dispose()
