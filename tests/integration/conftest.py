@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from redline.store import create_engine_for, upgrade
+from redline.store import Store, create_engine_for, upgrade
 from rltest.stores import copy_sqlite_template, pg_schema_at_head, pg_url, sqlite_template
 
 PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -121,6 +121,14 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     with _pg_migrated() as url:
         yield url
+
+
+@pytest.fixture
+def store(migrated_url: str) -> Iterator[Store]:
+    """A store of its own at the newest migration (SQLite file or PostgreSQL schema)."""
+    opened = Store.from_url(migrated_url)
+    yield opened
+    opened.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,13 +26,6 @@ from rltest.waiting import wait_for
 @pytest.fixture(scope="module")
 def reference() -> Reference:
     return fit_reference()
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    opened = Store.from_url(migrated_url)
-    yield opened
-    opened.dispose()
 
 
 class Receiver:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,6 @@ LOOP_THREAD = f"redline-control-{MODEL}"
 @pytest.fixture(scope="module")
 def reference() -> Reference:
     return fit_reference()
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    opened = Store.from_url(migrated_url)
-    yield opened
-    opened.dispose()
 
 
 def _declared_snapshot_key(store: Store) -> str:

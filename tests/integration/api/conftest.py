@@ -12,7 +12,6 @@ from redline.api import create_app
 from redline.api.server import ApiServer
 from redline.services import open_store
 from redline.services.tokens import create_token
-from redline.store import Store
 
 ROLES = ("viewer", "responder", "admin")
 
@@ -27,14 +26,6 @@ def _serve(url: str, options: dict[str, object]) -> Iterator[Api]:
     finally:
         server.stop()
         store.dispose()
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    """A migrated store of its own, for tests of services without a server."""
-    opened = open_store(migrated_url)
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture

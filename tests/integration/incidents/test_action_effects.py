@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from redline.domain import ActionStatus, ActionType, RouteState
 from redline.services import apply_action, current_route, revert_action
@@ -13,13 +10,6 @@ from redline.services.registry import list_deployments
 from redline.store import Store, get_action
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    opened = Store.from_url(migrated_url)
-    yield opened
-    opened.dispose()
 
 
 def _route(store: Store, model: str) -> RouteState:

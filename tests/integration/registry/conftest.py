@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import joblib
 import numpy as np
 import pytest
@@ -11,8 +9,6 @@ from registry_models import Models, features
 from sklearn.linear_model import LogisticRegression
 
 import redline
-from redline.services import open_store
-from redline.store import Store
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +26,3 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Models:
     reference = redline.fit_reference(train, window_sizes=[100, 1_000])
     rows = features(200, seed=13).to_dict(orient="records")
     return Models(v1, v2, v1_path, v2_path, reference, rows)
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    """A migrated store of its own (SQLite file or PostgreSQL schema)."""
-    opened = open_store(migrated_url)
-    yield opened
-    opened.dispose()

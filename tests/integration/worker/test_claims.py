@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,6 @@ from redline.store import (
 from redline.worker import Worker
 
 MODELS = ("credit", "fraud", "churn", "spam")
-
-
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    opened = Store.from_url(migrated_url)
-    yield opened
-    opened.dispose()
 
 
 def _linked_signals(store: Store) -> Counter[int]:
