@@ -19,6 +19,7 @@ left. Prints one ``RESULT {json}`` line and a markdown table.
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import json
 import multiprocessing as mp
@@ -190,6 +191,8 @@ def request_cpu(
     url_path = f"/api/v1/models/{MODEL}/windows"
     with TestClient(create_app(settings)) as http:
         http.post(url_path, content=bodies[0], headers=headers).raise_for_status()  # warm-up
+        if args.gc_freeze:  # as `redline serve` does once started
+            gc.freeze()
         cpu = time.process_time()
         for body in bodies[1:]:
             http.post(url_path, content=body, headers=headers).raise_for_status()
@@ -268,8 +271,8 @@ def workers(args: argparse.Namespace, url: str, count: int) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"task": "ingest", "backend": "postgresql" if args.pg else "sqlite"}
-    for evaluate in args.evaluate.split(","):
-        for encoding in args.encodings.split(","):
+    for evaluate in [e for e in args.evaluate.split(",") if e]:  # '' for workers only
+        for encoding in [e for e in args.encodings.split(",") if e]:
             if args.inproc:
                 with store_url(args.pg) as url:
                     key = f"request_{evaluate}_{encoding}"
@@ -329,6 +332,11 @@ def main() -> None:
         action="store_true",
         help="instead of clients and a server: CPU per window of the app in this process",
     )
+    p.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="--inproc: freeze the garbage collector after start-up, as `redline serve` does",
+    )
     p.add_argument("--server-src", help="a source tree the server imports redline from instead")
     p.add_argument("--output", help="write the JSON result here as well")
     args = p.parse_args()
@@ -340,6 +348,7 @@ def main() -> None:
         "loadavg": os.getloadavg(),
         "python": sys.version.split()[0],
         "server_src": args.server_src,
+        "gc_freeze": args.gc_freeze,
     }
     print("RESULT " + json.dumps(result))
     print()

@@ -2,7 +2,7 @@
 
 >>> import redline
 >>> sorted(redline.__all__)[:3]
-['DriftReport', 'Guard', 'Reference']
+['DriftReport', 'Guard', 'LLMGuard']
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ __version__ = "0.1.0"
 __all__ = [
     "DriftReport",
     "Guard",
+    "LLMGuard",
     "Reference",
     "WindowProfile",
     "__version__",
     "check",
+    "fit_llm_reference",
     "fit_reference",
     "load_reference",
 ]
@@ -26,6 +28,8 @@ _LAZY = {
     "DriftReport": "redline.monitors.report",
     "check": "redline.monitors.report",
     "Guard": "redline.services.embedded",
+    "LLMGuard": "redline.llm.guard",
+    "fit_llm_reference": "redline.llm.reference",
     "Reference": "redline.profiles.reference",
     "load_reference": "redline.profiles.reference",
     "fit_reference": "redline.profiles.fit",
@@ -33,6 +37,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from redline.llm.guard import LLMGuard
+    from redline.llm.reference import fit_llm_reference
     from redline.monitors.report import DriftReport, check
     from redline.profiles.fit import fit_reference
     from redline.profiles.reference import Reference, load_reference

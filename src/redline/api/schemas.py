@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import pydantic_core
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -88,7 +89,13 @@ def check_json(data: Any) -> None:
 
 
 #: JSON escapes that decode to what no store keeps: NUL, or half of a surrogate pair.
-_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+#: Digits as 0, ``E`` as ``e`` and what may end a number as ``,``: a number that may parse to
+#: infinity then shows as an exponent of 3+ digits (``e000,``; a hex string's ``e123`` is not
+#: followed by ``,``) or 200+ digits in a row; any other number is finite (< 1e299).
+_NUMBER_SHAPE = bytes.maketrans(b"123456789E]} \t\r\n", b"000000000e,,,,,,")
+_BIG_EXPONENT = re.compile(rb"e\+?000+(?:,|$)")
+_LONG_DIGITS = b"0" * 200
 #: The body ``load_checked_json`` parsed and found storable, so ``Body`` need not walk it again.
 _CHECKED: ContextVar[object] = ContextVar("redline_checked_json", default=None)
 
@@ -96,13 +103,31 @@ _CHECKED: ContextVar[object] = ContextVar("redline_checked_json", default=None)
 def load_checked_json(raw: bytes) -> Any:
     """Parse a JSON request body, checking while parsing what ``check_json`` checks after.
 
-    Strict UTF-8 text without a ``\\u0000`` or surrogate escape (JSON forbids raw control
-    characters in strings), whose numbers all parse finite (no NaN, Infinity or overflow),
-    holds nothing ``check_json`` refuses: the parsed object is marked and ``Body`` skips its
-    walk (checking while parsing costs ~40% of it). Anything else is parsed as Starlette
-    would and walked as before.
-    JSONDecodeError for malformed JSON.
+    Strict UTF-8 JSON (no raw control characters, no NaN or Infinity) without a ``\\u0000``
+    or surrogate escape, and without a number that may overflow, holds nothing ``check_json``
+    refuses: it is parsed by pydantic-core's parser (~4x faster than ``json``, the same
+    values), and the parsed object is marked so that ``Body`` skips its walk. Anything else
+    is parsed as before, so refusals keep their messages. JSONDecodeError for malformed JSON.
     """
+    if _SUSPECT_ESCAPE.search(raw) is None and not _may_overflow(raw):
+        try:
+            data = pydantic_core.from_json(raw, allow_inf_nan=False)
+        except ValueError:
+            pass  # malformed, or a BOM: parsed below for the usual error or value
+        else:
+            if isinstance(data, dict):
+                _CHECKED.set(data)
+            return data
+    return _load_walked_json(raw)
+
+
+def _may_overflow(raw: bytes) -> bool:
+    shape = raw.translate(_NUMBER_SHAPE)
+    return _LONG_DIGITS in shape or _BIG_EXPONENT.search(shape) is not None
+
+
+def _load_walked_json(raw: bytes) -> Any:
+    """Parse as Starlette would; mark the body checked only when every number is finite."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -116,7 +141,7 @@ def load_checked_json(raw: bytes) -> Any:
         return value
 
     data = json.loads(text.removeprefix("\ufeff"), parse_float=number, parse_constant=number)
-    if not odd and _SUSPECT_ESCAPE.search(text) is None and isinstance(data, dict):
+    if not odd and _SUSPECT_ESCAPE.search(raw) is None and isinstance(data, dict):
         _CHECKED.set(data)
     return data
 

@@ -56,6 +56,7 @@ class RouteStateRead(BaseModel):
     input_filters: list[dict[str, Any]]
     shadow_version: str | None
     output_patch: dict[str, Any] | None
+    generation_limits: dict[str, Any] | None = None
 
 
 class RouteRead(BaseModel):

@@ -13,12 +13,15 @@ from redline import __version__
 from redline.cli import (
     actions,
     audit,
+    canary,
     db,
     export,
     incidents,
+    llm,
     models,
     playbook,
     postmortem,
+    redteam,
     reference,
     review,
     routes,
@@ -28,6 +31,7 @@ from redline.cli.check import check_command
 from redline.cli.console import EXIT_ERROR, EXIT_OK, print_error
 from redline.cli.demo import demo_command
 from redline.cli.example import example_command
+from redline.cli.gateway import gateway_command
 from redline.cli.serve import serve_command
 from redline.cli.tokens import app as tokens_app
 from redline.cli.triage import blame_command, triage_command
@@ -86,6 +90,7 @@ app.command("check")(check_command)
 app.command("example")(example_command)
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
+app.command("gateway")(gateway_command)
 app.command("triage")(triage_command)
 app.command("blame")(blame_command)
 app.command("worker")(worker_command)
@@ -102,6 +107,9 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(snapshots.app, name="snapshot")
 app.add_typer(postmortem.app, name="postmortem")
 app.add_typer(export.app, name="export")
+app.add_typer(llm.app, name="llm")
+app.add_typer(canary.app, name="canary")
+app.add_typer(redteam.app, name="redteam")
 app.command("replay")(snapshots.replay_command)
 
 

@@ -36,6 +36,7 @@ FIELDS = {
     "blocked_sources": "blocked sources",
     "input_filters": "input filters",
     "output_patch": "output patch",
+    "generation_limits": "generation limits",
 }
 
 
@@ -56,6 +57,9 @@ def describe_value(name: str, value: Any) -> str:
         return "; ".join(_filter(rule) for rule in value)
     if name == "output_patch":
         return _patch(value)
+    if name == "generation_limits":
+        caps = (f"{k.replace('_', ' ')} ≤ {v:g}" for k, v in value.items() if v is not None)
+        return ", ".join(caps)
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
     return str(value)

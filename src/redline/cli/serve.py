@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,6 +186,9 @@ def serve_command(
         )
         stderr_console().print("Press Ctrl-C to stop.")
         previous = signal.signal(signal.SIGTERM, _interrupt)
+        # What is loaded by now lives as long as the process: kept out of the collector's
+        # full passes, which otherwise rescan it as ingest allocates (~0.3 ms per window).
+        gc.freeze()
         try:
             server.run()
         except KeyboardInterrupt:

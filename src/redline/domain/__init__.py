@@ -9,7 +9,7 @@ from redline.domain.decision import Decision, Route, RouteState
 from redline.domain.grouping import Snooze, dedup_key, is_snoozed, should_group
 from redline.domain.incident import IncidentEvent, IncidentStatus, Severity
 from redline.domain.policies import DEFAULT_POLICY, DRIFT_FALLBACK_POLICY
-from redline.domain.route_rules import InputFilter, OutputPatch
+from redline.domain.route_rules import GenerationLimits, InputFilter, OutputPatch
 from redline.domain.severity import (
     SeverityDecision,
     SeverityPolicy,
@@ -36,6 +36,7 @@ __all__ = [
     "ActionType",
     "ColumnKind",
     "Decision",
+    "GenerationLimits",
     "IncidentEvent",
     "IncidentFacts",
     "IncidentStatus",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from redline.domain.decision import Route, RouteState
-from redline.domain.route_rules import InputFilter, OutputPatch
+from redline.domain.route_rules import GenerationLimits, InputFilter, OutputPatch
 from redline.errors import RedlineError
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "EffectError",
     "block_sources",
     "change_threshold",
+    "limit_generation",
     "patch_output",
     "roll_back",
     "route_to_fallback",
@@ -134,6 +135,16 @@ def patch_output(
         return {"output_patch": OutputPatch.from_dict(params)}
     except (AttributeError, TypeError, ValueError) as exc:
         raise EffectError(f"output_patch needs score_offset and/or class_remap: {exc}") from exc
+
+
+def limit_generation(
+    state: RouteState, params: Mapping[str, Any], facts: DeploymentFacts
+) -> dict[str, Any]:
+    """Cap a language model's tokens and temperature per request (a loop, a cost spike)."""
+    try:
+        return {"generation_limits": GenerationLimits.from_dict(params)}
+    except (TypeError, ValueError) as exc:
+        raise EffectError(f"limit_generation needs max_tokens and/or temperature: {exc}") from exc
 
 
 def _undo_collection(

@@ -19,6 +19,7 @@ from redline.domain.action_effects import (
     undo_changes,
 )
 from redline.domain.decision import Route, RouteState
+from redline.domain.route_rules import MAX_TEMPERATURE
 from redline.errors import RedlineError
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "ParamRule",
     "Verification",
     "number",
+    "temperature",
     "unit_interval",
+    "whole_number",
 ]
 
 
@@ -54,6 +57,25 @@ def unit_interval(action: str, name: str, value: Any) -> float:
     if not 0.0 <= out <= 1.0:
         raise ActionParamError(
             f"{action}: {name} must be between 0 and 1 (a minimum confidence), got {value!r}"
+        )
+    return out
+
+
+def whole_number(action: str, name: str, value: Any) -> int:
+    """``value`` as a whole number ≥ 1 (a token budget)."""
+    out = number(action, name, value)
+    if not out.is_integer() or out < 1:
+        raise ActionParamError(f"{action}: {name} must be a whole number ≥ 1, got {value!r}")
+    return int(out)
+
+
+def temperature(action: str, name: str, value: Any) -> float:
+    """``value`` as a sampling temperature between 0 and ``MAX_TEMPERATURE``."""
+    out = number(action, name, value)
+    if not 0.0 <= out <= MAX_TEMPERATURE:
+        raise ActionParamError(
+            f"{action}: {name} must be between 0 and {MAX_TEMPERATURE} (a sampling temperature), "
+            f"got {value!r}"
         )
     return out
 

@@ -14,13 +14,22 @@ from types import MappingProxyType
 from redline.domain.action_effects import (
     block_sources,
     change_threshold,
+    limit_generation,
     patch_output,
     roll_back,
     route_to_fallback,
     shadow_suspect,
     turn_on_filter,
 )
-from redline.domain.action_specs import ActionSpec, ParamRule, Verification, number, unit_interval
+from redline.domain.action_specs import (
+    ActionSpec,
+    ParamRule,
+    Verification,
+    number,
+    temperature,
+    unit_interval,
+    whole_number,
+)
 from redline.domain.decision import Route
 
 __all__ = ["ACTION_SPECS", "CONTAINMENT_TYPES", "ActionSpec", "ActionStatus", "ActionType"]
@@ -38,6 +47,7 @@ class ActionType(StrEnum):
     INPUT_FILTER = "input_filter"
     BLOCK_SOURCE = "block_source"
     OUTPUT_PATCH = "output_patch"
+    LIMIT_GENERATION = "limit_generation"
     PAGE = "page"
     RESTORE = "restore"
 
@@ -140,6 +150,18 @@ ACTION_SPECS: Mapping[ActionType, ActionSpec] = MappingProxyType(
             params={"score_offset": ParamRule(number)},
             # a patch on the output hides the problem rather than fixing it: debt to repay
             records_debt=True,
+        ),
+        ActionType.LIMIT_GENERATION: ActionSpec(
+            summary="cap the language model's tokens and temperature per request",
+            contains=True,
+            changes_route=True,
+            effect=limit_generation,
+            owns=frozenset({"generation_limits"}),
+            verification=Verification((P,)),
+            params={
+                "max_tokens": ParamRule(whole_number),
+                "temperature": ParamRule(temperature),
+            },
         ),
         ActionType.PAGE: ActionSpec(summary="page {paged}", phase=2),
         ActionType.RESTORE: ActionSpec(

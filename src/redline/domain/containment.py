@@ -48,6 +48,7 @@ DEPARTURES: tuple[tuple[str, Callable[[RouteState], bool]], ...] = (
     ("input_filters", lambda s: bool(s.input_filters)),
     ("blocked_sources", lambda s: bool(s.blocked_sources)),
     ("output_patch", lambda s: s.output_patch is not None),
+    ("generation_limits", lambda s: s.generation_limits is not None),
 )
 
 

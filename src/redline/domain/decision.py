@@ -8,7 +8,12 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple, get_args
 
-from redline.domain.route_rules import InputFilter, OutputPatch, source_blocked
+from redline.domain.route_rules import (
+    GenerationLimits,
+    InputFilter,
+    OutputPatch,
+    source_blocked,
+)
 
 __all__ = ["REVIEW_MODES", "Decision", "ReviewMode", "Route", "RouteState"]
 
@@ -53,6 +58,7 @@ class RouteState:
     input_filters: tuple[InputFilter, ...] = ()
     shadow_version: str | None = None
     output_patch: OutputPatch | None = None
+    generation_limits: GenerationLimits | None = None
 
     def __post_init__(self) -> None:
         # Coerce JSON-ish inputs (str mode, lists) so every RouteState is canonical and immutable.
@@ -86,6 +92,8 @@ class RouteState:
         data["blocked_sources"] = list(self.blocked_sources)
         data["input_filters"] = [f.to_dict() for f in self.input_filters]
         data["output_patch"] = self.output_patch.to_dict() if self.output_patch else None
+        limits = self.generation_limits
+        data["generation_limits"] = limits.to_dict() if limits else None
         return data
 
     @classmethod
@@ -98,4 +106,8 @@ class RouteState:
         )
         patch = values.get("output_patch")
         values["output_patch"] = OutputPatch.from_dict(patch) if patch is not None else None
+        limits = values.get("generation_limits")
+        values["generation_limits"] = (
+            GenerationLimits.from_dict(limits) if limits is not None else None
+        )
         return cls(**values)

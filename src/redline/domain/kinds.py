@@ -6,11 +6,13 @@ from enum import StrEnum
 
 __all__ = [
     "DRIFT_KINDS",
+    "GENERATION_KINDS",
     "INTEGRITY_KINDS",
     "KIND_FAMILY",
     "PIPELINE_KINDS",
     "RELATED_FAMILIES",
     "SHARE_INTEGRITY_KINDS",
+    "SOURCE_KINDS",
     "Family",
     "family_of",
     "related",
@@ -38,6 +40,14 @@ SHARE_INTEGRITY_KINDS = frozenset({"missing_column", "null_jump", "out_of_range"
 #: New categories appear in the world too, so ``unseen_categories`` alone is not one.
 PIPELINE_KINDS = INTEGRITY_KINDS - {"unseen_categories"}
 
+#: A language model generating past its normal length or cost: answers stuck in a loop, or
+#: completion tokens or cost per request far above the reference. Contained by capping tokens.
+GENERATION_KINDS = frozenset({"generation_loop", "token_spike", "cost_spike"})
+
+#: Kinds whose evidence names one offending traffic source (``evidence["source"]``): what a
+#: ``block_source`` action triggered by them blocks.
+SOURCE_KINDS = frozenset({"source_share", "prompt_injection"})
+
 
 class Family(StrEnum):
     """What a signal is evidence about; incidents group related families only."""
@@ -49,6 +59,7 @@ class Family(StrEnum):
     RELEASE = "release"
     SERVING = "serving"
     PRIVACY = "privacy"
+    SECURITY = "security"
     OTHER = "other"
 
 
@@ -64,6 +75,9 @@ KIND_FAMILY: dict[str, Family] = {
     "outage": Family.SERVING,
     "pii_leak": Family.PRIVACY,
     "canary_leak": Family.PRIVACY,
+    "prompt_injection": Family.SECURITY,
+    "toxic_output": Family.SECURITY,
+    **dict.fromkeys(GENERATION_KINDS, Family.SERVING),
 }
 
 _D, _P, _I, _T, _R = (
@@ -78,7 +92,8 @@ _D, _P, _I, _T, _R = (
 #: a world that changed lowers performance; a pipeline bug (a unit change, a remapped category)
 #: shows as drift and as integrity breaches at once; a flooding source or a broken client shifts
 #: the inputs and breaks their ranges; a bad release fails its canaries, moves its outputs and
-#: loses performance. Serving, privacy and outside alerts relate to nothing but themselves.
+#: loses performance. Serving, privacy, security and outside alerts relate to nothing but
+#: themselves.
 RELATED_FAMILIES: frozenset[frozenset[Family]] = frozenset(
     frozenset(pair)
     for pair in (

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from redline.domain.actions import CONTAINMENT_TYPES, ActionType
 from redline.domain.incident import Severity
-from redline.domain.kinds import DRIFT_KINDS, INTEGRITY_KINDS, SHARE_INTEGRITY_KINDS
+from redline.domain.kinds import (
+    DRIFT_KINDS,
+    GENERATION_KINDS,
+    INTEGRITY_KINDS,
+    SHARE_INTEGRITY_KINDS,
+)
 from redline.domain.severity import SeverityPolicy, SeverityRule, SignalMatch
 from redline.domain.signal import Level
 
@@ -14,20 +19,27 @@ __all__ = [
     "HARMFUL_SHARE",
     "SEV1_CRITICAL_SCAN",
     "SEV1_HARM",
+    "SEV1_TOXIC_MANY",
     "SEV2_DEGRADATION",
     "SEV2_DRIFT_AGREEMENT",
     "SEV2_DRIFT_ALARM",
     "SEV2_DRIFT_FALLBACK",
+    "SEV2_GENERATION",
+    "SEV2_INJECTION",
     "SEV2_INTEGRITY",
     "SEV2_INTEGRITY_INVESTIGATE",
     "SEV2_MAPPING_ERROR",
     "SEV2_SOURCE",
+    "SEV2_TOXIC",
+    "SEV3_GENERATION",
     "SEV3_LATENCY",
+    "SEV3_TOPIC_DRIFT",
     "SEV3_UNLISTED",
     "SEV3_WARNING",
 ]
 
 _ALARM_UP = frozenset({Level.ALARM, Level.CRITICAL})
+_CRITICAL = frozenset({Level.CRITICAL})
 _KILL = (ActionType.SNAPSHOT, ActionType.KILL_SWITCH, ActionType.PAGE)
 _FALLBACK = (ActionType.SNAPSHOT, ActionType.ROUTE_FALLBACK)
 _EVIDENCE = (ActionType.SNAPSHOT,)
@@ -71,6 +83,30 @@ SEV2_SOURCE = _sev2(
     (ActionType.SNAPSHOT, ActionType.BLOCK_SOURCE),
 )
 """One traffic source flooding in (abuse, a broken client), confirmed: block it, serve the rest."""
+
+SEV1_TOXIC_MANY = _sev1(
+    "sev1_toxic_outputs_many", SignalMatch(kinds=frozenset({"toxic_output"}), levels=_CRITICAL)
+)
+"""Many toxic or jailbroken answers in one window: the model is being steered at scale; stop it."""
+
+SEV2_INJECTION = _sev2(
+    "sev2_prompt_injection_campaign",
+    SignalMatch(kinds=frozenset({"prompt_injection"})),
+    (ActionType.SNAPSHOT, ActionType.BLOCK_SOURCE),
+)
+"""An injection campaign from one source (its flagged share is far above the false-positive
+rate): block that source, serve everyone else."""
+
+SEV2_TOXIC = _sev2("sev2_toxic_output", SignalMatch(kinds=frozenset({"toxic_output"})), _EVIDENCE)
+"""A few toxic answers: the output scanners already act per answer; keep evidence, a person looks."""
+
+SEV2_GENERATION = _sev2(
+    "sev2_runaway_generation",
+    SignalMatch(kinds=GENERATION_KINDS, levels=_ALARM_UP),
+    (ActionType.SNAPSHOT, ActionType.LIMIT_GENERATION),
+)
+"""Loops or token/cost per request far above the reference: cap the tokens (the cap comes from
+the signal's evidence, the reference's p99 completion tokens with headroom) until it is fixed."""
 
 SEV2_DEGRADATION = _sev2(
     "sev2_degradation",
@@ -117,6 +153,13 @@ SEV2_DRIFT_AGREEMENT = _sev2(
 )
 """Two drift kinds warning together agree: raise to SEV2 and keep evidence, without rerouting."""
 
+SEV3_GENERATION = _sev3("sev3_generation", SignalMatch(kinds=GENERATION_KINDS))
+"""Answers somewhat longer, costlier or loopier than the reference: log and watch; a person may
+cap tokens (``limit_generation``) before it grows."""
+
+SEV3_TOPIC_DRIFT = _sev3("sev3_topic_drift", SignalMatch(monitors=frozenset({"text_drift"})))
+"""Prompts or answers on other topics, or from another writing source: log and watch."""
+
 SEV3_LATENCY = _sev3("sev3_latency", SignalMatch(kinds=frozenset({"latency"})))
 """Slow answers hurt users but not correctness: log and watch."""
 
@@ -129,7 +172,13 @@ SEV3_UNLISTED = _sev3("sev3_unlisted", SignalMatch())
 _HARM_RULES = (
     SEV1_HARM,
     SEV1_CRITICAL_SCAN,
+    SEV1_TOXIC_MANY,
     SEV2_SOURCE,
+    SEV2_INJECTION,
+    SEV2_TOXIC,
+    SEV2_GENERATION,
+    SEV3_GENERATION,
+    SEV3_TOPIC_DRIFT,
     SEV2_DEGRADATION,
     SEV2_MAPPING_ERROR,
     SEV2_INTEGRITY,
@@ -139,9 +188,9 @@ _WATCH_RULES = (SEV2_DRIFT_AGREEMENT, SEV3_LATENCY, SEV3_WARNING, SEV3_UNLISTED)
 
 #: The policy used when a playbook declares none; rules are checked in this order. Traffic moves
 #: only on evidence of harm; drift alone is recorded, snapshotted and investigated.
-DEFAULT_POLICY = SeverityPolicy("2026-12-harm", (*_HARM_RULES, SEV2_DRIFT_ALARM, *_WATCH_RULES))
+DEFAULT_POLICY = SeverityPolicy("2026-12-harm-llm", (*_HARM_RULES, SEV2_DRIFT_ALARM, *_WATCH_RULES))
 
 #: The default with confirmed drift routed to the fallback, for callers that opt into it.
 DRIFT_FALLBACK_POLICY = SeverityPolicy(
-    "2026-12-harm+drift-fallback", (*_HARM_RULES, SEV2_DRIFT_FALLBACK, *_WATCH_RULES)
+    "2026-12-harm-llm+drift-fallback", (*_HARM_RULES, SEV2_DRIFT_FALLBACK, *_WATCH_RULES)
 )

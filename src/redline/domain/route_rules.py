@@ -1,4 +1,5 @@
-"""Per-request rules a RouteState carries: input filters, source blocks and output patches."""
+"""Per-request rules a RouteState carries: input filters, source blocks, output patches and
+generation limits for language models."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ __all__ = [
     "FILTER_OPS",
     "FilterAction",
     "FilterOp",
+    "GenerationLimits",
     "InputFilter",
     "OutputPatch",
     "source_blocked",
@@ -113,6 +115,58 @@ class OutputPatch:
     def from_dict(cls, data: Mapping[str, Any]) -> OutputPatch:
         """Inverse of :meth:`to_dict`."""
         return cls(float(data.get("score_offset", 0.0)), dict(data.get("class_remap") or {}))
+
+
+#: The highest sampling temperature a limit may set (the OpenAI API's own upper bound).
+MAX_TEMPERATURE = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationLimits:
+    """Caps on what a language model may generate per request: tokens, and sampling temperature.
+
+    A cap only ever lowers what the caller asked for: ``limit(params)`` returns the request's
+    parameters with ``max_tokens`` and ``temperature`` at most the caps.
+    """
+
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_tokens is None and self.temperature is None:
+            raise ValueError("a generation limit needs max_tokens and/or temperature")
+        if self.max_tokens is not None and (
+            isinstance(self.max_tokens, bool)
+            or not isinstance(self.max_tokens, int)
+            or self.max_tokens < 1
+        ):
+            raise ValueError(f"max_tokens must be a whole number ≥ 1, got {self.max_tokens!r}")
+        t = self.temperature
+        if t is not None and not (math.isfinite(t) and 0.0 <= t <= MAX_TEMPERATURE):
+            raise ValueError(f"temperature must be between 0 and {MAX_TEMPERATURE}, got {t!r}")
+
+    def limit(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` (a chat request's keywords) with the caps applied; other keys unchanged."""
+        out = dict(params)
+        for name, cap in (("max_tokens", self.max_tokens), ("temperature", self.temperature)):
+            if cap is None:
+                continue
+            asked = out.get(name)
+            out[name] = cap if not isinstance(asked, int | float) else min(asked, cap)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GenerationLimits:
+        """Inverse of :meth:`to_dict`."""
+        tokens, temperature = data.get("max_tokens"), data.get("temperature")
+        return cls(
+            int(tokens) if isinstance(tokens, float) and tokens.is_integer() else tokens,
+            float(temperature) if temperature is not None else None,
+        )
 
 
 def source_blocked(source: str | None, blocked: tuple[str, ...]) -> bool:

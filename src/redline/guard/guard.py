@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 from redline.domain import Decision, Route, RouteState
 from redline.guard.buffer import RowBuffer
 from redline.guard.canaries import Canary, CanaryResult, CanaryRunner, run_canary
+from redline.guard.derived import DerivedColumns
 from redline.guard.leaks import LeakScanner
 from redline.guard.plan import RoutePlan, compile_plan
 from redline.guard.route_watch import RouteWatcher
@@ -73,6 +74,7 @@ class GuardEngine:
         record_served: bool = False,
         canaries: Sequence[Canary] = (),
         leak_canaries: Sequence[str] = (),
+        derived: DerivedColumns | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if window_s <= 0:
@@ -110,7 +112,11 @@ class GuardEngine:
         confidence_column = reference.column_named(Role.CONFIDENCE)
         target = reference.column_named(Role.TARGET)
         not_inputs = (prediction, confidence_column, target)
-        self._names = [n for n in reference.raw_columns if n not in not_inputs]
+        self._derived = derived
+        if derived is not None:
+            self._names = list(derived.names)
+        else:
+            self._names = [n for n in reference.raw_columns if n not in not_inputs]
         self._prediction_column = prediction
         self._confidence_column = confidence_column if confidence is not None else None
         self._confidence = confidence
@@ -201,11 +207,42 @@ class GuardEngine:
 
     # -- request path -------------------------------------------------------------------
 
+    @property
+    def plan(self) -> RoutePlan:
+        """The compiled route in force (read once per request: a new route swaps it whole)."""
+        return self._plan
+
+    def new_request_id(self) -> str:
+        """A request id unique to this Guard, as ``predict`` gives each request."""
+        return f"{self._prefix}-{next(self._ids):x}"
+
+    def record(
+        self,
+        row: Mapping[str, Any],
+        *,
+        value: Any,
+        output: Any,
+        route: str,
+        source: str | None,
+        latency_ms: float,
+        request_id: str,
+    ) -> None:
+        """Record a request served outside ``predict`` (its row as ``derived.names`` says).
+
+        ``value`` is what the caller got, ``output`` the primary's own answer (None when
+        something else answered), ``route`` a Route value or ``"error"``; never raises.
+        """
+        self._record(row, value, source, route, latency_ms, request_id, output)
+
+    def hold_for_review(self, entry: Mapping[str, Any]) -> None:
+        """Put a request decided after serving (a flagged answer) in the review queue."""
+        self.review_queue.append(dict(entry))
+
     def predict(self, row: Mapping[str, Any], *, source: str | None = None) -> Decision:
         """Serve one prediction as the route says; redline's own failures never reach the caller."""
         start = time.perf_counter()
         plan = self._plan
-        request_id = f"{self._prefix}-{next(self._ids):x}"
+        request_id = self.new_request_id()
         try:
             value, taken, error, output = self._router.serve(plan, row, source, request_id)
         except Exception:

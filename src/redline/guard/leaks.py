@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from redline.domain import Level, Signal
+from redline.monitors.base import window_signal
 from redline.profiles.window import WindowProfile
 
-__all__ = ["LeakScanner"]
+__all__ = ["LeakScanner", "canary_name"]
 
 
-def _fingerprint(canary: str) -> str:
+def canary_name(canary: str) -> str:
     """A stable name for a canary that does not reveal it."""
     return "canary-" + hashlib.sha256(canary.encode()).hexdigest()[:12]
 
@@ -24,7 +25,7 @@ class LeakScanner:
     def __init__(self, canaries: Sequence[str]) -> None:
         if any(not c for c in canaries):
             raise ValueError("leak canaries must be non-empty strings")
-        self._canaries = [(c, _fingerprint(c)) for c in canaries]
+        self._canaries = [(c, canary_name(c)) for c in canaries]
         self._hits: dict[str, list[str]] = {}
 
     def __bool__(self) -> bool:
@@ -44,18 +45,16 @@ class LeakScanner:
         """One critical ``canary_leak`` signal per canary seen since the last call."""
         hits, self._hits = self._hits, {}
         return [
-            Signal(
+            window_signal(
+                model,
+                window,
                 monitor="leak_canary",
                 kind="canary_leak",
                 column=name,
                 statistic="outputs_with_canary",
-                value=float(len(ids)),
+                value=len(ids),
                 threshold=0.0,
                 level=Level.CRITICAL,
-                window_start=window.start,
-                window_end=window.end,
-                n_rows=window.n_rows,
-                model=model,
                 evidence={"canary": name, "request_ids": ids[:50], "count": len(ids)},
             )
             for name, ids in sorted(hits.items())

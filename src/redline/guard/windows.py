@@ -157,6 +157,8 @@ class WindowWorker:
         guard = self._guard
         window = self._window
         columns = chunk.columns
+        if guard._derived is not None:
+            columns = guard._derived.derive(columns)
         if guard._prediction_column is not None:
             columns = {**columns, guard._prediction_column: as_array(chunk.predictions)}
         if guard._confidence_column is not None and guard._confidence is not None:
@@ -195,6 +197,15 @@ class WindowWorker:
             figures["route_age_s"] = round(route_age_s, 6)
         return figures
 
+    def _derived_signals(self, window: WindowProfile) -> list[Signal]:
+        derived = self._guard._derived
+        assert derived is not None
+        try:
+            return derived.signals(self._guard.model, window)
+        except Exception:  # a failing deriver must not cost the window
+            log.exception("redline could not read derived signals of %s", self._guard.model)
+            return []
+
     def _close_window(self) -> None:
         buffer, feedback = self._guard._take()
         try:
@@ -212,6 +223,8 @@ class WindowWorker:
         self._deadline = time.monotonic() + self._window_s
         canary_signals = self._canaries.signals(self._guard.model, window)
         canary_signals += self._guard._leaks.signals(self._guard.model, window)
+        if self._guard._derived is not None:
+            canary_signals += self._derived_signals(window)
         if window.n_rows == 0 and not feedback and not canary_signals:
             self._served = []
             return

@@ -6,11 +6,41 @@ import inspect
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Self
 
-from redline.domain import Signal
+from redline.domain import Level, Signal
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 
-__all__ = ["Monitor"]
+__all__ = ["Monitor", "window_signal"]
+
+
+def window_signal(
+    model: str,
+    window: WindowProfile,
+    *,
+    monitor: str,
+    kind: str,
+    column: str | None,
+    statistic: str,
+    value: float,
+    threshold: float,
+    level: Level,
+    evidence: dict[str, Any],
+) -> Signal:
+    """A signal about ``window``, the window closing now (its span and row count)."""
+    return Signal(
+        monitor=monitor,
+        kind=kind,
+        column=column,
+        statistic=statistic,
+        value=float(value),
+        threshold=float(threshold),
+        level=level,
+        window_start=window.start,
+        window_end=window.end,
+        n_rows=window.n_rows,
+        model=model,
+        evidence=evidence,
+    )
 
 
 class Monitor(ABC):

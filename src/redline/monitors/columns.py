@@ -12,6 +12,8 @@ from redline.profiles.drift import PRIMARY, categorical_statistics, numeric_stat
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec
 from redline.profiles.states import CategoricalState, NumericState
+from redline.profiles.text_drift import TOKEN_STATISTIC, text_statistics, top_token_moves
+from redline.profiles.text_sketch import TextSpec, TextState
 from redline.profiles.window import WindowProfile
 
 __all__ = [
@@ -22,10 +24,11 @@ __all__ = [
     "fewest_rows",
     "judge_column",
     "judge_columns",
+    "judge_text",
 ]
 
 #: Minimum practical effect per primary statistic: smaller changes never alarm.
-DEFAULT_FLOORS = {"wasserstein_norm": 0.1, "js_distance": 0.1}
+DEFAULT_FLOORS = {"wasserstein_norm": 0.1, "js_distance": 0.1, TOKEN_STATISTIC: 0.1}
 #: Fewest rows a distribution test runs on; the reference's smallest calibrated window size
 #: raises it (a threshold is never stretched below the sizes it was calibrated for).
 MIN_ROWS = 100
@@ -102,13 +105,35 @@ def judge_column(
         assert isinstance(state, CategoricalState)
         statistic = PRIMARY["categorical"]
         stats = categorical_statistics(spec, state, only=None if detail else (statistic,))
-    value = stats[statistic]
     calibrated = calibrated_threshold(spec, window_sizes, state.n)
-    floor = floors.get(statistic, 0.0)
+    moves = top_moves(spec, state) if state.n and detail else []
+    return _verdict(
+        spec,
+        state.n,
+        (statistic, stats),
+        calibrated=calibrated,
+        floor=floors.get(statistic, 0.0),
+        fewest=fewest_rows(window_sizes, min_rows),
+        moves=moves,
+    )
+
+
+def _verdict(
+    spec: ColumnSpec | TextSpec,
+    n_rows: int,
+    found: tuple[str, dict[str, float]],
+    *,
+    calibrated: float,
+    floor: float,
+    fewest: int,
+    moves: list[dict[str, Any]],
+) -> ColumnVerdict:
+    """The verdict on a primary statistic against max(calibrated threshold, floor)."""
+    statistic, stats = found
+    value = stats[statistic]
     threshold = max(calibrated, floor)
-    fewest = fewest_rows(window_sizes, min_rows)
-    tested = state.n >= fewest
-    note = None if tested else f"not tested: {state.n} rows; drift tests need at least {fewest}"
+    tested = n_rows >= fewest
+    note = None if tested else f"not tested: {n_rows} rows; drift tests need at least {fewest}"
     drifted = tested and not math.isnan(value) and value > threshold
     return ColumnVerdict(
         name=spec.name,
@@ -120,11 +145,34 @@ def judge_column(
         calibrated=calibrated,
         floor=floor,
         drifted=drifted,
-        n_rows=state.n,
+        n_rows=n_rows,
         statistics=stats,
-        top_moves=top_moves(spec, state) if state.n and detail else [],
+        top_moves=moves,
         note=note,
         tested=tested,
+    )
+
+
+def judge_text(
+    spec: TextSpec,
+    state: TextState,
+    *,
+    window_sizes: tuple[int, ...],
+    floors: dict[str, float],
+    min_rows: int = MIN_ROWS,
+) -> ColumnVerdict:
+    """The verdict on a text column's token sketch; rows are texts, not tokens."""
+    stats = text_statistics(spec, state)
+    sizes = spec.thresholds.get(TOKEN_STATISTIC, [])
+    calibrated = interpolate_threshold(window_sizes, sizes, state.n) if sizes else 0.0
+    return _verdict(
+        spec,
+        state.n,
+        (TOKEN_STATISTIC, stats),
+        calibrated=calibrated,
+        floor=floors.get(TOKEN_STATISTIC, 0.0),
+        fewest=fewest_rows(window_sizes, min_rows),
+        moves=top_token_moves(spec, state) if state.n else [],
     )
 
 

@@ -13,29 +13,33 @@ from redline.monitors.columns import (
     MIN_ROWS,
     ColumnVerdict,
     judge_column,
-    judge_columns,
 )
 from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, NumericSpec, Role
 from redline.profiles.states import CategoricalState, ColumnState, NumericState
+from redline.profiles.text_sketch import TextState
 from redline.profiles.window import WindowProfile
 
 __all__ = ["CategoricalDriftMonitor", "NumericDriftMonitor", "PredictionDriftMonitor"]
+
+PooledState = ColumnState | TextState
 
 
 @dataclass(frozen=True)
 class _Pooled:
     """A column's rows from consecutive windows too small to test on their own."""
 
-    state: ColumnState
+    state: PooledState
     start: datetime | None
     windows: int
 
 
-def _merge(a: ColumnState, b: ColumnState) -> ColumnState:
+def _merge(a: PooledState, b: PooledState) -> PooledState:
     if isinstance(a, NumericState) and isinstance(b, NumericState):
         return a.merge(b)
     if isinstance(a, CategoricalState) and isinstance(b, CategoricalState):
+        return a.merge(b)
+    if isinstance(a, TextState) and isinstance(b, TextState):
         return a.merge(b)
     raise TypeError(f"cannot pool a {type(a).__name__} with a {type(b).__name__}")
 
@@ -82,23 +86,30 @@ class _ColumnDriftMonitor(Monitor):
 
     def verdicts(self, window: WindowProfile) -> list[ColumnVerdict]:
         """The verdict on every watched column (drifted or not)."""
-        return judge_columns(
-            self.reference, window, self._selected(), floors=self._floors(), min_rows=self.min_rows
+        return [self._judge(name, self._state(window, name)) for name in self._selected()]
+
+    def _state(self, window: WindowProfile, name: str) -> PooledState:
+        """The window's state of a watched column."""
+        return window.columns[name]
+
+    def _judge(self, name: str, state: PooledState) -> ColumnVerdict:
+        """The verdict on a watched column's (pooled) state."""
+        assert not isinstance(state, TextState)
+        return judge_column(
+            self.reference.columns[name],
+            state,
+            window_sizes=self.reference.window_sizes,
+            floors=self._floors(),
+            min_rows=self.min_rows,
         )
 
     def _pooled_verdict(self, name: str, window: WindowProfile) -> tuple[ColumnVerdict, _Pooled]:
         """The verdict on the column's pooled rows; an untested pool is kept for the next window."""
         held = self._pool.pop(name, None)
-        pooled = _Pooled(window.columns[name], window.start, 1)
+        pooled = _Pooled(self._state(window, name), window.start, 1)
         if held is not None and held.windows < self.max_pooled:
             pooled = _Pooled(_merge(held.state, pooled.state), held.start, held.windows + 1)
-        verdict = judge_column(
-            self.reference.columns[name],
-            pooled.state,
-            window_sizes=self.reference.window_sizes,
-            floors=self._floors(),
-            min_rows=self.min_rows,
-        )
+        verdict = self._judge(name, pooled.state)
         if not verdict.tested:
             self._pool[name] = pooled
         return verdict, pooled

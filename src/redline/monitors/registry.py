@@ -17,6 +17,7 @@ from redline.monitors.drift import (
 from redline.monitors.integrity import IntegrityMonitor
 from redline.monitors.latency import LatencyMonitor
 from redline.monitors.sources import SourceShareMonitor
+from redline.monitors.text_drift import TextDriftMonitor
 from redline.profiles.reference import Reference
 from redline.profiles.window import WindowProfile
 
@@ -27,6 +28,7 @@ REGISTRY: dict[str, type[Monitor]] = {
     for cls in (
         NumericDriftMonitor,
         CategoricalDriftMonitor,
+        TextDriftMonitor,
         PredictionDriftMonitor,
         ConfidenceMonitor,
         LatencyMonitor,

@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 
 from redline.domain import Signal
-from redline.monitors.columns import DEFAULT_FLOORS, MIN_ROWS, ColumnVerdict, judge_columns
+from redline.monitors.columns import (
+    DEFAULT_FLOORS,
+    MIN_ROWS,
+    ColumnVerdict,
+    judge_columns,
+    judge_text,
+)
 from redline.monitors.gate import GateFinding, gate_findings
 from redline.monitors.integrity import IntegrityMonitor
 from redline.profiles.drift import kl_note
@@ -176,13 +182,35 @@ def check(
         floors=floors if floors is not None else DEFAULT_FLOORS,
         min_rows=min_rows,
     )
+    verdicts += _text_verdicts(ref, window, floors=floors, min_rows=min_rows)
     integrity = list(IntegrityMonitor(ref, min_rows=1).update(window).signals)
-    histograms = {v.name: _histogram(ref, window, v.name) for v in verdicts if v.drifted}
+    histograms = {
+        v.name: _histogram(ref, window, v.name)
+        for v in verdicts
+        if v.drifted and v.name in ref.columns
+    }
     notes = _notes(ref, window)
     gate = gate_findings(integrity, window, strict=strict, unprofiled=ref.ignored)
     return DriftReport(
         verdicts, window.n_rows, ref.content_hash, integrity, histograms, notes, gate, strict
     )
+
+
+def _text_verdicts(
+    ref: Reference, window: WindowProfile, *, floors: dict[str, float] | None, min_rows: int
+) -> list[ColumnVerdict]:
+    """Verdicts on the token sketches of the text columns the window holds."""
+    return [
+        judge_text(
+            spec,
+            window.texts[name],
+            window_sizes=ref.window_sizes,
+            floors=floors if floors is not None else DEFAULT_FLOORS,
+            min_rows=min_rows,
+        )
+        for name, spec in ref.texts.items()
+        if spec.source not in window.missing
+    ]
 
 
 def _notes(ref: Reference, window: WindowProfile) -> list[str]:

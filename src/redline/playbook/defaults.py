@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from redline.domain import Severity
-from redline.domain.kinds import INTEGRITY_KINDS
+from redline.domain.kinds import GENERATION_KINDS, INTEGRITY_KINDS
 from redline.domain.policies import HARMFUL_SHARE
 
 __all__ = ["DEFAULT_RULES", "DEFAULT_RUNBOOKS"]
@@ -29,6 +29,7 @@ DEFAULT_RUNBOOKS: dict[Severity, dict[str, Any]] = {
 
 _ALARM = ["alarm", "critical"]
 _DRIFT = ["feature_drift", "prediction_drift", "confidence_drop"]
+_GENERATION = sorted(GENERATION_KINDS)
 _SHARE_BREACHES = ["missing_column", "null_jump", "out_of_range", "type_violation"]
 
 #: The built-in policy (``redline.domain.DEFAULT_POLICY``) as playbook rules: traffic moves only
@@ -45,6 +46,20 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "severity": "SEV2",
         "actions": ["snapshot", "block_source"],
     },
+    {"match": {"kinds": ["toxic_output"], "levels": ["critical"]}, "severity": "SEV1"},
+    {
+        "match": {"kinds": ["prompt_injection"]},
+        "severity": "SEV2",
+        "actions": ["snapshot", "block_source"],
+    },
+    {"match": {"kinds": ["toxic_output"]}, "severity": "SEV2", "actions": ["snapshot"]},
+    {
+        "match": {"kinds": _GENERATION, "levels": _ALARM},
+        "severity": "SEV2",
+        "actions": ["snapshot", "limit_generation"],
+    },
+    {"match": {"kinds": _GENERATION}, "severity": "SEV3"},
+    {"match": {"monitors": ["text_drift"]}, "severity": "SEV3"},
     {
         "match": {"kinds": ["performance_drop", "bias", "mapping_error"], "levels": _ALARM},
         "severity": "SEV2",

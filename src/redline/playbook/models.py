@@ -20,6 +20,7 @@ from redline.playbook.policy import (
     SeverityRule,
 )
 from redline.playbook.problems import problem_error
+from redline.playbook.redteam import RedteamConfig
 from redline.playbook.retrain import RetrainConfig
 
 __all__ = [
@@ -147,6 +148,12 @@ class Playbook(Strict):
     review: ReviewConfig = Field(default_factory=ReviewConfig)
     regulatory: RegulatoryConfig | None = None
     retrain: RetrainConfig | None = None
+    redteam: RedteamConfig | None = None
+    #: Canary tokens planted in prompts, documents or training data → where each one is
+    #: (``redline canary new``); a leaked one names its place in the ``canary_leak`` evidence.
+    leak_canaries: dict[
+        Annotated[str, Field(min_length=8)], Annotated[str, Field(min_length=1)]
+    ] = Field(default_factory=dict)
 
     @field_validator("version")
     @classmethod

@@ -22,7 +22,12 @@ from numpy.typing import NDArray
 
 from redline.profiles.stats import shares
 
-__all__ = ["DEFAULT_WINDOW_SIZES", "calibrate_thresholds", "interpolate_threshold"]
+__all__ = [
+    "DEFAULT_WINDOW_SIZES",
+    "calibrate_thresholds",
+    "interpolate_threshold",
+    "tail_quantile",
+]
 
 FloatArray = NDArray[np.float64]
 Statistic = Callable[[FloatArray, FloatArray], FloatArray]
@@ -65,7 +70,7 @@ def _upper_bound(ordered: FloatArray, tail: float) -> float:
     return float(ordered[ordered.size - j])
 
 
-def _tail_quantile(ordered: FloatArray, tail: float) -> float:
+def tail_quantile(ordered: FloatArray, tail: float) -> float:
     """The ``1 - tail`` quantile: read off the draws, or extrapolated past the reachable level."""
     reachable = _EXCEEDANCES / ordered.size
     if tail >= reachable:
@@ -107,7 +112,7 @@ def calibrate_thresholds(
     out: list[float] = []
     for w in window_sizes:
         ordered = _draw_statistic(statistic, p, n_ref, int(w), n_draws, rng)
-        out.append(_tail_quantile(ordered, tail))
+        out.append(tail_quantile(ordered, tail))
     return out
 
 

@@ -21,6 +21,9 @@ from redline.profiles.reference import Reference
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
 from redline.profiles.tabular import TableLike, n_rows_of, to_columns
 from redline.profiles.targets import infer_task, role_kind, warn_label_like
+from redline.profiles.text_calibration import calibrate_text
+from redline.profiles.text_drift import TOKEN_STATISTIC
+from redline.profiles.text_sketch import TextSpec, fit_text_spec
 from redline.profiles.vocab import fit_vocabulary
 
 __all__ = ["fit_reference"]
@@ -120,6 +123,8 @@ def fit_reference(
     inferred from them unless given: 0/1 integers and booleans are classes, other numbers are
     regression. ``ref.performance["task_reason"]`` says which and how to override it. A column
     named like a label (``y``, ``label``, ``churn``...) without ``target=`` raises a warning.
+    A text feature gets ``length`` and ``words`` descriptors and a hashed token sketch in
+    ``ref.texts`` (``<column>.tokens``, docs/text-drift.md), counted in d.
 
     >>> ref = fit_reference({"x": np.arange(1000.0), "c": ["a", "b"] * 500}, window_sizes=[100])
     >>> sorted(ref.columns)
@@ -144,12 +149,15 @@ def fit_reference(
             )
     warn_label_like({n: cols[n] for n in wanted if n not in roles}, target=target)
     specs: list[ColumnSpec] = []
+    texts: list[str] = []
     ignored: dict[str, str] = {}
     for name in dict.fromkeys([*wanted, *roles]):
         kind = _kind_of(cols[name], kinds.get(name) if kinds else None, roles.get(name), task)
         if kind is None:
             ignored[name] = f"dtype {getattr(cols[name], 'dtype', '?')} is not profiled"
             continue
+        if kind == ColumnKind.TEXT and name not in roles:
+            texts.append(name)
         specs.extend(
             _fit_column(
                 name, cols[name], kind, roles.get(name, Role.FEATURE), n_bins, max_categories
@@ -157,9 +165,10 @@ def fit_reference(
         )
     monitored = [s for s in specs if s.role != Role.TARGET]
     sizes = tuple(sorted({int(w) for w in window_sizes}))
-    quantile = 1.0 - alpha / max(len(monitored), 1)
+    quantile = 1.0 - alpha / max(len(monitored) + len(texts), 1)
     calibrated = {s.name: _calibrate(s, sizes, quantile, seed) for s in monitored}
     specs = [_with_thresholds(s, calibrated.get(s.name)) for s in specs]
+    sketches = [_fit_tokens(name, cols[name], sizes, quantile, seed) for name in texts]
     return Reference(
         columns={s.name: s for s in specs},
         n_rows=n,
@@ -168,6 +177,7 @@ def fit_reference(
         created_at=datetime.now(UTC).isoformat(),
         ignored=ignored,
         performance=_baseline(cols, specs, (target, prediction), task),
+        texts={t.name: t for t in sketches},
     )
 
 
@@ -200,11 +210,32 @@ def _baseline(
     return None if metrics is None else {**metrics, "task_reason": reason}
 
 
+def _column_seed(seed: int, name: str) -> int:
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**32
+
+
+def _fit_tokens(
+    name: str, values: Any, sizes: tuple[int, ...], quantile: float, seed: int
+) -> TextSpec:
+    """A text feature's token sketch with its JS distance calibrated per window size."""
+    from dataclasses import replace
+
+    spec, batch = fit_text_spec(name, values, Role.FEATURE)
+    thresholds = calibrate_text(
+        batch,
+        spec.counts.size,
+        window_sizes=sizes,
+        quantile=quantile,
+        seed=_column_seed(seed, spec.name),
+    )
+    return replace(spec, thresholds={TOKEN_STATISTIC: thresholds} if thresholds else {})
+
+
 def _calibrate(
     spec: ColumnSpec, sizes: tuple[int, ...], quantile: float, seed: int
 ) -> dict[str, list[float]]:
     kind = "numeric" if isinstance(spec, NumericSpec) else "categorical"
-    column_seed = (seed * 1_000_003 + zlib.crc32(spec.name.encode())) % 2**32
+    column_seed = _column_seed(seed, spec.name)
     values = calibrate_thresholds(
         primary_statistic(spec),
         spec.counts,

@@ -12,6 +12,7 @@ from typing import Any
 
 from redline.errors import ReferenceFileError
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role, spec_from_dict
+from redline.profiles.text_sketch import TextSpec, text_spec_from_dict
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Reference", "load_reference"]
 
@@ -31,6 +32,8 @@ class Reference:
     created_at: str
     ignored: dict[str, str] = field(default_factory=dict)
     performance: dict[str, Any] | None = None  # baseline metrics of (target, prediction)
+    #: Token sketches of text columns, by name (``<column>.tokens``); none in older files.
+    texts: dict[str, TextSpec] = field(default_factory=dict)
 
     def role_columns(self, role: Role) -> list[ColumnSpec]:
         """Columns with the given role, in fitted order."""
@@ -48,6 +51,7 @@ class Reference:
         for spec in self.columns.values():
             source = spec.source if isinstance(spec, NumericSpec) and spec.source else spec.name
             names[source] = None
+        names.update(dict.fromkeys(t.source for t in self.texts.values()))
         return list(names)
 
     def column_named(self, role: Role) -> str | None:
@@ -68,12 +72,15 @@ class Reference:
         # Only when present, so references without a baseline keep their hash.
         if self.performance is not None:
             body["performance"] = self.performance
+        if self.texts:  # likewise: references fitted before token sketches keep their hash
+            body["texts"] = [spec.to_dict() for spec in self.texts.values()]
         return body
 
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> Reference:
         """Inverse of :meth:`to_dict`."""
         specs = [spec_from_dict(item) for item in body["columns"]]
+        texts = [text_spec_from_dict(item) for item in body.get("texts", [])]
         return cls(
             columns={s.name: s for s in specs},
             n_rows=int(body["n_rows"]),
@@ -82,6 +89,7 @@ class Reference:
             created_at=str(body["created_at"]),
             ignored={str(k): str(v) for k, v in body.get("ignored", {}).items()},
             performance=body.get("performance"),
+            texts={t.name: t for t in texts},
         )
 
     @property
@@ -114,6 +122,9 @@ class Reference:
                 else f"{spec.edges.size - 1} bins"
             )
             lines.append(f"{spec.name}: {spec.kind.value} {spec.role.value}, {size}")
+        for text in self.texts.values():
+            buckets = f"{text.counts.size} token buckets"
+            lines.append(f"{text.name}: {text.kind.value} {text.role.value}, {buckets}")
         return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from redline.profiles.sketches import BottomK, HeavyHitters, LogHistogram
 from redline.profiles.specs import CategoricalSpec, ColumnSpec, NumericSpec, Role
 from redline.profiles.states import CategoricalState, ColumnState, NumericState, state_from_dict
 from redline.profiles.tabular import Columns, TableLike, n_rows_of, to_columns, values_at
+from redline.profiles.text_sketch import TextState
 
 __all__ = ["GUARD_FIGURES", "WindowProfile", "guard_figures", "merge_shadow"]
 
@@ -55,12 +56,15 @@ class WindowProfile:
     #: its route source last answered; ``window_thread_busy_s``: its window thread's longest
     #: close and hand-over since the previous window, that one's included).
     guard: dict[str, float] = field(default_factory=dict)
+    #: Token sketches of the reference's text columns, by name (``<column>.tokens``).
+    texts: dict[str, TextState] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, reference: Reference, **meta: Any) -> WindowProfile:
         """A profile with no rows on ``reference``'s bins."""
         states = {name: _empty_state(spec) for name, spec in reference.columns.items()}
-        return cls(reference.content_hash, states, **meta)
+        texts = {name: TextState.empty(spec) for name, spec in reference.texts.items()}
+        return cls(reference.content_hash, states, texts=texts, **meta)
 
     @classmethod
     def of(cls, reference: Reference, data: TableLike, **meta: Any) -> WindowProfile:
@@ -95,6 +99,9 @@ class WindowProfile:
             state.fold(spec, values)  # type: ignore[arg-type]
             if _surprises(spec, state) != before:
                 flags[name] = np.flatnonzero(flag_mask(spec, values))
+        for name, text in reference.texts.items():
+            if text.source in columns:  # a missing one is counted by its descriptors above
+                self.texts[name].fold(text, columns[text.source])
         known = set(reference.raw_columns)
         for name in columns:
             if name not in known:
@@ -172,6 +179,7 @@ class WindowProfile:
                 k: max(side[k] for side in (self.guard, other.guard) if k in side)
                 for k in sorted(self.guard.keys() | other.guard.keys())
             },
+            texts={k: v.merge(other.texts[k]) for k, v in self.texts.items()},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +202,7 @@ class WindowProfile:
             "route_revision": self.route_revision,
             "shadow": self.shadow,
             "guard": self.guard,
+            **({"texts": {k: v.to_dict() for k, v in self.texts.items()}} if self.texts else {}),
         }
 
     @classmethod
@@ -218,6 +227,7 @@ class WindowProfile:
             route_revision=int(data.get("route_revision", 0)),
             shadow={str(k): dict(v) for k, v in (data.get("shadow") or {}).items()},
             guard=guard_figures(data),
+            texts={str(k): TextState.from_dict(v) for k, v in (data.get("texts") or {}).items()},
         )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from redline.guard.canaries import Canary
 from redline.guard.control import ControlPlane, RemoteControlPlane
+from redline.guard.derived import DerivedColumns
 from redline.guard.guard import GuardEngine as _Engine
 from redline.guard.guard import Predict
 from redline.guard.serve import REFUSE
@@ -111,6 +112,7 @@ class Guard(_Engine):
         record_served: bool | None = None,
         canaries: Sequence[Canary] | None = None,
         leak_canaries: Sequence[str] = (),
+        derived: DerivedColumns | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         ref = _reference_of(reference)
@@ -181,6 +183,7 @@ class Guard(_Engine):
                 record_served=record_served if record_served is not None else _labelled(ref),
                 canaries=canaries or (),
                 leak_canaries=leak_canaries,
+                derived=derived,
                 clock=clock,
             )
         except BaseException:

@@ -14,6 +14,7 @@ from redline.domain import (
     Severity,
     Signal,
 )
+from redline.domain.kinds import SOURCE_KINDS
 from redline.domain.severity import SeverityDecision
 from redline.services.actions import apply_action_in
 from redline.services.chains import record_event
@@ -50,7 +51,7 @@ def respond_in(
         )
     for action in decision.actions:
         if action in CONTAINMENT_TYPES:
-            params = {**plan.action_params(severity, action), **_params(action, decision.signals)}
+            params = _params(action, decision.signals, plan.action_params(severity, action))
             apply_action_in(
                 session,
                 model=row.model,
@@ -89,11 +90,16 @@ def _already_paged(session: Session, row: IncidentRow) -> bool:
     return any(n.event == "trigger" for n in list_notifications(session, incident_id=row.id))
 
 
-def _params(action: ActionType, signals: Sequence[Signal]) -> dict[str, Any]:
+def _params(action: ActionType, signals: Sequence[Signal], given: dict[str, Any]) -> dict[str, Any]:
+    """The playbook's params, with what the signals name: sources to block, a token cap."""
     if action == ActionType.BLOCK_SOURCE:
-        sources = [s.evidence.get("source") for s in signals if s.kind == "source_share"]
-        return {"sources": [s for s in sources if s]}
-    return {}
+        sources = [s.evidence.get("source") for s in signals if s.kind in SOURCE_KINDS]
+        return {**given, "sources": [s for s in sources if s]}
+    if action == ActionType.LIMIT_GENERATION and "max_tokens" not in given:
+        # a runaway-generation signal suggests a cap from the reference; the playbook's wins
+        caps = [c for s in signals if isinstance(c := s.evidence.get("max_tokens"), int) and c >= 1]
+        return {**given, "max_tokens": min(caps)} if caps else given
+    return given
 
 
 def _record_unavailable(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from redline.errors import StoreBusyError, StoreError
+from redline.store.json_codec import loads_json
 
 __all__ = [
     "Store",
@@ -115,7 +116,13 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
     elif parsed.get_backend_name() == "postgresql":
         connect_args.update(_pg_connect_args(parsed))
         options["pool_timeout"] = POOL_TIMEOUT_S
-    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **options)
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        connect_args=connect_args,
+        json_deserializer=loads_json,  # json.loads's values, ~3x faster (window payloads)
+        **options,
+    )
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)

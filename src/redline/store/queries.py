@@ -7,7 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Insert, Table, Text, bindparam, func, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from redline.domain import Level, Signal
 from redline.errors import StoreError
+from redline.store.json_codec import dumps_json
 from redline.store.tables import Base, ReferenceRow, SignalRow, WindowRow
 
 __all__ = [
@@ -148,10 +151,12 @@ def add_windows(session: Session, *, windows: Sequence[Mapping[str, Any]]) -> se
     session.flush()  # rows added through the session before these must be in first
     table = cast(Table, WindowRow.__table__)
     statement: Insert
-    if session.connection().dialect.name == "postgresql":
+    postgresql = session.connection().dialect.name == "postgresql"
+    if postgresql:
         statement = pg_insert(table).on_conflict_do_nothing(index_elements=["id"])
     else:
         statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+    statement = statement.values(payload=_json_text_param("payload_json", jsonb=postgresql))
     values = [
         {
             "id": w["window_id"],
@@ -159,13 +164,19 @@ def add_windows(session: Session, *, windows: Sequence[Mapping[str, Any]]) -> se
             "start": w["start"],
             "end": w["end"],
             "n_rows": w["n_rows"],
-            "payload": w["payload"],
+            "payload_json": dumps_json(w["payload"]),
             "results": w.get("results"),
             "summary": w.get("summary"),
         }
         for w in windows
     ]
     return set(session.scalars(statement.returning(table.c.id), values))
+
+
+def _json_text_param(name: str, *, jsonb: bool) -> ColumnElement[Any]:
+    """A parameter taking JSON text for a JSON column (PostgreSQL: cast to JSONB)."""
+    param = bindparam(name, type_=Text)
+    return sql_cast(param, JSONB) if jsonb else param
 
 
 def get_window(session: Session, *, window_id: str) -> WindowRow | None:

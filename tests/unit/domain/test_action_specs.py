@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redline.domain import InputFilter, OutputPatch, Route, RouteState
+from redline.domain import GenerationLimits, InputFilter, OutputPatch, Route, RouteState
 from redline.domain.action_effects import COLLECTION_FIELDS, DeploymentFacts, EffectError
 from redline.domain.action_params import PARAM_RULES
 from redline.domain.action_rules import FINAL_ONCE_VERIFIED, REVERSIBLE
@@ -47,6 +47,12 @@ patches = st.builds(
     class_remap=st.dictionaries(names, names, max_size=3),
 )
 
+limits = st.builds(
+    GenerationLimits,
+    max_tokens=st.one_of(st.none(), st.integers(1, 100_000)),
+    temperature=st.floats(0, 2),
+)
+
 states = st.builds(
     RouteState,
     mode=st.sampled_from(list(Route)),
@@ -60,6 +66,7 @@ states = st.builds(
     input_filters=st.lists(_filters(), max_size=3).map(lambda fs: tuple(dict.fromkeys(fs))),
     shadow_version=versions,
     output_patch=st.one_of(st.none(), patches),
+    generation_limits=st.one_of(st.none(), limits),
 )
 
 facts = st.builds(DeploymentFacts, current_version=versions, previous_version=versions)
@@ -103,6 +110,9 @@ VALID: dict[ActionType, st.SearchStrategy[tuple[dict[str, Any], DeploymentFacts]
     T.INPUT_FILTER: _with_facts(_filters().map(InputFilter.to_dict)),
     T.BLOCK_SOURCE: _with_facts(blocks),
     T.OUTPUT_PATCH: _with_facts(patches.map(OutputPatch.to_dict)),
+    T.LIMIT_GENERATION: _with_facts(
+        limits.map(lambda caps: {k: v for k, v in caps.to_dict().items() if v is not None})
+    ),
 }
 
 
@@ -238,6 +248,9 @@ def test_a_shadow_watches_the_served_version_against_the_previous_deployment() -
         (T.INPUT_FILTER, {"field": "x", "op": "nope", "value": 1}, "input_filter needs"),
         (T.OUTPUT_PATCH, {"class_remap": ["not", "a", "mapping"]}, "output_patch needs"),
         (T.THRESHOLD_CHANGE, {}, "threshold_change needs params"),
+        (T.LIMIT_GENERATION, {}, "limit_generation needs max_tokens and/or temperature"),
+        (T.LIMIT_GENERATION, {"max_tokens": 0}, "max_tokens must be a whole number"),
+        (T.LIMIT_GENERATION, {"temperature": 3.5}, "temperature must be between 0 and 2"),
     ],
 )
 def test_unusable_params_raise_an_effect_error(
@@ -273,6 +286,7 @@ FACTS: dict[ActionType, tuple[bool, bool, bool, int, bool]] = {
     T.INPUT_FILTER: (True, True, True, 1, False),
     T.BLOCK_SOURCE: (True, True, True, 1, False),
     T.OUTPUT_PATCH: (True, True, True, 1, False),
+    T.LIMIT_GENERATION: (True, True, True, 1, False),
     T.PAGE: (False, False, True, 2, False),
     T.RESTORE: (False, True, False, 1, False),
 }
@@ -292,4 +306,5 @@ def test_the_derived_tables_read_the_specs() -> None:
     assert {t: set(rules) for t, rules in PARAM_RULES.items()} == {
         T.THRESHOLD_CHANGE: {"threshold"},
         T.OUTPUT_PATCH: {"score_offset"},
+        T.LIMIT_GENERATION: {"max_tokens", "temperature"},
     }

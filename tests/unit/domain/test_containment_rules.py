@@ -9,6 +9,7 @@ import pytest
 
 from redline.domain import (
     ActionStatus,
+    GenerationLimits,
     IncidentFacts,
     IncidentStatus,
     InputFilter,
@@ -43,6 +44,7 @@ DEPARTED: list[tuple[RouteState, tuple[str, ...]]] = [
     (RouteState(input_filters=(InputFilter("x", "gt", 3),)), ("input_filters",)),
     (RouteState(blocked_sources=("10.0.0.0/8",)), ("blocked_sources",)),
     (RouteState(output_patch=OutputPatch(score_offset=0.1)), ("output_patch",)),
+    (RouteState(generation_limits=GenerationLimits(max_tokens=64)), ("generation_limits",)),
     (
         RouteState(mode=Route.FALLBACK, confidence_threshold=0.7, blocked_sources=("k",)),
         ("fallback", "review", "blocked_sources"),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redline.domain import InputFilter, OutputPatch, Route, RouteState
+from redline.domain import GenerationLimits, InputFilter, OutputPatch, Route, RouteState
 from redline.domain.route_rules import FILTER_OPS, source_blocked
 
 FULL = RouteState(
@@ -130,6 +130,47 @@ def test_output_patch_validation_and_string_labels() -> None:
     assert OutputPatch(class_remap={1: 0}).class_remap == {"1": "0"}  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="finite"):
         OutputPatch(score_offset=float("inf"))
+
+
+def test_generation_limits_only_lower_what_a_request_asks() -> None:
+    caps = GenerationLimits(max_tokens=256, temperature=0.2)
+    asked = {"model": "m", "max_tokens": 4096, "temperature": 0.9, "top_p": 0.5}
+    assert caps.limit(asked) == {"model": "m", "max_tokens": 256, "temperature": 0.2, "top_p": 0.5}
+    assert caps.limit({"max_tokens": 16, "temperature": 0.0}) == {
+        "max_tokens": 16,
+        "temperature": 0.0,
+    }
+    assert caps.limit({}) == {
+        "max_tokens": 256,
+        "temperature": 0.2,
+    }  # unset means the upstream's default
+    assert GenerationLimits(temperature=0.5).limit({"max_tokens": 9}) == {
+        "max_tokens": 9,
+        "temperature": 0.5,
+    }
+    state = RouteState(model="m", generation_limits=caps)
+    assert RouteState.from_dict(state.to_dict()) == state
+    assert (
+        RouteState.from_dict({**state.to_dict(), "generation_limits": None}).generation_limits
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((None, None), "needs max_tokens and/or temperature"),
+        ((0, None), "max_tokens must be a whole number"),
+        ((True, None), "max_tokens must be a whole number"),
+        ((2.5, None), "max_tokens must be a whole number"),
+        ((None, -0.1), "temperature must be between"),
+        ((None, float("nan")), "temperature must be between"),
+        ((None, 2.01), "temperature must be between"),
+    ],
+)
+def test_invalid_generation_limits_are_refused(args: tuple[Any, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GenerationLimits(*args)
 
 
 @pytest.mark.parametrize(

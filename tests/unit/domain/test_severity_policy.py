@@ -75,6 +75,15 @@ KILL, FALLBACK, EVIDENCE = (
         (sig("out_of_range", W, value=0.95), "sev3_warning", "SEV3", (), False),
         (sig("source_share", W), "sev3_warning", "SEV3", (), False),
         (sig("external", CR, monitor="alertmanager"), "sev3_unlisted", "SEV3", (), False),
+        (sig("toxic_output", CR), "sev1_toxic_outputs_many", "SEV1", KILL, True),
+        (sig("toxic_output"), "sev2_toxic_output", "SEV2", EVIDENCE, False),
+        (sig("prompt_injection"), "sev2_prompt_injection_campaign", "SEV2", (T.SNAPSHOT, T.BLOCK_SOURCE), False),
+        (sig("token_spike"), "sev2_runaway_generation", "SEV2", (T.SNAPSHOT, T.LIMIT_GENERATION), False),
+        (sig("cost_spike", CR), "sev2_runaway_generation", "SEV2", (T.SNAPSHOT, T.LIMIT_GENERATION), False),
+        (sig("generation_loop"), "sev2_runaway_generation", "SEV2", (T.SNAPSHOT, T.LIMIT_GENERATION), False),
+        (sig("generation_loop", W), "sev3_generation", "SEV3", (), False),
+        (sig("token_spike", W), "sev3_generation", "SEV3", (), False),
+        (sig("feature_drift", monitor="text_drift"), "sev3_topic_drift", "SEV3", (), False),
     ],
 )  # fmt: skip
 def test_each_default_rule(
@@ -87,13 +96,15 @@ def test_each_default_rule(
     assert decision.actions == actions
     assert decision.page is page
     assert decision.signals == (signal,)
-    assert decision.policy_version == "2026-12-harm"
+    assert decision.policy_version == "2026-12-harm-llm"
 
 
 HARM = {"pii_leak", "canary_failure", "canary_leak", "outage", "performance_drop", "bias",
-        "mapping_error", "out_of_range", "null_jump", "type_violation", "missing_column"}  # fmt: skip
+        "mapping_error", "out_of_range", "null_jump", "type_violation", "missing_column",
+        "toxic_output"}  # fmt: skip
 KINDS = sorted(HARM | {"feature_drift", "prediction_drift", "confidence_drop", "latency",
-                       "source_share", "unseen_categories", "external"})  # fmt: skip
+                       "source_share", "unseen_categories", "external", "prompt_injection",
+                       "generation_loop", "token_spike", "cost_spike"})  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -123,6 +134,12 @@ def test_every_default_rule_is_exercised_above() -> None:
     assert {r.name for r in DEFAULT_POLICY.rules} == {
         "sev1_safety_privacy_outage",
         "sev1_critical_canary_pii",
+        "sev1_toxic_outputs_many",
+        "sev2_prompt_injection_campaign",
+        "sev2_toxic_output",
+        "sev2_runaway_generation",
+        "sev3_generation",
+        "sev3_topic_drift",
         "sev2_source_share_alarm",
         "sev2_degradation",
         "sev2_mapping_error",

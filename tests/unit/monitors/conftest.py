@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 import redline
 from redline.profiles.reference import Reference
@@ -19,8 +20,8 @@ T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Stream:
-    """No-drift rows of a small model (two numeric features, a categorical, a prediction and its
-    confidence) and five-minute windows of them on the reference's bins."""
+    """No-drift rows of a small model (two numeric features, a categorical, a text, a prediction
+    and its confidence) and five-minute windows of them on the reference's bins."""
 
     reference: Reference
     labels: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
@@ -29,6 +30,21 @@ class Stream:
     class_shares: ClassVar[tuple[float, ...]] = (0.7, 0.2, 0.1)
     n_window: ClassVar[int] = 2_000
 
+    words: ClassVar[tuple[str, ...]] = tuple(
+        f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in "abcdefgh"
+    )
+
+    @classmethod
+    def notes(cls, rng: np.random.Generator, n: int, *, topic: int = 0) -> NDArray[np.object_]:
+        """``n`` texts of 6-15 words; Zipf word frequencies, their ranks rotated by ``topic``."""
+        weights = 1.0 / np.roll(np.arange(1.0, len(cls.words) + 1.0), topic)
+        drawn = rng.choice(np.array(cls.words), size=(n, 15), p=weights / weights.sum())
+        lengths = rng.integers(6, 16, size=n)
+        return np.array(
+            [" ".join(row[:k]) for row, k in zip(drawn.tolist(), lengths.tolist(), strict=True)],
+            dtype=object,
+        )
+
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> dict[str, Any]:
         """``n`` rows of the no-drift distribution."""
@@ -36,6 +52,7 @@ class Stream:
             "x": rng.normal(10.0, 2.0, size=n),
             "z": rng.lognormal(1.0, 0.5, size=n),
             "c": rng.choice(np.array(cls.labels, dtype=object), size=n, p=cls.label_shares),
+            "note": cls.notes(rng, n),
             "pred": rng.choice(np.array(cls.classes, dtype=object), size=n, p=cls.class_shares),
             "conf": rng.beta(8.0, 2.0, size=n),
         }

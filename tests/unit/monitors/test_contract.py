@@ -30,6 +30,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "max_pooled": 5,
     },
     "categorical_drift": {"floor": 0.12, "persistence": 1, "min_rows": 250, "columns": ["c"]},
+    "text_drift": {"floor": 0.2, "persistence": 1, "min_rows": 150, "columns": ["note"]},
     "prediction_drift": {"floor": 0.08, "persistence": 2, "min_rows": 300, "columns": None},
     "confidence_drop": {"min_drop_sd": 0.3, "alpha": 0.01, "min_rows": 80},
     "latency": {
@@ -77,6 +78,7 @@ def windows(stream: Stream) -> tuple[WindowProfile, ...]:
             rows["c"] = rng.choice(labels, stream.n_window)
             rows["pred"] = rng.choice(np.array(stream.classes, dtype=object), stream.n_window)
             rows["conf"] = rows["conf"] - 0.1
+            rows["note"] = stream.notes(rng, stream.n_window, topic=20)
             latency = latency * 8
             sources[: stream.n_window // 2] = ["203.0.113.0/24"] * (stream.n_window // 2)
         out.append(stream.window(rows, index=i, latency_ms=latency, sources=sources))

@@ -53,8 +53,8 @@ def test_what_fires_each_severity_is_said_in_words() -> None:
         "rule 1: the signal kind is `canary_failure`, `pii_leak`, `canary_leak` or `outage`" in sev1
     )
     sev2 = _section(text, "#### SEV2")
-    assert "rule 3: the signal kind is `performance_drop`, `bias` or `mapping_error`" in sev2
-    assert "rule 7: any signal no earlier rule matched" in _section(text, "#### SEV3")
+    assert "rule 9: the signal kind is `performance_drop`, `bias` or `mapping_error`" in sev2
+    assert "rule 13: any signal no earlier rule matched" in _section(text, "#### SEV3")
 
 
 def test_example_names_the_watched_monitors_channels_and_canaries() -> None:

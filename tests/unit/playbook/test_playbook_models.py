@@ -67,7 +67,8 @@ def test_five_line_playbook_gets_the_documented_defaults() -> None:
     assert (sev2.page, sev2.ack_within, sev2.postmortem) == (False, 3600, True)
     assert (_types(sev3), sev3.page, sev3.postmortem) == ([], False, False)
     assert playbook.severity.version == "1"
-    severities = ["SEV1", "SEV2", "SEV2", "SEV2", "SEV2", "SEV3", "SEV3"]
+    severities = ["SEV1", "SEV2", "SEV1", "SEV2", "SEV2", "SEV2", "SEV3", "SEV3"]
+    severities += ["SEV2", "SEV2", "SEV2", "SEV3", "SEV3"]
     assert [r.severity for r in playbook.severity.rules] == severities
     assert (playbook.version, playbook.notifications, playbook.regulatory) == (1, {}, None)
     assert (playbook.review.threshold, playbook.review.serve) == (None, "fallback")

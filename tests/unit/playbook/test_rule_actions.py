@@ -182,7 +182,8 @@ def test_playbooks_without_rule_actions_mean_what_they_meant() -> None:
 KINDS = ["feature_drift", "prediction_drift", "confidence_drop", "performance_drop", "bias",
          "mapping_error", "out_of_range", "null_jump", "type_violation", "missing_column",
          "unseen_categories", "source_share", "latency", "canary_failure", "pii_leak",
-         "canary_leak", "outage", "external_alert"]  # fmt: skip
+         "canary_leak", "outage", "external_alert", "prompt_injection", "toxic_output",
+         "generation_loop", "token_spike", "cost_spike"]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -201,6 +202,6 @@ def test_watch_only_rules_carry_no_containment_clock() -> None:
     rules = {
         r.name: r for r in ResponsePlan.from_playbook(parse_playbook(MODEL, env={})).policy.rules
     }
-    assert rules["playbook rule 3"].contain_within_s == 4 * 3600.0  # performance: falls back
-    assert rules["playbook rule 5"].actions == (ActionType.SNAPSHOT,)  # drift: evidence only
-    assert rules["playbook rule 5"].contain_within_s is None
+    assert rules["playbook rule 9"].contain_within_s == 4 * 3600.0  # performance: falls back
+    assert rules["playbook rule 11"].actions == (ActionType.SNAPSHOT,)  # drift: evidence only
+    assert rules["playbook rule 11"].contain_within_s is None
