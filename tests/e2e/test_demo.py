@@ -1,23 +1,20 @@
-"""End-to-end: ``redline demo --headless --json`` through the installed script, once."""
+"""End-to-end: ``redline demo --headless --json`` through the console script of the wheel
+installed outside the tree, once: the run ``conftest.py`` makes for ``test_wheel.py`` too."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-# The demo is ~80 CPU-seconds; on two cores shared with the rest of the suite (or a busy
-# machine) its wall time varies several-fold, so it gets a deadline rather than the default.
-DEMO_DEADLINE_S = 840
-pytestmark = pytest.mark.timeout(DEMO_DEADLINE_S + 60)
+from rltest.installed import SETUP_DEADLINE_S, DemoRun
+
+# The first test here may build the wheel, install it and run the demo.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(SETUP_DEADLINE_S)]
 
 SCENARIOS = ["covariate_drift", "pipeline_bug", "source_attack", "latency_spike", "bad_version"]
 EXPECTED = {
@@ -28,28 +25,10 @@ EXPECTED = {
 }
 
 
-def _redline_script() -> str:
-    beside = Path(sys.executable).parent / "redline"
-    found = str(beside) if beside.exists() else shutil.which("redline")
-    if found is None:
-        pytest.fail("the redline console script is not installed (pip install -e .)")
-    return found
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], str]:
-    """One headless run on a store of this module's own."""
-    store = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'redline.db'}"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "120"}
-    done = subprocess.run(
-        [_redline_script(), "demo", "--headless", "--json", "--store", store, "--seed", "7"],
-        capture_output=True,
-        text=True,
-        timeout=DEMO_DEADLINE_S,
-        env=env,
-        check=False,
-    )
-    return done, store
+def run(demo_run: DemoRun) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The one headless run and its store."""
+    return demo_run.done, demo_run.store
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +56,9 @@ def test_the_json_has_the_documented_shape(
     for scenario in result["scenarios"]:
         assert keys <= set(scenario)
         assert all(set(a) == {"type", "status"} for a in scenario["actions"])
-    assert 0 < result["seconds"] < 300
+    # wall time varies with the machine's load: the total is checked against its parts, not a limit
+    assert result["seconds"] > 0
+    assert result["seconds"] == pytest.approx(sum(result["timings"].values()), abs=0.02)
 
 
 def _incidents_of(store: str, model: str) -> list[str]:
@@ -191,10 +172,10 @@ def test_the_bad_version_is_rolled_back_to_v1(result: dict[str, Any]) -> None:
 
 
 def test_the_store_holds_the_incidents_for_the_cli(
-    result: dict[str, Any], run: tuple[subprocess.CompletedProcess[str], str]
+    result: dict[str, Any], demo_run: DemoRun
 ) -> None:
     done = subprocess.run(
-        [_redline_script(), "incidents", "list", "--store", run[1], "--json"],
+        [demo_run.script, "incidents", "list", "--store", demo_run.store, "--json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -205,10 +186,10 @@ def test_the_store_holds_the_incidents_for_the_cli(
 
 
 def test_a_store_that_already_holds_a_demo_is_refused(
-    result: dict[str, Any], run: tuple[subprocess.CompletedProcess[str], str]
+    result: dict[str, Any], demo_run: DemoRun
 ) -> None:
     done = subprocess.run(
-        [_redline_script(), "demo", "--headless", "--json", "--store", run[1]],
+        [demo_run.script, "demo", "--headless", "--json", "--store", demo_run.store],
         capture_output=True,
         text=True,
         timeout=120,

@@ -33,3 +33,23 @@ def test_property_tests_have_no_wall_clock_limit_and_fixed_examples() -> None:
     assert settings.default.deadline is None
     assert HealthCheck.too_slow in settings.default.suppress_health_check
     assert settings.default.derandomize
+
+
+def test_files_run_together_start_after_the_file_that_builds_what_they_read(
+    pytestconfig: pytest.Config,
+) -> None:
+    conftest = _suite_conftest(pytestconfig)
+    for follower, leader in conftest.RUN_TOGETHER.items():
+        assert (ROOT / follower).is_file()
+        assert conftest.LONGEST_FIRST.index(leader) < conftest.LONGEST_FIRST.index(follower)
+
+
+def test_xdist_keeps_the_collection_order(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.option.loadscopereorder is False
+
+
+def test_files_run_together_share_one_work_unit(pytestconfig: pytest.Config) -> None:
+    unit = _suite_conftest(pytestconfig).work_unit
+    assert unit("tests/e2e/test_demo.py::test_x") == unit("tests/e2e/test_wheel.py::test_y")
+    assert unit("tests/unit/a.py::test_x") != unit("tests/unit/b.py::test_x")
+    assert unit("tests/unit/a.py::TestA::test_x") == unit("tests/unit/a.py::test_y")
