@@ -11,7 +11,10 @@ from redline.domain import Level, Signal
 from redline.monitors.base import window_signal
 from redline.profiles.window import WindowProfile
 
-__all__ = ["LeakScanner", "canary_name"]
+__all__ = ["MAX_REQUEST_IDS", "LeakScanner", "canary_leak_signal", "canary_name"]
+
+#: Request ids a leak signal lists (the count says how many there were).
+MAX_REQUEST_IDS = 50
 
 
 def canary_name(canary: str) -> str:
@@ -44,18 +47,30 @@ class LeakScanner:
     def signals(self, model: str, window: WindowProfile) -> list[Signal]:
         """One critical ``canary_leak`` signal per canary seen since the last call."""
         hits, self._hits = self._hits, {}
-        return [
-            window_signal(
-                model,
-                window,
-                monitor="leak_canary",
-                kind="canary_leak",
-                column=name,
-                statistic="outputs_with_canary",
-                value=len(ids),
-                threshold=0.0,
-                level=Level.CRITICAL,
-                evidence={"canary": name, "request_ids": ids[:50], "count": len(ids)},
-            )
-            for name, ids in sorted(hits.items())
-        ]
+        return [canary_leak_signal(model, window, name, ids) for name, ids in sorted(hits.items())]
+
+
+def canary_leak_signal(
+    model: str,
+    window: WindowProfile,
+    name: str,
+    request_ids: Sequence[str],
+    where: str | None = None,
+) -> Signal:
+    """The critical ``canary_leak`` signal for one canary (by name) seen in ``request_ids``."""
+    evidence: dict[str, Any] = {"canary": name}
+    if where is not None:
+        evidence["where"] = where
+    evidence |= {"request_ids": list(request_ids[:MAX_REQUEST_IDS]), "count": len(request_ids)}
+    return window_signal(
+        model,
+        window,
+        monitor="leak_canary",
+        kind="canary_leak",
+        column=name,
+        statistic="outputs_with_canary",
+        value=len(request_ids),
+        threshold=0.0,
+        level=Level.CRITICAL,
+        evidence=evidence,
+    )

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from redline.domain import Level, Signal
-from redline.guard.leaks import canary_name
-from redline.llm.watch import MAX_IDS
-from redline.monitors.base import window_signal
+from redline.domain import Signal
+from redline.guard.leaks import canary_leak_signal, canary_name
 from redline.profiles.window import WindowProfile
 from redline.scanners.canary import UNKNOWN_PLACE, find_canaries
 
@@ -62,24 +60,5 @@ class PlantedCanaries:
         for token, ids in sorted(hits.items(), key=lambda item: canary_name(item[0])):
             name = canary_name(token)
             where = self.planted.get(token, UNKNOWN_PLACE)
-            evidence = {
-                "canary": name,
-                "where": where,
-                "request_ids": ids[:MAX_IDS],
-                "count": len(ids),
-            }
-            out.append(
-                window_signal(
-                    model,
-                    window,
-                    monitor="leak_canary",
-                    kind="canary_leak",
-                    column=name,
-                    statistic="outputs_with_canary",
-                    value=len(ids),
-                    threshold=0.0,
-                    level=Level.CRITICAL,
-                    evidence=evidence,
-                )
-            )
+            out.append(canary_leak_signal(model, window, name, ids, where))
         return out
